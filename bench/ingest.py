@@ -1,0 +1,115 @@
+"""Ingest throughput against the machine's own limits over the same bytes, in the same run.
+
+Baselines: `openssl dgst -sha256` (SHA-NI) and a plain copy into the data directory with fsync. Ingest
+must hash while copying (one pass), so for big files it should approach the slower of the two.
+
+    .venv/bin/python bench/ingest.py [--cases 300] [--big-mb 100] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, median_of, print_table, write_json
+
+from dangan.core import load_settings
+from dangan.demo import generate_cases, write_case
+from dangan.services import import_paths, open_archive
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "case.json")
+
+
+def openssl_sha256(files: list[Path]) -> None:
+    for i in range(0, len(files), 500):
+        subprocess.run(["openssl", "dgst", "-sha256", *map(str, files[i : i + 500])], check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def copy_fsync(files: list[Path], dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for i, f in enumerate(files):
+        target = dest / f"{i}"
+        with open(f, "rb") as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+
+
+def ingest_once(pool: Path, work: Path) -> None:
+    home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
+    archive = open_archive(load_settings(home))
+    try:
+        report = import_paths(archive, [pool])
+        assert not report.rejected, report.as_json()["rejected"][:1]
+    finally:
+        archive.close()
+
+
+def measure(name: str, pool: Path, work: Path, runs: int, count: int) -> dict[str, object]:
+    files = _files(pool)
+    total = sum(f.stat().st_size for f in files)
+    mb = total / 1e6
+    t_ingest, all_ingest = median_of(runs, lambda: ingest_once(pool, work))
+    t_ssl, _ = median_of(runs, lambda: openssl_sha256(files))
+    t_copy, _ = median_of(runs, lambda: copy_fsync(files, Path(tempfile.mkdtemp(dir=work, prefix="copy-"))))
+    slower = max(t_ssl, t_copy)
+    return {
+        "workload": name, "cases": count, "files": len(files), "MB": round(mb, 2),
+        "ingest_s": round(t_ingest, 3), "cases_per_s": round(count / t_ingest, 1),
+        "ingest_MB_s": round(mb / t_ingest, 1), "openssl_MB_s": round(mb / t_ssl, 1),
+        "copy_fsync_MB_s": round(mb / t_copy, 1),
+        "ratio_to_slower_baseline": round(slower / t_ingest, 3), "ingest_runs_s": [round(t, 3) for t in all_ingest],
+    }  # fmt: skip
+
+
+def big_pool(root: Path, size_mb: int) -> Path:
+    case = next(generate_cases(1, seed=5))
+    data = os.urandom(1024 * 1024)
+    case.files = {"扫描件.bin": b""}
+    case.case["files"] = [{"path": "扫描件.bin", "role": "扫描件"}]
+    case.case["source_id"] = "BENCH-BIG-1"
+    pkg = write_case(case, root)
+    with open(pkg / "扫描件.bin", "wb") as f:
+        for _ in range(size_mb):
+            f.write(data)
+    return root
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--cases", type=int, default=300)
+    ap.add_argument("--big-mb", type=int, default=100)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="dangan-bench-", dir=os.environ.get("BENCH_DIR")))
+    try:
+        small = work / "small"
+        small.mkdir()
+        for case in generate_cases(args.cases, seed=11):
+            write_case(case, small)
+        rows = [measure(f"{args.cases} demo cases", small, work, args.runs, args.cases)]
+        rows.append(
+            measure(f"1 case, {args.big_mb} MB file", big_pool(work / "big", args.big_mb), work, args.runs, 1)
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cols = ["workload", "files", "MB", "cases_per_s", "ingest_MB_s", "openssl_MB_s", "copy_fsync_MB_s",
+            "ratio_to_slower_baseline"]  # fmt: skip
+    print_table(f"Ingest (medians of {args.runs} runs)", rows, cols)
+    path = write_json("ingest", {"machine": machine(), "runs": args.runs, "results": rows,
+                                 "targets": {"small_cases_per_s": 100, "big_ratio_to_slower_baseline": 0.40}})  # fmt: skip
+    print(f"\nwritten {path}")
+
+
+if __name__ == "__main__":
+    main()

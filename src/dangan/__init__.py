@@ -1,0 +1,3 @@
+"""Dangan 档案 — electronic archives for government administrative approval records."""
+
+__version__ = "0.1.0"

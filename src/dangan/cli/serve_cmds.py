@@ -1,0 +1,55 @@
+"""Commands that set up and run the system: demo data and the web server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dangan.services.demo import DEMO_PASSWORD, load_demo
+
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
+
+
+def demo(
+    count: Annotated[int, typer.Option("--count", min=1, help="生成的案卷数量")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 2024,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """生成并导入演示数据（一个城市的审批案卷），并创建各角色的演示账户。"""
+    with archive_from(data) as archive, progress_bar("演示数据") as bar:
+        gen = bar.add_task("生成案卷包", total=count, note="")
+        imp = bar.add_task("导入案卷包", total=count, note="")
+        report = load_demo(
+            archive, count, seed,
+            on_generated=lambda n: bar.update(gen, completed=n),
+            on_start=lambda n: bar.update(imp, total=n),
+            on_done=lambda _o: bar.advance(imp),
+        )  # fmt: skip
+    doc = {"generated": count, **{k: len(v) for k, v in report.as_json().items()}}
+    if json_out:
+        emit_json(doc)
+    else:
+        err.print(
+            f"演示数据：新增 {doc['accepted']} 件，已存在 {doc['duplicates']} 件，拒收 {doc['rejected']} 件。"
+            f"演示账户密码均为 {DEMO_PASSWORD}（如 archivist、clerk1、auditor）。"
+        )
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
+    data: DataOpt = None,
+) -> None:
+    """启动 Web 服务（界面与 /api/v1）。"""
+    import uvicorn
+
+    from dangan.web import create_app
+
+    with archive_from(data) as archive:
+        app = create_app(archive)
+        err.print(f"Dangan 已启动：http://{host}:{port}/  （数据目录 {archive.settings.home.resolve()}）")
+        uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,31 @@
+"""Text out of stored files, for search. pypdfium2 keeps CJK text layers that pdfminer loses."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+log = logging.getLogger(__name__)
+MAX_PAGES = 200
+
+
+def pdf_text(path: Path, max_pages: int = MAX_PAGES) -> str:
+    """The text layer of a PDF, page by page; empty for a PDF without one or one that will not open."""
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        log.info("no text from %s: %s", path, exc)
+        return ""
+    try:
+        parts = []
+        for i in range(min(len(doc), max_pages)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            parts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(parts)
+    finally:
+        doc.close()

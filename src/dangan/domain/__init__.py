@@ -1,0 +1,63 @@
+"""Pure types and rules of the archive: records, levels, identifiers, 档号, reference tables."""
+
+from dangan.domain.archival_code import ArchivalCodeParts, ArchivalCodeRule
+from dangan.domain.case import Applicant, CaseFile, CaseMetadata
+from dangan.domain.codes import (
+    id_check_char,
+    id_number_problem,
+    is_valid_id_number,
+    is_valid_uscc,
+    uscc_check_char,
+    uscc_problem,
+)
+from dangan.domain.district import (
+    PLACEHOLDER_NAMES,
+    District,
+    DistrictLevel,
+    all_districts,
+    district_by_code,
+    district_history,
+    districts_by_name,
+)
+from dangan.domain.industry import (
+    Industry,
+    IndustryLevel,
+    all_industries,
+    industries_by_name,
+    industry_by_code,
+    industry_path,
+)
+from dangan.domain.levels import RETENTION_LABELS, SECURITY_LABELS, Retention, SecurityLevel
+from dangan.domain.organisations import org_code
+
+__all__ = [
+    "PLACEHOLDER_NAMES",
+    "RETENTION_LABELS",
+    "SECURITY_LABELS",
+    "Applicant",
+    "ArchivalCodeParts",
+    "ArchivalCodeRule",
+    "CaseFile",
+    "CaseMetadata",
+    "District",
+    "DistrictLevel",
+    "Industry",
+    "IndustryLevel",
+    "Retention",
+    "SecurityLevel",
+    "all_districts",
+    "all_industries",
+    "district_by_code",
+    "district_history",
+    "districts_by_name",
+    "id_check_char",
+    "id_number_problem",
+    "industries_by_name",
+    "industry_by_code",
+    "industry_path",
+    "is_valid_id_number",
+    "is_valid_uscc",
+    "org_code",
+    "uscc_check_char",
+    "uscc_problem",
+]

@@ -1,0 +1,69 @@
+"""Full-text search in the catalogue database: SQLite FTS5 embedded, PostgreSQL tsvector scaled.
+
+The index lives in the same database as the records, written in the same transaction as the record, so
+a record is searchable exactly when it exists — no second store to drift or to repair after a crash.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session
+
+from dangan.store import Record, SearchDoc
+
+from .segment import index_tokens, query_phrases
+
+
+def index_record(session: Session, record: Record, body_parts: list[str]) -> None:
+    """Add or replace the search document of one record (inside the caller's transaction)."""
+    doc = session.get(SearchDoc, record.seq)
+    title = index_tokens(record.title)
+    body = index_tokens(" ".join(p for p in body_parts if p))
+    if doc is None:
+        session.add(SearchDoc(record_seq=record.seq, title_tokens=title, body_tokens=body))
+    else:
+        doc.title_tokens, doc.body_tokens = title, body
+    session.flush()
+
+
+def _fts5_expression(phrases: list[list[str]]) -> str:
+    parts = []
+    for tokens in phrases:
+        quoted = " ".join(t.replace('"', '""') for t in tokens)
+        parts.append(f'"{quoted}"')
+    return " AND ".join(parts)
+
+
+def _tsquery(phrases: list[list[str]]) -> str:
+    def lexeme(token: str) -> str:
+        return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
+
+    return " & ".join("(" + " <-> ".join(lexeme(t) for t in tokens) + ")" for tokens in phrases)
+
+
+def match_query(
+    session: Session, query: str, where: ColumnElement[bool] | None
+) -> Select[tuple[Record, float]] | None:
+    """A select of (Record, score), best first, or None when the query has no searchable terms."""
+    phrases = query_phrases(query)
+    if not phrases:
+        return None
+    condition = where if where is not None else literal_column("1=1")
+    if session.get_bind().dialect.name == "sqlite":
+        fts = table("search_fts", column("rowid"))
+        score = (-func.bm25(literal_column("search_fts"), 10.0, 1.0)).label("score")
+        return (
+            select(Record, score)
+            .join(fts, fts.c.rowid == Record.seq)
+            .where(text("search_fts MATCH :q").bindparams(q=_fts5_expression(phrases)), condition)
+            .order_by(score.desc(), Record.seq.desc())
+        )
+    tsv = literal_column("search_doc.tsv")
+    tsq = func.to_tsquery("simple", _tsquery(phrases))
+    score = func.ts_rank(tsv, tsq).label("score")
+    return (
+        select(Record, score)
+        .join(SearchDoc, SearchDoc.record_seq == Record.seq)
+        .where(and_(tsv.op("@@")(tsq), condition))
+        .order_by(score.desc(), Record.seq.desc())
+    )

@@ -1,0 +1,59 @@
+"""Text → index tokens, and query → the same tokens, so that document and query always segment alike.
+
+Chinese runs are indexed as overlapping character bigrams (一个 "海港区" → "海港 港区"), which makes
+every substring of two or more characters findable however a segmenter would have cut it. A query is
+cut into words by jieba (rjieba) and each word becomes a phrase of its bigrams, so "海港区餐饮" finds
+"海港区某某餐饮有限公司" — both words occur, not necessarily side by side.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import rjieba
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_CJK}]+|[0-9A-Za-z]+")
+_IS_CJK = re.compile(rf"^[{_CJK}]+$")
+STOPWORDS = frozenset(
+    ["的", "了", "和", "与", "及", "或", "在", "是", "有", "关于", "对", "把", "被", "等", "之"]
+)
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, case-folded: what users type and what documents contain differ."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def index_tokens(text: str) -> str:
+    """The space-separated token string stored for full-text search."""
+    out: list[str] = []
+    for m in _RUN.finditer(normalise(text)):
+        run = m.group(0)
+        out.extend(_bigrams(run) if _IS_CJK.match(run) else [run])
+    return " ".join(out)
+
+
+def query_words(query: str) -> list[str]:
+    """The words a query is made of: jieba words for Chinese runs (stopwords dropped), others as typed."""
+    words: list[str] = []
+    for m in _RUN.finditer(normalise(query)):
+        run = m.group(0)
+        if not _IS_CJK.match(run):
+            words.append(run)
+            continue
+        cut = [w for w in rjieba.cut(run) if w.strip()]
+        words.extend([w for w in cut if w not in STOPWORDS] or cut)
+    return words
+
+
+def query_phrases(query: str) -> list[list[str]]:
+    """Each phrase is a list of tokens that must occur adjacently; all phrases must occur."""
+    return [_bigrams(w) if _IS_CJK.match(w) else [w] for w in query_words(query)]

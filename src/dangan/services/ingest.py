@@ -1,0 +1,176 @@
+"""Ingest: one case package becomes one archived record, wholly or not at all.
+
+Order of work: objects first (each durable on its own, content-addressed, so a retry re-uses them), then
+one catalogue transaction that numbers the record (档号), writes the record, its files, its search
+document and its event. A crash before the commit leaves only unreferenced objects, never a record
+without its files; the idempotency key makes the retry store the case exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from dangan.collect import CasePackage
+from dangan.core import Problem
+from dangan.digitize import pdf_text, sniff_media_type
+from dangan.domain import ArchivalCodeParts
+from dangan.index import index_record
+from dangan.store import (
+    Event,
+    HashMismatch,
+    Record,
+    RecordFile,
+    StoredObject,
+    allocate_item,
+    ensure_department,
+    ensure_matter,
+    find_by_source,
+    hash_file,
+)
+
+from .archive import Archive
+
+Status = Literal["accepted", "duplicate", "rejected"]
+
+
+@dataclass
+class IngestOutcome:
+    status: Status
+    origin: str
+    source_system: str | None = None
+    source_id: str | None = None
+    record_id: str | None = None
+    archival_code: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def fingerprint(document: dict[str, Any], hashes: dict[str, str]) -> str:
+    """Hash of the package as archived: case.json with every file's real SHA-256 filled in."""
+    doc = json.loads(json.dumps(document))
+    for entry in doc.get("files", []):
+        if isinstance(entry, dict) and entry.get("path") in hashes:
+            entry["sha256"] = hashes[entry["path"]]
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _existing_outcome(pkg: CasePackage, record: Record, hashes: dict[str, str]) -> IngestOutcome:
+    meta = pkg.metadata
+    base = {"origin": pkg.origin, "source_system": meta.source_system, "source_id": meta.source_id}
+    if record.fingerprint == fingerprint(pkg.document, hashes):
+        return IngestOutcome("duplicate", record_id=record.id, archival_code=record.archival_code, **base)
+    msg = (
+        f"来源编号 {meta.source_system}/{meta.source_id} 的案卷已于 {record.created_at:%Y-%m-%d} 归档"
+        f"（档号 {record.archival_code}），本次提交的内容与之不同；已归档案卷不会被覆盖，如需更正请走变更流程"
+    )
+    return IngestOutcome("rejected", problems=[Problem("changed_package", msg)], **base)
+
+
+def _store_objects(archive: Archive, pkg: CasePackage) -> tuple[dict[str, StoredObject], list[Problem]]:
+    stored: dict[str, StoredObject] = {}
+    problems: list[Problem] = []
+    for f in pkg.files:
+        try:
+            stored[f.path] = archive.objects.put_file(f.source, f.declared_sha256, f.path)
+        except HashMismatch as exc:
+            problems.extend(exc.problems)
+    return stored, problems
+
+
+def _body_text(
+    archive: Archive, pkg: CasePackage, stored: dict[str, StoredObject], media: dict[str, str]
+) -> list[str]:
+    meta = pkg.metadata
+    a = meta.applicant
+    parts = [meta.doc_number or "", meta.department, meta.matter_name, meta.result, a.name]
+    parts += [a.uscc or "", a.legal_representative or "", a.address or "", meta.source_id]
+    for f in pkg.files:
+        parts.append(f.role or "")
+        if media[f.path] == "application/pdf":
+            parts.append(pdf_text(archive.objects.path_for(stored[f.path].sha256)))
+    return parts
+
+
+def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") -> IngestOutcome:
+    meta = pkg.metadata
+    with archive.db.read() as session:
+        existing = find_by_source(session, meta.source_system, meta.source_id)
+        if existing is not None:
+            hashes = {f.path: hash_file(f.source) for f in pkg.files}
+            return _existing_outcome(pkg, existing, hashes)
+
+    stored, problems = _store_objects(archive, pkg)
+    base = {"origin": pkg.origin, "source_system": meta.source_system, "source_id": meta.source_id}
+    if problems:
+        return IngestOutcome("rejected", problems=problems, **base)
+    hashes = {path: obj.sha256 for path, obj in stored.items()}
+    media = {f.path: sniff_media_type(archive.objects.path_for(stored[f.path].sha256)) for f in pkg.files}
+    body = _body_text(archive, pkg, stored, media)
+    try:
+        with archive.db.write() as session:
+            existing = find_by_source(session, meta.source_system, meta.source_id)
+            if existing is not None:
+                return _existing_outcome(pkg, existing, hashes)
+            record = _write_record(archive, session, pkg, stored, media, hashes)
+            index_record(session, record, body)
+            session.add(Event(kind="ingest", actor=actor, record_id=record.id, detail=_event_detail(record)))
+            return IngestOutcome("accepted", record_id=record.id, archival_code=record.archival_code, **base)
+    except IntegrityError:
+        # Another importer committed the same key between our check and our insert.
+        with archive.db.read() as session:
+            existing = find_by_source(session, meta.source_system, meta.source_id)
+            if existing is None:
+                raise
+            return _existing_outcome(pkg, existing, hashes)
+
+
+def _write_record(archive, session, pkg, stored, media, hashes) -> Record:  # type: ignore[no-untyped-def]
+    meta = pkg.metadata
+    settings = archive.settings
+    dept = ensure_department(session, meta.department)
+    matter = ensure_matter(session, dept, meta.matter_name, meta.matter_code)
+    parts = ArchivalCodeParts(settings.fonds_code, meta.year, meta.retention.code, dept.org_code)
+    series = archive.code_rule.series_key(parts)
+    item = allocate_item(session, series)
+    a = meta.applicant
+    record = Record(
+        fonds_code=settings.fonds_code, archival_code=archive.code_rule.format(parts, item),
+        series_key=series, item_no=item, source_system=meta.source_system, source_id=meta.source_id,
+        fingerprint=fingerprint(pkg.document, hashes), title=meta.title, doc_number=meta.doc_number,
+        department_id=dept.id, matter_id=matter.id, applicant_name=a.name, applicant_type=a.type,
+        applicant_uscc=a.uscc, legal_representative=a.legal_representative, id_number=a.id_number,
+        phone=a.phone, address=a.address, district=meta.district, industry=meta.industry,
+        accepted_at=meta.accepted_at, decided_at=meta.decided_at, year=meta.year, result=meta.result,
+        retention=meta.retention.label, security_level=meta.security_level.label,
+        security_rank=meta.security_level.rank, open_to_public=meta.open_to_public, extra=meta.extra,
+        document=pkg.document,
+    )  # fmt: skip
+    for i, f in enumerate(pkg.files):
+        obj = stored[f.path]
+        record.files.append(
+            RecordFile(
+                position=i,
+                path=f.path,
+                role=f.role,
+                sha256=obj.sha256,
+                size=obj.size,
+                media_type=media[f.path],
+            )
+        )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _event_detail(record: Record) -> dict[str, Any]:
+    return {
+        "archival_code": record.archival_code,
+        "source": [record.source_system, record.source_id],
+        "fingerprint": record.fingerprint,
+        "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in record.files],
+    }

@@ -1,0 +1,122 @@
+"""Read models for browsing: lists, facets, counts and one record — always through the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, and_, func, select
+
+from dangan.access import Principal, can_read, record_filter
+from dangan.core import NotFound
+from dangan.store import Department, Matter, Record, RecordFile, get_record
+
+from .archive import Archive
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class BrowseFilter:
+    department: str | None = None
+    matter: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class Page:
+    items: list[Record]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _where(user: Principal, f: BrowseFilter) -> ColumnElement[bool]:
+    clauses = [record_filter(user)]
+    if f.department:
+        clauses.append(Record.department.has(Department.name == f.department))
+    if f.matter:
+        clauses.append(Record.matter.has(Matter.name == f.matter))
+    if f.year:
+        clauses.append(Record.year == f.year)
+    return and_(*clauses)
+
+
+def browse(
+    archive: Archive, user: Principal, f: BrowseFilter, page: int = 1, per_page: int = PAGE_SIZE
+) -> Page:
+    page = max(1, page)
+    per_page = max(1, min(per_page, 200))
+    where = _where(user, f)
+    with archive.db.read() as s:
+        total = s.scalar(select(func.count()).select_from(Record).where(where)) or 0
+        rows = s.scalars(
+            select(Record).where(where).order_by(Record.decided_at.desc(), Record.seq.desc())
+            .offset((page - 1) * per_page).limit(per_page)
+        ).all()  # fmt: skip
+    return Page(list(rows), total, page, per_page)
+
+
+def facets(archive: Archive, user: Principal, f: BrowseFilter) -> dict[str, list[tuple[str, int]]]:
+    """Counts per department, matter and year among the records the user may see."""
+    where = _where(user, f)
+    with archive.db.read() as s:
+        dept = s.execute(
+            select(Department.name, func.count()).select_from(Record).join(Department)
+            .where(where).group_by(Department.name).order_by(func.count().desc())
+        ).all()  # fmt: skip
+        matter = s.execute(
+            select(Matter.name, func.count()).select_from(Record).join(Matter)
+            .where(where).group_by(Matter.name).order_by(func.count().desc())
+        ).all()  # fmt: skip
+        year = s.execute(
+            select(Record.year, func.count()).where(where).group_by(Record.year).order_by(Record.year.desc())
+        ).all()
+    return {
+        "department": [(str(n), int(c)) for n, c in dept],
+        "matter": [(str(n), int(c)) for n, c in matter],
+        "year": [(str(y), int(c)) for y, c in year],
+    }
+
+
+def overview(archive: Archive, user: Principal) -> dict[str, int]:
+    where = record_filter(user)
+    with archive.db.read() as s:
+        records = s.scalar(select(func.count()).select_from(Record).where(where)) or 0
+        files, size = s.execute(
+            select(func.count(RecordFile.id), func.coalesce(func.sum(RecordFile.size), 0))
+            .join(Record, Record.seq == RecordFile.record_seq).where(where)
+        ).one()  # fmt: skip
+        depts = s.scalar(select(func.count(func.distinct(Record.department_id))).where(where)) or 0
+        matters = s.scalar(select(func.count(func.distinct(Record.matter_id))).where(where)) or 0
+    return {
+        "records": records,
+        "files": int(files),
+        "bytes": int(size),
+        "departments": depts,
+        "matters": matters,
+    }
+
+
+def record_for(archive: Archive, user: Principal, record_id: str) -> Record:
+    """The record if this user may read it; otherwise NotFound, exactly as for a missing one."""
+    with archive.db.read() as s:
+        record = get_record(s, record_id)
+        if record is None or not can_read(user, record):
+            raise NotFound("档案不存在或您无权查看")
+        _ = record.files  # load while the session is open
+        return record
+
+
+def file_for(
+    archive: Archive, user: Principal, record_id: str, position: int
+) -> tuple[Record, RecordFile, Path]:
+    record = record_for(archive, user, record_id)
+    for f in record.files:
+        if f.position == position:
+            return record, f, archive.objects.path_for(f.sha256)
+    raise NotFound("文件不存在或您无权查看")

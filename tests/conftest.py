@@ -1,0 +1,64 @@
+"""Shared fixtures. External vectors are read from ../shared/vectors (never copied into the project)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = Path(os.environ.get("DANGAN_VECTORS", ROOT.parent / "shared" / "vectors"))
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[object]:
+    """A fresh embedded archive (SQLite + local objects) in a temporary data directory."""
+    from dangan.core import load_settings
+    from dangan.services import open_archive
+
+    arc = open_archive(load_settings(tmp_path / "data"))
+    try:
+        yield arc
+    finally:
+        arc.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of a real PostgreSQL server: DANGAN_TEST_PG_URL, or a private cluster started here."""
+    from tests.pg import PrivateCluster
+
+    if url := os.environ.get("DANGAN_TEST_PG_URL"):
+        yield url
+        return
+    cluster = PrivateCluster()
+    url = cluster.start()
+    try:
+        yield url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty catalogue database URL, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.db'}"
+    from tests.pg import create_database
+
+    return create_database(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture
+def any_archive(tmp_path: Path, db_url: str) -> Iterator[object]:
+    """An archive on each catalogue backend (objects on local disk either way)."""
+    from dangan.core import load_settings
+    from dangan.services import open_archive
+
+    arc = open_archive(load_settings(tmp_path / "data", database_url=db_url))
+    try:
+        yield arc
+    finally:
+        arc.close()

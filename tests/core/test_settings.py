@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dangan.core import ConfigurationError, load_settings
+from dangan.domain import ArchivalCodeParts, ArchivalCodeRule
+
+
+def test_toml_then_environment_then_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "dangan.toml").write_text(
+        '[dangan]\nfonds_code = "J013"\nfonds_name = "某馆"\n', encoding="utf-8"
+    )
+    assert load_settings(tmp_path).fonds_code == "J013"
+    monkeypatch.setenv("DANGAN_FONDS_CODE", "ENV1")
+    s = load_settings(tmp_path)
+    assert s.fonds_code == "ENV1" and s.fonds_name == "某馆"
+    assert load_settings(tmp_path, fonds_code="X").fonds_code == "X"
+
+
+def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "dangan.toml").write_text("[dangan\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as info:
+        load_settings(tmp_path)
+    assert "dangan.toml" in info.value.message
+
+
+def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError):
+        load_settings(tmp_path, env="production").check_production()
+    load_settings(tmp_path, env="production", secret_key="s3cr3t-from-vault").check_production()
+
+
+def test_archival_code_rule() -> None:
+    parts = ArchivalCodeParts("Z001", 2023, "D30", "SCJG")
+    assert (
+        ArchivalCodeRule("{fonds}-{year}-{retention}-{org}-{item:04d}").format(parts, 7)
+        == "Z001-2023-D30-SCJG-0007"
+    )
+    custom = ArchivalCodeRule("{fonds}·{org}·{year}·{item:05d}")
+    assert custom.format(parts, 12) == "Z001·SCJG·2023·00012"
+    with pytest.raises(ConfigurationError):
+        ArchivalCodeRule("{fonds}-{year}")
+    with pytest.raises(ConfigurationError):
+        ArchivalCodeRule("{fonds}-{bogus}-{item}")

@@ -1,0 +1,65 @@
+"""档号 allocation under concurrent importers: unique and gap-free, each case stored once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dangan.store import Database, Record
+from tests.helpers import case_keys, dangan_cmd, json_of, run_dangan, write_pool
+
+pytestmark = pytest.mark.slow
+
+
+def test_parallel_processes_number_cases_uniquely_and_without_gaps(tmp_path: Path, db_url: str) -> None:
+    pool = write_pool(tmp_path / "pool", 120)
+    batches = []
+    for k in range(4):  # overlapping batches: the same case is offered to two importers at once
+        batch = tmp_path / f"batch{k}"
+        batch.mkdir()
+        for pkg in pool[k * 25 : k * 25 + 45]:
+            shutil.copytree(pkg, batch / pkg.name)
+        batches.append(batch)
+    offered = set().union(*(case_keys(list(b.iterdir())) for b in batches))
+    data = tmp_path / "data"
+    env = {"DANGAN_DATABASE_URL": db_url}
+    assert run_dangan("init", "--data", str(data), env=env).returncode == 0
+
+    procs = [
+        subprocess.Popen(
+            dangan_cmd("import", "--data", str(data), "--json", str(b)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+        )
+        for b in batches
+    ]
+    results = []
+    for p in procs:
+        out, errs = p.communicate(timeout=600)
+        assert p.returncode == 0, errs
+        results.append(json_of(subprocess.CompletedProcess(p.args, 0, out, errs)))
+
+    accepted = [(a["source_system"], a["source_id"]) for r in results for a in r["accepted"]]
+    assert len(accepted) == len(set(accepted)) == len(offered)
+    assert set(accepted) == offered
+    assert all(not r["rejected"] for r in results)
+
+    db = Database(db_url)
+    with db.read() as s:
+        rows = s.execute(select(Record.series_key, Record.item_no, Record.archival_code)).all()
+    db.dispose()
+    assert len(rows) == len(offered)
+    assert len({r.archival_code for r in rows}) == len(rows)
+    items: dict[str, list[int]] = defaultdict(list)
+    for key, item, _ in rows:
+        items[key].append(item)
+    for key, numbers in items.items():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1)), key

@@ -1,0 +1,88 @@
+"""The package map of DESIGN.md §1: lower packages never import higher ones.
+
+Parses every module's imports (including those inside functions) rather than importing them, so a
+deferred import cannot hide a wrong dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "dangan"
+
+ALLOWED: dict[str, set[str]] = {
+    "core": set(),
+    "domain": {"core"},
+    "demo": {"core", "domain"},
+    "collect": {"core", "domain"},
+    "checks": {"core", "domain"},
+    "digitize": {"core", "domain"},
+    "ledger": {"core", "domain"},
+    "store": {"core", "domain"},
+    "index": {"core", "domain", "store"},
+    "graph": {"core", "domain", "store"},
+    "access": {"core", "domain", "store"},
+    "services": {
+        "core",
+        "domain",
+        "demo",
+        "collect",
+        "checks",
+        "digitize",
+        "ledger",
+        "store",
+        "index",
+        "graph",
+        "access",
+    },
+    "insight": {"core", "domain", "store", "access", "services"},
+    "monitor": {"core", "domain", "store", "access", "services"},
+    "web": {"core", "domain", "access", "services", "digitize", "insight", "monitor"},
+    "cli": {"core", "domain", "access", "services", "web", "insight", "monitor"},
+    "jobs": {"core", "domain", "services"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "dangan" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def _packages() -> list[str]:
+    return sorted(p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+
+
+def test_every_package_is_on_the_map() -> None:
+    unknown = set(_packages()) - set(ALLOWED)
+    assert not unknown, f"packages missing from the layer map: {unknown}"
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_package_imports_only_lower_layers(package: str) -> None:
+    bad = []
+    for module in (SRC / package).rglob("*.py"):
+        for target in _imports(module) - {package}:
+            if target not in ALLOWED[package]:
+                bad.append(f"{module.relative_to(SRC)} imports dangan.{target}")
+    assert not bad, "\n".join(bad)
+
+
+def test_checker_catches_a_violation(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from dangan.services import search\n", encoding="utf-8")
+    assert _imports(module) == {"services"}
