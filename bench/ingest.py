@@ -3,7 +3,7 @@
 Baselines: `openssl dgst -sha256` (SHA-NI) and a plain copy into the data directory with fsync. Ingest
 must hash while copying (one pass), so for big files it should approach the slower of the two.
 
-    .venv/bin/python bench/ingest.py [--cases 300] [--big-mb 100] [--runs 3]
+    .venv/bin/python bench/ingest.py [--cases 1000] [--big-mb 100] [--runs 3]
 """
 
 from __future__ import annotations
@@ -87,11 +87,14 @@ def big_pool(root: Path, size_mb: int) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--cases", type=int, default=300)
+    ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--big-mb", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="dangan-bench-", dir=os.environ.get("BENCH_DIR")))
+    # The work area sits where a data directory would (the repo's disk), not in /tmp: fsync costs differ.
+    bench_dir = Path(os.environ.get("BENCH_DIR", Path(__file__).resolve().parent / ".work"))
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="dangan-bench-", dir=bench_dir))
     try:
         small = work / "small"
         small.mkdir()

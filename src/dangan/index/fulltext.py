@@ -14,9 +14,9 @@ from dangan.store import Record, SearchDoc
 from .segment import index_tokens, query_phrases
 
 
-def index_record(session: Session, record: Record, body_parts: list[str]) -> None:
+def index_record(session: Session, record: Record, body_parts: list[str], *, new: bool = False) -> None:
     """Add or replace the search document of one record (inside the caller's transaction)."""
-    doc = session.get(SearchDoc, record.seq)
+    doc = None if new else session.get(SearchDoc, record.seq)
     title = index_tokens(record.title)
     body = index_tokens(" ".join(p for p in body_parts if p))
     if doc is None:

@@ -1,6 +1,7 @@
 """Use cases: the only place that coordinates several packages in one unit of work."""
 
 from dangan.services.archive import Archive, open_archive
+from dangan.services.audit import log_access
 from dangan.services.importer import ImportReport, import_one, import_paths
 from dangan.services.ingest import IngestOutcome, fingerprint, ingest_package
 from dangan.services.records import BrowseFilter, Page, browse, facets, file_for, overview, record_for
@@ -25,6 +26,7 @@ __all__ = [
     "import_one",
     "import_paths",
     "ingest_package",
+    "log_access",
     "open_archive",
     "overview",
     "principal_of",

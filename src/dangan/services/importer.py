@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dangan.collect import PackageRejected, discover, open_package
+from dangan.core import Settings
 
-from .archive import Archive
+from .archive import Archive, open_archive
 from .ingest import IngestOutcome, ingest_package
+
+# Below this many packages the start-up of worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 40
 
 
 @dataclass
@@ -51,20 +61,56 @@ def import_one(archive: Archive, source: Path, actor: str = "system") -> IngestO
         return IngestOutcome("rejected", origin=str(source), problems=exc.problems)
 
 
+_worker_archive: Archive | None = None
+
+
+def _init_worker(settings: dict[str, Any]) -> None:
+    """Each worker opens its own connections; it dies with its parent (a killed import leaves no orphans)."""
+    global _worker_archive
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    _worker_archive = open_archive(Settings(**settings), migrate=False)
+
+
+def _import_in_worker(args: tuple[Path, str]) -> IngestOutcome:
+    assert _worker_archive is not None
+    return import_one(_worker_archive, args[0], args[1])
+
+
+def default_workers() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def _outcomes(archive: Archive, sources: list[Path], actor: str, workers: int) -> Iterator[IngestOutcome]:
+    if workers <= 1 or len(sources) < PARALLEL_THRESHOLD:
+        for source in sources:
+            yield import_one(archive, source, actor)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    settings = archive.settings.model_dump()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
+        yield from pool.map(_import_in_worker, [(s, actor) for s in sources], chunksize=4)
+
+
 def import_paths(
     archive: Archive,
     paths: list[Path],
     *,
     actor: str = "system",
+    workers: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[IngestOutcome], None] | None = None,
 ) -> ImportReport:
+    """Import every package found under `paths`; large batches use one process per core.
+
+    Each package is its own unit of work, so parallel workers (and other importers) are safe: the
+    catalogue serialises the numbering, and the idempotency key stores each case once.
+    """
     sources = list(discover(paths))
     if on_start:
         on_start(len(sources))
     report = ImportReport()
-    for source in sources:
-        outcome = import_one(archive, source, actor)
+    for outcome in _outcomes(archive, sources, actor, default_workers() if workers is None else workers):
         report.add(outcome)
         if on_done:
             on_done(outcome)

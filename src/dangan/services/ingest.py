@@ -117,7 +117,7 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
             if existing is not None:
                 return _existing_outcome(pkg, existing, hashes)
             record = _write_record(archive, session, pkg, stored, media, hashes)
-            index_record(session, record, body)
+            index_record(session, record, body, new=True)
             session.add(Event(kind="ingest", actor=actor, record_id=record.id, detail=_event_detail(record)))
             return IngestOutcome("accepted", record_id=record.id, archival_code=record.archival_code, **base)
     except IntegrityError:

@@ -1,0 +1,56 @@
+"""The application factory: one FastAPI app per opened archive (nothing is built at import time)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from dangan import __version__
+from dangan.services import Archive
+
+from .errors import install_error_handlers
+from .render import STATIC_DIR, make_templates
+from .routes import api, auth, docs, files, pages
+from .security import SecurityHeadersMiddleware, csrf_protect
+
+SESSION_COOKIE = "dangan_session"
+API_DESCRIPTION = (
+    "档案管理系统对外接口。目前以浏览器会话（登录后的 Cookie）认证；业务系统的 API Key 认证随后提供。"
+    '所有错误均以 `{"error": {"code": "...", "message": "..."}}` 返回，并带相应的 HTTP 状态码。'
+)
+
+
+def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
+    """Build the web app (pages, files, `/api/v1`) serving `archive`.
+
+    `https_only` marks the session cookie Secure; turn it on when the app is served over HTTPS.
+    """
+    app = FastAPI(
+        title="Dangan 档案 API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.archive = archive
+    app.state.templates = make_templates()
+    install_error_handlers(app)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=archive.settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=archive.settings.session_max_age,
+        same_site="lax",
+        https_only=https_only,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so every response gets them
+
+    docs.mount_assets(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (auth, pages, files, docs, api):
+        app.include_router(module.router)
+    return app

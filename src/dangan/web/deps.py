@@ -1,0 +1,61 @@
+"""Dependency aliases for routes: the archive, who is asking, and what they must be."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from dangan.access import Principal
+from dangan.core import AuthenticationFailed, NotFound
+from dangan.services import Archive, get_principal
+
+SESSION_USER = "username"
+
+
+class LoginRequired(AuthenticationFailed):
+    """No valid session: pages answer with a redirect to /login, the API with 401."""
+
+    def __init__(self) -> None:
+        super().__init__("请先登录", code="unauthenticated")
+
+
+def get_archive(request: Request) -> Archive:
+    archive: Archive = request.app.state.archive
+    return archive
+
+
+ArchiveDep = Annotated[Archive, Depends(get_archive)]
+
+
+def load_user(request: Request) -> Principal | None:
+    """The principal of the session's user, loaded afresh per request (so deactivation takes effect now)."""
+    cached = getattr(request.state, "user", None)
+    if isinstance(cached, Principal):
+        return cached
+    username = request.session.get(SESSION_USER)
+    if not isinstance(username, str) or not username:
+        return None
+    try:
+        principal = get_principal(request.app.state.archive, username)
+    except NotFound:
+        request.session.clear()
+        return None
+    request.state.user = principal
+    return principal
+
+
+def optional_user(request: Request) -> Principal | None:
+    return load_user(request)
+
+
+def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+# The API authenticates people by session for now; per-system API keys will be accepted here too.
+ApiUser = CurrentUser

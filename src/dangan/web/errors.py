@@ -1,0 +1,144 @@
+"""Error handlers: `{"error": {"code", "message"}}` under /api, Chinese error pages elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from dangan.core import DanganError
+
+from .deps import LoginRequired, load_user
+from .render import render
+from .security import apply_security_headers
+
+log = logging.getLogger("dangan.web")
+
+STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+STATUS_MESSAGES: dict[int, str] = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "您没有执行此操作的权限",
+    404: "您访问的页面或档案不存在，或您无权查看",
+    405: "不支持该请求方法",
+    409: "操作与现有数据冲突",
+    413: "上传内容过大",
+    415: "不支持的内容类型",
+    422: "请求参数有误",
+    429: "请求过于频繁，请稍后再试",
+    500: "系统内部错误，请稍后重试或联系系统管理员",
+}
+PAGE_TITLES: dict[int, str] = {403: "无权访问", 404: "未找到", 500: "系统错误"}
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
+
+
+def error_json(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def error_page(request: Request, status: int, message: str | None = None) -> Response:
+    try:
+        load_user(request)
+    except Exception:  # the error may be the database itself; the page must still render
+        log.debug("could not load the user for an error page", exc_info=True)
+    context = {
+        "status": status,
+        "title": PAGE_TITLES.get(status, "出错了"),
+        "message": message or STATUS_MESSAGES.get(status, "请求无法完成"),
+    }
+    return render(request, "error.html", context, status_code=status)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = "/"
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    message = STATUS_MESSAGES.get(status, "请求无法完成")
+    if is_api(request):
+        return error_json(status, STATUS_CODES.get(status, f"http_{status}"), message, headers=headers)
+    if status < 400:
+        return Response(message, status_code=status, headers=headers, media_type="text/plain; charset=utf-8")
+    response = error_page(request, status)
+    response.headers.update(headers)
+    return response
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not is_api(request):
+        return error_page(request, 400, "请求参数有误，请检查后重试")
+    details = [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ())),
+            "code": str(err.get("type", "invalid")),
+            "message": str(err.get("msg", "")),
+        }
+        for err in exc.errors()
+    ]
+    return error_json(422, "validation_failed", STATUS_MESSAGES[422], details)
+
+
+async def on_dangan_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DanganError)
+    if is_api(request):
+        body = exc.as_dict()
+        headers = {"WWW-Authenticate": "Session"} if exc.status == 401 else None
+        return error_json(exc.status, body["code"], body["message"], body.get("details"), headers)
+    if isinstance(exc, LoginRequired):
+        return login_redirect(request)
+    return error_page(request, exc.status, exc.message)
+
+
+async def on_server_error(request: Request, exc: Exception) -> Response:
+    """Last resort (runs outside the other middleware, so it sets the security headers itself)."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    response: Response
+    if is_api(request):
+        response = error_json(500, "internal_error", STATUS_MESSAGES[500])
+    else:
+        try:
+            response = error_page(request, 500)
+        except Exception:
+            response = HTMLResponse("<h1>系统内部错误</h1>", status_code=500)
+    apply_security_headers(response.headers)
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DanganError, on_dangan_error)
+    app.add_exception_handler(Exception, on_server_error)

@@ -1,0 +1,1 @@
+"""Route modules: thin — parse, call a service, render."""

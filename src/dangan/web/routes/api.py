@@ -1,0 +1,143 @@
+"""`/api/v1`: JSON for systems and scripts (session-authenticated for now; API keys come later)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from dangan.services import BrowseFilter, browse, log_access, overview, record_for, search
+
+from ..deps import ApiUser, ArchiveDep
+from ..present import district_name, file_urls, industry_name
+from ..schemas import (
+    Applicant,
+    CodedValue,
+    ErrorResponse,
+    FileInfo,
+    RecordDetail,
+    RecordList,
+    RecordSummary,
+    SearchResponse,
+    Stats,
+)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "未登录"},
+    422: {"model": ErrorResponse, "description": "参数有误"},
+}
+router = APIRouter(prefix="/api/v1", tags=["档案"], responses=ERRORS)
+
+
+def _summary(record: Any) -> RecordSummary:
+    return RecordSummary(
+        record_id=record.id,
+        archival_code=record.archival_code,
+        title=record.title,
+        source_system=record.source_system,
+        source_id=record.source_id,
+        department=record.department.name,
+        matter=record.matter.name,
+        year=record.year,
+        decided_at=record.decided_at,
+        security_level=record.security_level,
+        url=f"/api/v1/records/{record.id}",
+    )
+
+
+def _coded(code: str | None, name: str | None) -> CodedValue | None:
+    return CodedValue(code=code, name=name) if code else None
+
+
+def _detail(record: Any) -> RecordDetail:
+    return RecordDetail(
+        record_id=record.id,
+        archival_code=record.archival_code,
+        fonds_code=record.fonds_code,
+        title=record.title,
+        doc_number=record.doc_number,
+        source_system=record.source_system,
+        source_id=record.source_id,
+        department=record.department.name,
+        matter=record.matter.name,
+        matter_code=record.matter.code,
+        applicant=Applicant(
+            name=record.applicant_name,
+            type=record.applicant_type,
+            uscc=record.applicant_uscc,
+            legal_representative=record.legal_representative,
+            id_number=record.id_number,
+            phone=record.phone,
+            address=record.address,
+        ),
+        district=_coded(record.district, district_name(record.district)),
+        industry=_coded(record.industry, industry_name(record.industry)),
+        accepted_at=record.accepted_at,
+        decided_at=record.decided_at,
+        year=record.year,
+        result=record.result,
+        retention=record.retention,
+        security_level=record.security_level,
+        open_to_public=record.open_to_public,
+        extra=record.extra or {},
+        created_at=record.created_at,
+        files=[
+            FileInfo(
+                position=f.position,
+                path=f.path,
+                role=f.role,
+                media_type=f.media_type,
+                size=f.size,
+                sha256=f.sha256,
+                **file_urls(record.id, f.position),
+            )
+            for f in record.files
+        ],
+    )
+
+
+@router.get("/records", summary="浏览档案（可按部门、事项、年度筛选，分页）")
+def list_records(
+    archive: ArchiveDep,
+    user: ApiUser,
+    department: Annotated[str | None, Query(max_length=200, description="形成部门名称")] = None,
+    matter: Annotated[str | None, Query(max_length=200, description="审批事项名称")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=9999, description="年度")] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> RecordList:
+    result = browse(archive, user, BrowseFilter(department or None, matter or None, year), page, per_page)
+    return RecordList(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=result.pages,
+        items=[_summary(r) for r in result.items],
+    )
+
+
+@router.get(
+    "/records/{record_id}",
+    summary="一件档案的元数据与文件",
+    responses={404: {"model": ErrorResponse, "description": "档案不存在或无权查看"}},
+)
+def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDetail:
+    record = record_for(archive, user, record_id)
+    log_access(archive, user.username, "view", record.id, {"via": "api"})
+    return _detail(record)
+
+
+@router.get("/search", summary="全文检索（结果与命令行 search --json 相同）")
+def search_records(
+    archive: ArchiveDep,
+    user: ApiUser,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="检索式")],
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> SearchResponse:
+    return SearchResponse.model_validate(search(archive, user, q, limit=limit, offset=offset).as_json())
+
+
+@router.get("/stats", summary="馆藏概况（当前用户可见范围内）")
+def stats(archive: ArchiveDep, user: ApiUser) -> Stats:
+    return Stats(**overview(archive, user))

@@ -1,0 +1,110 @@
+"""A record's files: the preview page, rendered page images, and downloads — all through `file_for`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from starlette.responses import FileResponse, Response
+
+from dangan.core import NotFound, ValidationFailed
+from dangan.digitize import pdf_page_count, render_image, render_pdf_page
+from dangan.services import file_for, log_access
+
+from ..deps import ArchiveDep, CurrentUser
+from ..present import MAX_PREVIEW_PAGES, content_disposition, file_kind, file_name, file_urls
+from ..render import render
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger("dangan.web")
+NO_STORE = {"Cache-Control": "private, no-store"}
+PREVIEW_WIDTH = 1000
+Position = Annotated[int, PathParam(ge=0, le=100_000)]
+PageNumber = Annotated[int, PathParam(ge=1, le=MAX_PREVIEW_PAGES)]
+
+
+def _page_count(path: Path) -> int | None:
+    try:
+        return pdf_page_count(path)
+    except Exception:  # a damaged or encrypted PDF: offer the download instead
+        log.warning("cannot count pages of %s", path, exc_info=True)
+        return None
+
+
+def _png(data: bytes) -> Response:
+    return Response(data, media_type="image/png", headers=NO_STORE)
+
+
+def _unrenderable() -> ValidationFailed:
+    return ValidationFailed("该文件无法生成预览，请下载查看", code="preview_failed")
+
+
+@router.get("/records/{record_id}/files/{position}")
+def preview_page(
+    request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position
+) -> Response:
+    record, f, path = file_for(archive, user, record_id, position)
+    kind = file_kind(f.media_type)
+    count = _page_count(path) if kind == "pdf" else None
+    log_access(
+        archive, user.username, "view", record.id, {"via": "preview", "file": f.path, "position": position}
+    )
+    context = {
+        "record": record,
+        "file": f,
+        "kind": kind,
+        "page_count": count,
+        "shown_pages": min(count or 0, MAX_PREVIEW_PAGES),
+        "max_pages": MAX_PREVIEW_PAGES,
+        **file_urls(record.id, position),
+    }
+    response = render(request, "preview.html", context)
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/records/{record_id}/files/{position}/pages/{number}.png")
+def pdf_page_png(
+    archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position, number: PageNumber
+) -> Response:
+    _record, f, path = file_for(archive, user, record_id, position)
+    if file_kind(f.media_type) != "pdf":
+        raise NotFound("该文件不是 PDF，没有分页预览")
+    count = _page_count(path)
+    if count is None:
+        raise _unrenderable()
+    if number > count:
+        raise NotFound(f"该文件只有 {count} 页")
+    try:
+        return _png(render_pdf_page(path, number - 1, PREVIEW_WIDTH))
+    except Exception as exc:
+        log.warning("cannot render page %s of %s", number, path, exc_info=True)
+        raise _unrenderable() from exc
+
+
+@router.get("/records/{record_id}/files/{position}/preview.png")
+def image_png(archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position) -> Response:
+    _record, f, path = file_for(archive, user, record_id, position)
+    if file_kind(f.media_type) != "image":
+        raise NotFound("该文件不是图片")
+    try:
+        return _png(render_image(path, PREVIEW_WIDTH))
+    except Exception as exc:
+        log.warning("cannot render image %s", path, exc_info=True)
+        raise _unrenderable() from exc
+
+
+@router.get("/records/{record_id}/files/{position}/download")
+def download(archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position) -> Response:
+    record, f, path = file_for(archive, user, record_id, position)
+    if not path.is_file():
+        log.error("object %s of record %s is missing from the store", f.sha256, record.id)
+        raise NotFound("文件内容暂不可用，请联系档案管理员", code="object_missing")
+    log_access(
+        archive, user.username, "download", record.id, {"file": f.path, "sha256": f.sha256, "size": f.size}
+    )
+    headers = {"Content-Disposition": content_disposition(file_name(f.path)), **NO_STORE}
+    return FileResponse(path, media_type=f.media_type, headers=headers)

@@ -1,0 +1,94 @@
+"""Pages for people: home, browse, one record, search."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from dangan.services import BrowseFilter, browse, facets, log_access, overview, record_for, search
+
+from ..deps import ArchiveDep, CurrentUser
+from ..paging import make_pager, to_int
+from ..present import applicant_rows, file_kind, file_urls, record_rows
+from ..render import render
+
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 20
+MAX_QUERY = 200
+
+
+@router.get("/")
+def home(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    context = {"stats": overview(archive, user), "facets": facets(archive, user, BrowseFilter())}
+    return render(request, "home.html", context)
+
+
+@router.get("/records")
+def records(
+    request: Request,
+    archive: ArchiveDep,
+    user: CurrentUser,
+    department: str = "",
+    matter: str = "",
+    year: str = "",
+    page: str = "",
+) -> Response:
+    chosen = BrowseFilter(department=department or None, matter=matter or None, year=to_int(year, high=9999))
+    number = to_int(page, 1) or 1
+    result = browse(archive, user, chosen, number, PER_PAGE)
+    if not result.items and result.total and number > result.pages:
+        result = browse(archive, user, chosen, result.pages, PER_PAGE)
+    options = facets(archive, user, BrowseFilter())
+    if chosen.department:
+        options["matter"] = facets(archive, user, BrowseFilter(department=chosen.department))["matter"]
+    params: dict[str, str | int | None] = {
+        "department": chosen.department,
+        "matter": chosen.matter,
+        "year": chosen.year,
+    }
+    context = {
+        "result": result,
+        "chosen": chosen,
+        "options": options,
+        "filtered": any(params.values()),
+        "pager": make_pager("/records", params, result.page, result.pages),
+    }
+    return render(request, "records.html", context)
+
+
+@router.get("/records/{record_id}")
+def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str) -> Response:
+    record = record_for(archive, user, record_id)
+    log_access(archive, user.username, "view", record.id, {"via": "web"})
+    files = [
+        {"file": f, "kind": file_kind(f.media_type), **file_urls(record.id, f.position)} for f in record.files
+    ]
+    context = {
+        "record": record,
+        "rows": record_rows(record),
+        "applicant": applicant_rows(record),
+        "extra": sorted((record.extra or {}).items()),
+        "files": files,
+    }
+    return render(request, "record.html", context)
+
+
+@router.get("/search")
+def search_page(
+    request: Request, archive: ArchiveDep, user: CurrentUser, q: str = "", page: str = ""
+) -> Response:
+    query = q.strip()[:MAX_QUERY]
+    number = to_int(page, 1) or 1
+    result = search(archive, user, query, limit=PER_PAGE, offset=(number - 1) * PER_PAGE) if query else None
+    pages = max(1, -(-result.total // PER_PAGE)) if result else 1
+    if result is not None and not result.hits and number > pages:  # past the end: show the last page
+        number = pages
+        result = search(archive, user, query, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    context = {
+        "q": query,
+        "result": result,
+        "no_words": result is not None and not result.parsed.get("keywords"),
+        "pager": make_pager("/search", {"q": query}, number, pages),
+        "offset": (number - 1) * PER_PAGE,
+    }
+    return render(request, "search.html", context)

@@ -1,0 +1,127 @@
+"""Response models of `/api/v1`, so that the OpenAPI document says what each endpoint answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="稳定的错误代码，如 not_found、unauthenticated、validation_failed")
+    message: str = Field(description="给人看的中文说明")
+    details: list[dict[str, Any]] | None = Field(default=None, description="逐项问题（如参数校验）")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class RecordSummary(BaseModel):
+    record_id: str
+    archival_code: str = Field(description="档号")
+    title: str = Field(description="题名")
+    source_system: str
+    source_id: str
+    department: str = Field(description="形成部门")
+    matter: str = Field(description="审批事项")
+    year: int
+    decided_at: date = Field(description="办结日期")
+    security_level: str = Field(description="密级")
+    url: str = Field(description="档案详情接口地址")
+
+
+class RecordList(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    items: list[RecordSummary]
+
+
+class FileInfo(BaseModel):
+    position: int
+    path: str
+    role: str | None
+    media_type: str
+    size: int
+    sha256: str
+    download_url: str
+    preview_url: str
+
+
+class Applicant(BaseModel):
+    name: str
+    type: str | None = None
+    uscc: str | None = Field(default=None, description="统一社会信用代码")
+    legal_representative: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class CodedValue(BaseModel):
+    code: str
+    name: str | None = None
+
+
+class RecordDetail(BaseModel):
+    record_id: str
+    archival_code: str
+    fonds_code: str
+    title: str
+    doc_number: str | None
+    source_system: str
+    source_id: str
+    department: str
+    matter: str
+    matter_code: str | None
+    applicant: Applicant
+    district: CodedValue | None
+    industry: CodedValue | None
+    accepted_at: date
+    decided_at: date
+    year: int
+    result: str
+    retention: str
+    security_level: str
+    open_to_public: bool
+    extra: dict[str, Any]
+    created_at: datetime
+    files: list[FileInfo]
+
+
+class ParsedQuery(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    keywords: list[str] = Field(description="检索词")
+    time_from: date | str | None = None
+    time_to: date | str | None = None
+    district: str | list[str] | None = None
+    department: str | list[str] | None = None
+    matter: str | list[str] | None = None
+    industry: str | list[str] | None = None
+
+
+class SearchHitModel(BaseModel):
+    record_id: str
+    source_system: str
+    source_id: str
+    archival_code: str
+    title: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    parsed: ParsedQuery
+    total: int
+    hits: list[SearchHitModel]
+
+
+class Stats(BaseModel):
+    records: int = Field(description="档案数")
+    files: int = Field(description="文件数")
+    bytes: int = Field(description="总容量（字节）")
+    departments: int = Field(description="部门数")
+    matters: int = Field(description="事项数")
