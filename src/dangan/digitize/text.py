@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 200
+# pdfium breaks a wrapped paragraph with CRLF; rejoin Chinese so a phrase across the wrap is still found.
+_WRAPPED = re.compile(r"(?<=[\u3400-\u9fff])\r?\n(?=[\u3400-\u9fff])")
 
 
 def pdf_text(path: Path, max_pages: int = MAX_PAGES) -> str:
@@ -26,6 +29,6 @@ def pdf_text(path: Path, max_pages: int = MAX_PAGES) -> str:
             parts.append(textpage.get_text_range())
             textpage.close()
             page.close()
-        return "\n".join(parts)
+        return _WRAPPED.sub("", "\n".join(parts))
     finally:
         doc.close()

@@ -2,6 +2,7 @@
 
 from dangan.domain.archival_code import ArchivalCodeParts, ArchivalCodeRule
 from dangan.domain.case import Applicant, CaseFile, CaseMetadata
+from dangan.domain.classification import BusinessType, Category, category_label, classify
 from dangan.domain.codes import (
     id_check_char,
     id_number_problem,
@@ -37,8 +38,10 @@ __all__ = [
     "Applicant",
     "ArchivalCodeParts",
     "ArchivalCodeRule",
+    "BusinessType",
     "CaseFile",
     "CaseMetadata",
+    "Category",
     "District",
     "DistrictLevel",
     "Industry",
@@ -47,6 +50,8 @@ __all__ = [
     "SecurityLevel",
     "all_districts",
     "all_industries",
+    "category_label",
+    "classify",
     "district_by_code",
     "district_history",
     "districts_by_name",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dangan.store import Record, SearchDoc
 
-from .segment import index_tokens, query_phrases
+from .segment import PREFIX, index_tokens, query_phrases
 
 
 def index_record(session: Session, record: Record, body_parts: list[str], *, new: bool = False) -> None:
@@ -29,6 +29,9 @@ def index_record(session: Session, record: Record, body_parts: list[str], *, new
 def _fts5_expression(phrases: list[list[str]]) -> str:
     parts = []
     for tokens in phrases:
+        if len(tokens) == 1 and tokens[0].endswith(PREFIX):
+            parts.append('"' + tokens[0][: -len(PREFIX)].replace('"', '""') + '"*')
+            continue
         quoted = " ".join(t.replace('"', '""') for t in tokens)
         parts.append(f'"{quoted}"')
     return " AND ".join(parts)
@@ -36,6 +39,8 @@ def _fts5_expression(phrases: list[list[str]]) -> str:
 
 def _tsquery(phrases: list[list[str]]) -> str:
     def lexeme(token: str) -> str:
+        if token.endswith(PREFIX):
+            return lexeme(token[: -len(PREFIX)]) + ":*"
         return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
 
     return " & ".join("(" + " <-> ".join(lexeme(t) for t in tokens) + ")" for tokens in phrases)

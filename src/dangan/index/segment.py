@@ -32,12 +32,24 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+PREFIX = "*"
+
+
 def index_tokens(text: str) -> str:
-    """The space-separated token string stored for full-text search."""
+    """The space-separated token string stored for full-text search.
+
+    A Chinese run gives its bigrams and then its last character alone, so that a one-character query
+    (a surname, 证) matches as a prefix anywhere in the run: as the head of a bigram, or as that tail.
+    """
     out: list[str] = []
     for m in _RUN.finditer(normalise(text)):
         run = m.group(0)
-        out.extend(_bigrams(run) if _IS_CJK.match(run) else [run])
+        if _IS_CJK.match(run):
+            out.extend(_bigrams(run))
+            if len(run) > 1:
+                out.append(run[-1])
+        else:
+            out.append(run)
     return " ".join(out)
 
 
@@ -55,5 +67,16 @@ def query_words(query: str) -> list[str]:
 
 
 def query_phrases(query: str) -> list[list[str]]:
-    """Each phrase is a list of tokens that must occur adjacently; all phrases must occur."""
-    return [_bigrams(w) if _IS_CJK.match(w) else [w] for w in query_words(query)]
+    """Each phrase is a list of tokens that must occur adjacently; all phrases must occur.
+
+    A token ending in `PREFIX` matches every token that starts with it (one-character Chinese words).
+    """
+    phrases = []
+    for word in query_words(query):
+        if not _IS_CJK.match(word):
+            phrases.append([word])
+        elif len(word) == 1:
+            phrases.append([word + PREFIX])
+        else:
+            phrases.append(_bigrams(word))
+    return phrases

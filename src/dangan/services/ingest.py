@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from dangan.collect import CasePackage
 from dangan.core import Problem
 from dangan.digitize import pdf_text, sniff_media_type
-from dangan.domain import ArchivalCodeParts
+from dangan.domain import ArchivalCodeParts, classify
 from dangan.index import index_record
 from dangan.store import (
     Event,
@@ -145,6 +145,7 @@ def _write_record(archive, session, pkg, stored, media, hashes) -> Record:  # ty
         department_id=dept.id, matter_id=matter.id, applicant_name=a.name, applicant_type=a.type,
         applicant_uscc=a.uscc, legal_representative=a.legal_representative, id_number=a.id_number,
         phone=a.phone, address=a.address, district=meta.district, industry=meta.industry,
+        category=classify(meta.matter_name, meta.industry).code,
         accepted_at=meta.accepted_at, decided_at=meta.decided_at, year=meta.year, result=meta.result,
         retention=meta.retention.label, security_level=meta.security_level.label,
         security_rank=meta.security_level.rank, open_to_public=meta.open_to_public, extra=meta.extra,

@@ -21,6 +21,7 @@ class BrowseFilter:
     department: str | None = None
     matter: str | None = None
     year: int | None = None
+    category: str | None = None
 
 
 @dataclass
@@ -43,6 +44,8 @@ def _where(user: Principal, f: BrowseFilter) -> ColumnElement[bool]:
         clauses.append(Record.matter.has(Matter.name == f.matter))
     if f.year:
         clauses.append(Record.year == f.year)
+    if f.category:
+        clauses.append(Record.category == f.category)
     return and_(*clauses)
 
 
@@ -62,7 +65,7 @@ def browse(
 
 
 def facets(archive: Archive, user: Principal, f: BrowseFilter) -> dict[str, list[tuple[str, int]]]:
-    """Counts per department, matter and year among the records the user may see."""
+    """Counts per category, department, matter and year among the records the user may see."""
     where = _where(user, f)
     with archive.db.read() as s:
         dept = s.execute(
@@ -76,7 +79,14 @@ def facets(archive: Archive, user: Principal, f: BrowseFilter) -> dict[str, list
         year = s.execute(
             select(Record.year, func.count()).where(where).group_by(Record.year).order_by(Record.year.desc())
         ).all()
+        category = s.execute(
+            select(Record.category, func.count())
+            .where(where)
+            .group_by(Record.category)
+            .order_by(func.count().desc())
+        ).all()
     return {
+        "category": [(str(n or ""), int(c)) for n, c in category],
         "department": [(str(n), int(c)) for n, c in dept],
         "matter": [(str(n), int(c)) for n, c in matter],
         "year": [(str(y), int(c)) for y, c in year],

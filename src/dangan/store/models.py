@@ -84,6 +84,7 @@ class Record(Base):
     address: Mapped[str | None] = mapped_column(Text)
     district: Mapped[str | None] = mapped_column(String(6), index=True)
     industry: Mapped[str | None] = mapped_column(String(8), index=True)
+    category: Mapped[str | None] = mapped_column(String(16), index=True)
     accepted_at: Mapped[date] = mapped_column(Date)
     decided_at: Mapped[date] = mapped_column(Date)
     year: Mapped[int] = mapped_column(Integer, index=True)

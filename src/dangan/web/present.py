@@ -9,8 +9,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from dangan.digitize import PREVIEWABLE_IMAGES
-from dangan.domain.district import district_by_code
-from dangan.domain.industry import industry_by_code
+from dangan.domain import category_label, district_by_code, industry_by_code
 
 FileKind = Literal["pdf", "image", "other"]
 MAX_PREVIEW_PAGES = 50
@@ -49,6 +48,7 @@ def record_rows(record: Any) -> list[tuple[str, Any]]:
         ("统一社会信用代码", record.applicant_uscc),
         ("行政区划", coded(record.district, district_name(record.district))),
         ("行业", coded(record.industry, industry_name(record.industry))),
+        ("分类", coded(record.category, category_label(record.category)) if record.category else None),
         ("受理日期", record.accepted_at),
         ("办结日期", record.decided_at),
         ("办理结果", record.result),

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from dangan.access import Principal
+from dangan.domain import category_label
 
 from .security import csrf_token
 
@@ -63,7 +64,7 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(filesize=filesize, datefmt=datefmt, show=show)
+    env.filters.update(filesize=filesize, datefmt=datefmt, show=show, category_label=category_label)
     return Jinja2Templates(env=env)
 
 

@@ -96,17 +96,26 @@ def _detail(record: Any) -> RecordDetail:
     )
 
 
-@router.get("/records", summary="浏览档案（可按部门、事项、年度筛选，分页）")
+@router.get("/records", summary="浏览档案（可按部门、事项、年度、分类筛选，分页）")
 def list_records(
     archive: ArchiveDep,
     user: ApiUser,
     department: Annotated[str | None, Query(max_length=200, description="形成部门名称")] = None,
     matter: Annotated[str | None, Query(max_length=200, description="审批事项名称")] = None,
     year: Annotated[int | None, Query(ge=1900, le=9999, description="年度")] = None,
+    category: Annotated[
+        str | None, Query(max_length=16, description="分类代码，如 XK-H（行政许可/住宿和餐饮业）")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> RecordList:
-    result = browse(archive, user, BrowseFilter(department or None, matter or None, year), page, per_page)
+    result = browse(
+        archive,
+        user,
+        BrowseFilter(department or None, matter or None, year, category or None),
+        page,
+        per_page,
+    )
     return RecordList(
         total=result.total,
         page=result.page,

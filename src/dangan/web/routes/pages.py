@@ -31,9 +31,15 @@ def records(
     department: str = "",
     matter: str = "",
     year: str = "",
+    category: str = "",
     page: str = "",
 ) -> Response:
-    chosen = BrowseFilter(department=department or None, matter=matter or None, year=to_int(year, high=9999))
+    chosen = BrowseFilter(
+        department=department or None,
+        matter=matter or None,
+        year=to_int(year, high=9999),
+        category=category or None,
+    )
     number = to_int(page, 1) or 1
     result = browse(archive, user, chosen, number, PER_PAGE)
     if not result.items and result.total and number > result.pages:
@@ -45,6 +51,7 @@ def records(
         "department": chosen.department,
         "matter": chosen.matter,
         "year": chosen.year,
+        "category": chosen.category,
     }
     context = {
         "result": result,
