@@ -113,9 +113,7 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
     body = _body_text(archive, pkg, stored, media)
     try:
         with archive.db.write() as session:
-            existing = find_by_source(session, meta.source_system, meta.source_id)
-            if existing is not None:
-                return _existing_outcome(pkg, existing, hashes)
+            # No second look-up here: the unique key on (source_system, source_id) decides a race.
             record = _write_record(archive, session, pkg, stored, media, hashes)
             index_record(session, record, body, new=True)
             session.add(Event(kind="ingest", actor=actor, record_id=record.id, detail=_event_detail(record)))

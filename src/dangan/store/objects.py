@@ -76,13 +76,20 @@ class LocalObjectStore:
             if final.is_file():
                 tmp.unlink()
             else:
-                final.parent.mkdir(parents=True, exist_ok=True)
+                if not final.parent.is_dir():  # a stat is much cheaper than a failing mkdir
+                    self._make_dirs(final.parent)
                 os.replace(tmp, final)
                 _fsync_dir(final.parent)
             return StoredObject(sha, size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+    def _make_dirs(self, path: Path) -> None:
+        """Create the fan-out directories and make their own entries durable too."""
+        path.mkdir(parents=True, exist_ok=True)
+        _fsync_dir(path.parent)
+        _fsync_dir(path.parent.parent)
 
     def put_file(self, path: Path, expected_sha256: str | None = None, label: str = "") -> StoredObject:
         with open(path, "rb") as f:
