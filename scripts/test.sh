@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
 mkdir -p test-artifacts
 exec .venv/bin/pytest -q -p no:cacheprovider "$@"

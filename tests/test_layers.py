@@ -86,3 +86,32 @@ def test_checker_catches_a_violation(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from dangan.services import search\n", encoding="utf-8")
     assert _imports(module) == {"services"}
+
+
+def _cross_package_private_imports(package: str) -> list[str]:
+    bad = []
+    for module in (SRC / package).rglob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                parts = node.module.split(".")
+                if parts[0] == "dangan" and len(parts) > 2 and parts[1] != package:
+                    bad.append(f"{module.relative_to(SRC)} imports {node.module}")
+    return bad
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_other_packages_are_used_only_through_their_public_names(package: str) -> None:
+    assert not _cross_package_private_imports(package)
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_public_names_exist(package: str) -> None:
+    import importlib
+
+    mod = importlib.import_module(f"dangan.{package}")
+    names = getattr(mod, "__all__", None)
+    assert names, f"dangan.{package} declares no __all__"
+    assert len(names) == len(set(names))
+    for name in names:
+        assert hasattr(mod, name), f"dangan.{package}.{name} is in __all__ but missing"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dangan.services.demo import DEMO_PASSWORD, load_demo
+from dangan.services import DEMO_PASSWORD, load_demo
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 

@@ -30,8 +30,6 @@ class Settings(BaseSettings):
     fonds_code: str = Field(default="Z001", description="全宗号")
     fonds_name: str = Field(default="秦皇岛市行政审批档案馆", description="全宗名称")
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
-    replica_dir: Path | None = Field(default=None, description="第二副本目录；默认 HOME/replica")
-    max_package_bytes: int = Field(default=2 * 1024**3, description="单个案卷包的字节上限")
     session_max_age: int = Field(default=8 * 3600, description="会话有效期（秒）")
 
     @property
@@ -41,10 +39,6 @@ class Settings(BaseSettings):
     @property
     def objects_dir(self) -> Path:
         return self.home / "objects"
-
-    @property
-    def replica_path(self) -> Path:
-        return self.replica_dir or (self.home / "replica")
 
     @property
     def index_dir(self) -> Path:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from dangan.demo._industries import INDUSTRIES
 from dangan.demo.catalogue import DISTRICT_BY_CODE, DISTRICTS
 from dangan.demo.model import Applicant, Person
-from dangan.domain.codes import USCC_ALPHABET, id_check_char, uscc_check_char
+from dangan.domain import USCC_ALPHABET, id_check_char, uscc_check_char
 
 _SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙马胡朱郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢"

@@ -4,6 +4,7 @@ from dangan.domain.archival_code import ArchivalCodeParts, ArchivalCodeRule
 from dangan.domain.case import Applicant, CaseFile, CaseMetadata
 from dangan.domain.classification import BusinessType, Category, category_label, classify
 from dangan.domain.codes import (
+    USCC_ALPHABET,
     id_check_char,
     id_number_problem,
     is_valid_id_number,
@@ -35,6 +36,7 @@ __all__ = [
     "PLACEHOLDER_NAMES",
     "RETENTION_LABELS",
     "SECURITY_LABELS",
+    "USCC_ALPHABET",
     "Applicant",
     "ArchivalCodeParts",
     "ArchivalCodeRule",

@@ -6,6 +6,8 @@ a record is searchable exactly when it exists — no second store to drift or to
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
@@ -48,7 +50,7 @@ def _tsquery(phrases: list[list[str]]) -> str:
 
 def match_query(
     session: Session, query: str, where: ColumnElement[bool] | None
-) -> Select[tuple[Record, float]] | None:
+) -> Select[Record, float] | None:
     """A select of (Record, score), best first, or None when the query has no searchable terms."""
     phrases = query_phrases(query)
     if not phrases:
@@ -63,7 +65,7 @@ def match_query(
             .where(text("search_fts MATCH :q").bindparams(q=_fts5_expression(phrases)), condition)
             .order_by(score.desc(), Record.seq.desc())
         )
-    tsv = literal_column("search_doc.tsv")
+    tsv: ColumnElement[Any] = literal_column("search_doc.tsv")
     tsq = func.to_tsquery("simple", _tsquery(phrases))
     score = func.ts_rank(tsv, tsq).label("score")
     return (

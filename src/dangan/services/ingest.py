@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from dangan.collect import CasePackage
 from dangan.core import Problem
@@ -59,16 +60,20 @@ def fingerprint(document: dict[str, Any], hashes: dict[str, str]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _outcome(status: Status, pkg: CasePackage, **fields: Any) -> IngestOutcome:
+    meta = pkg.metadata
+    return IngestOutcome(status, pkg.origin, meta.source_system, meta.source_id, **fields)
+
+
 def _existing_outcome(pkg: CasePackage, record: Record, hashes: dict[str, str]) -> IngestOutcome:
     meta = pkg.metadata
-    base = {"origin": pkg.origin, "source_system": meta.source_system, "source_id": meta.source_id}
     if record.fingerprint == fingerprint(pkg.document, hashes):
-        return IngestOutcome("duplicate", record_id=record.id, archival_code=record.archival_code, **base)
+        return _outcome("duplicate", pkg, record_id=record.id, archival_code=record.archival_code)
     msg = (
         f"来源编号 {meta.source_system}/{meta.source_id} 的案卷已于 {record.created_at:%Y-%m-%d} 归档"
         f"（档号 {record.archival_code}），本次提交的内容与之不同；已归档案卷不会被覆盖，如需更正请走变更流程"
     )
-    return IngestOutcome("rejected", problems=[Problem("changed_package", msg)], **base)
+    return _outcome("rejected", pkg, problems=[Problem("changed_package", msg)])
 
 
 def _store_objects(archive: Archive, pkg: CasePackage) -> tuple[dict[str, StoredObject], list[Problem]]:
@@ -105,9 +110,8 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
             return _existing_outcome(pkg, existing, hashes)
 
     stored, problems = _store_objects(archive, pkg)
-    base = {"origin": pkg.origin, "source_system": meta.source_system, "source_id": meta.source_id}
     if problems:
-        return IngestOutcome("rejected", problems=problems, **base)
+        return _outcome("rejected", pkg, problems=problems)
     hashes = {path: obj.sha256 for path, obj in stored.items()}
     media = {f.path: sniff_media_type(archive.objects.path_for(stored[f.path].sha256)) for f in pkg.files}
     body = _body_text(archive, pkg, stored, media)
@@ -117,7 +121,7 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
             record = _write_record(archive, session, pkg, stored, media, hashes)
             index_record(session, record, body, new=True)
             session.add(Event(kind="ingest", actor=actor, record_id=record.id, detail=_event_detail(record)))
-            return IngestOutcome("accepted", record_id=record.id, archival_code=record.archival_code, **base)
+            return _outcome("accepted", pkg, record_id=record.id, archival_code=record.archival_code)
     except IntegrityError:
         # Another importer committed the same key between our check and our insert.
         with archive.db.read() as session:
@@ -127,7 +131,14 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
             return _existing_outcome(pkg, existing, hashes)
 
 
-def _write_record(archive, session, pkg, stored, media, hashes) -> Record:  # type: ignore[no-untyped-def]
+def _write_record(
+    archive: Archive,
+    session: Session,
+    pkg: CasePackage,
+    stored: dict[str, StoredObject],
+    media: dict[str, str],
+    hashes: dict[str, str],
+) -> Record:
     meta = pkg.metadata
     settings = archive.settings
     dept = ensure_department(session, meta.department)

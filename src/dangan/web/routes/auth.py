@@ -8,8 +8,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import AuthenticationFailed
-from dangan.services import authenticate
-from dangan.services.demo import DEMO_PASSWORD, demo_accounts
+from dangan.services import DEMO_PASSWORD, authenticate, demo_accounts
 
 from ..deps import SESSION_USER, ArchiveDep, OptionalUser
 from ..render import render
