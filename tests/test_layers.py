@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "domain": {"core"},
     "demo": {"core", "domain"},
     "collect": {"core", "domain"},
-    "checks": {"core", "domain"},
+    "checks": {"core", "domain", "digitize"},
     "digitize": {"core", "domain"},
     "ledger": {"core", "domain"},
     "store": {"core", "domain"},

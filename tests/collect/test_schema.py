@@ -70,7 +70,16 @@ def test_datetime_values_are_accepted_as_dates() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["../etc/passwd", "/etc/passwd", "a/../../b", "C:/x.pdf", "a\\b.pdf", "bad\x00.pdf"]
+    "path",
+    [
+        "../etc/passwd",
+        "/etc/passwd",
+        "a/../../b",
+        "C:/x.pdf",
+        "a\\b.pdf",
+        "bad\x00.pdf",
+        "invoice\u202efdp.exe",
+    ],
 )
 def test_paths_that_escape_are_rejected(path: str) -> None:
     doc = _doc()

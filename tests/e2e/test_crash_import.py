@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.store import Database, LocalObjectStore, Record
+from dangan.services import open_archive
+from dangan.store import Record
 from tests.helpers import case_keys, dangan_cmd, run_dangan, write_pool
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -43,9 +44,8 @@ def test_killed_imports_leave_whole_records_or_none(tmp_path: Path) -> None:
     report = json.loads(final.stdout)
     assert not report["rejected"]
 
-    settings = load_settings(data)
-    db = Database(settings.db_url)
-    objects = LocalObjectStore(settings.objects_dir)
+    archive = open_archive(load_settings(data), migrate=False)
+    db, objects = archive.db, archive.objects
     with db.read() as s:
         records = s.scalars(select(Record)).all()
         keys = [(r.source_system, r.source_id) for r in records]
@@ -58,12 +58,13 @@ def test_killed_imports_leave_whole_records_or_none(tmp_path: Path) -> None:
             assert [f.path for f in record.files] == [f["path"] for f in doc["files"]]
             for f, listed in zip(record.files, doc["files"], strict=True):
                 assert f.sha256 == listed["sha256"]
-                assert objects.verify(f.sha256)
+                for location in objects.locations:
+                    assert objects.verify(f.sha256, f.encrypted, location), location.name
         series: dict[str, list[int]] = defaultdict(list)
         for r in records:
             series[r.series_key].append(r.item_no)
         for numbers in series.values():
             assert sorted(numbers) == list(range(1, len(numbers) + 1))
-    db.dispose()
+    archive.close()
     with sqlite3.connect(data / "catalog.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

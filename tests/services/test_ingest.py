@@ -31,7 +31,7 @@ def test_import_stores_record_files_and_event(any_archive, tmp_path: Path) -> No
         assert record.title == doc["title"] and record.applicant_name == doc["applicant"]["name"]
         assert [f.path for f in record.files] == [f["path"] for f in doc["files"]]
         for f in record.files:
-            assert any_archive.objects.verify(f.sha256)
+            assert any_archive.objects.verify(f.sha256, f.encrypted)
             assert f.sha256 == sha256(pkg / f.path)
     assert _count(any_archive, Event) == 1
 
@@ -83,9 +83,10 @@ def test_wrong_hash_is_rejected_and_nothing_is_catalogued(any_archive, tmp_path:
     with open(pkg / doc["files"][-1]["path"], "ab") as f:
         f.write(b"tampered")
     report = import_paths(any_archive, [pkg])
-    assert [p.code for p in report.rejected[0].problems] == ["hash_mismatch"]
+    # 四性检测 item 1-3 catches the changed bytes before anything is stored.
+    assert [p.code for p in report.rejected[0].problems] == ["check:1-3", "quarantined"]
     assert _count(any_archive, Record) == 0
-    leftovers = list((any_archive.objects.root / "tmp").iterdir())
+    leftovers = list(any_archive.objects.tmp.iterdir())
     assert leftovers == []
 
 

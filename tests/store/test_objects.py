@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from dangan.store import HashMismatch, LocalObjectStore
+from dangan.store import HashMismatch, LocalLocation, ObjectStore
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
-    store = LocalObjectStore(tmp_path / "objects")
+    store = ObjectStore(LocalLocation(tmp_path / "objects"))
     data = "决定书".encode() * 1000
     first = store.put_bytes(data)
     second = store.put_bytes(data)
@@ -22,7 +22,7 @@ def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
 
 
 def test_declared_hash_mismatch_leaves_nothing(tmp_path: Path) -> None:
-    store = LocalObjectStore(tmp_path / "objects")
+    store = ObjectStore(LocalLocation(tmp_path / "objects"))
     with pytest.raises(HashMismatch) as info:
         store.put_stream(io.BytesIO(b"abc"), "0" * 64, "a.pdf")
     assert "a.pdf" in info.value.message
@@ -30,7 +30,7 @@ def test_declared_hash_mismatch_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_verify_detects_flipped_and_missing_bytes(tmp_path: Path) -> None:
-    store = LocalObjectStore(tmp_path / "objects")
+    store = ObjectStore(LocalLocation(tmp_path / "objects"))
     obj = store.put_bytes(b"x" * 5000)
     assert store.verify(obj.sha256)
     path = store.path_for(obj.sha256)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import typer
 
 from .archive_cmds import import_, init, search_cmd
+from .bag_cmds import bag_app
+from .check_cmds import check
+from .intake_cmds import apikey_app, watch
+from .ledger_cmds import ledger_app
 from .serve_cmds import demo, serve
+from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
 from .user_cmds import user_app
 
 app = typer.Typer(
@@ -18,9 +23,18 @@ app = typer.Typer(
 app.command("init")(init)
 app.command("import")(import_)
 app.command("search")(search_cmd)
+app.command("check")(check)
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.add_typer(user_app, name="user")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(bag_app, name="bag")
+app.command("watch")(watch)
+app.command("verify")(verify)
+app.command("backup")(backup_cmd)
+app.command("restore")(restore_cmd)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dangan.services import DEMO_PASSWORD, load_demo
+from dangan.services import DEMO_PASSWORD, ingest_workers, load_demo, sweep_stale_uploads, watching
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 
@@ -49,7 +49,10 @@ def serve(
 
     from dangan.web import create_app
 
-    with archive_from(data) as archive:
+    with archive_from(data) as archive, ingest_workers(archive), watching(archive) as watcher:
+        sweep_stale_uploads(archive.staging)
         app = create_app(archive)
         err.print(f"Dangan 已启动：http://{host}:{port}/  （数据目录 {archive.settings.home.resolve()}）")
+        if watcher is not None:
+            err.print(f"正在监视投递目录 {watcher.drop.resolve()}")
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,33 +1,29 @@
-"""Find case packages in what a user points at, and open ZIPs into a private staging area.
+"""Find case packages in what a user points at, and open them: folders, ZIPs and BagIt bags.
 
-A folder with `case.json` is a package; any other folder is searched for packages and ZIPs. A ZIP is
-unpacked (safely) into a temporary directory that disappears when the package has been handled.
+A folder with `case.json` is a package; a folder with `bagit.txt` is a bag whose `data/` is the package;
+any other folder is searched for packages and ZIPs. A ZIP is unpacked (see `unpack`) into a private
+staging folder that disappears when the package has been handled. A bag is validated in full (RFC 8493)
+before its `data/` is read, and every error of the bag becomes a rejection reason with its code.
 """
 
 from __future__ import annotations
 
-import shutil
-import stat
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from dangan.core import Problem
-
+from .bagit import is_bag, validate_bag
 from .package import CasePackage, PackageRejected, read_folder
-from .safepath import path_problem
-
-MAX_ZIP_ENTRIES = 10_000
-MAX_ZIP_BYTES = 4 * 1024**3
-MAX_ZIP_RATIO = 200
+from .unpack import UnpackLimits, reject, unpacked
 
 
 def discover(paths: list[Path]) -> Iterator[Path]:
-    """Yield every package source (folder with case.json, or .zip) under the given paths, in order."""
+    """Yield every package source (folder with case.json, bag, or .zip) under the given paths, in order.
+
+    A bag is yielded whole and never searched: its `data/case.json` must not slip in unvalidated.
+    """
     for path in paths:
-        if path.is_file() or (path / "case.json").exists():
+        if path.is_file() or (path / "case.json").exists() or (path / "bagit.txt").exists():
             yield path
         elif path.is_dir():
             for child in sorted(path.iterdir()):
@@ -39,64 +35,36 @@ def discover(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _reject(code: str, message: str) -> PackageRejected:
-    return PackageRejected(message, problems=[Problem(code, message)])
+def _read_bag(root: Path, origin: str) -> CasePackage:
+    report = validate_bag(root)
+    if not report.valid:
+        raise PackageRejected(
+            f"BagIt 数据包校验未通过（{len(report.errors)} 处错误）",
+            problems=[e.as_problem() for e in report.errors],
+        )
+    data = root / "data"
+    if not (data / "case.json").is_file():
+        raise reject("missing_case_json", "BagIt 数据包的 data/ 中没有 case.json（载荷应是一个案卷包）")
+    return read_folder(data, origin)
 
 
-def _unzip(archive: Path, dest: Path) -> Path:
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise _reject("invalid_zip", f"不是有效的 ZIP 文件：{exc}") from exc
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise _reject("zip_too_many_entries", f"ZIP 中条目过多（{len(infos)}，上限 {MAX_ZIP_ENTRIES}）")
-        total = sum(i.file_size for i in infos)
-        compressed = sum(i.compress_size for i in infos) or 1
-        if total > MAX_ZIP_BYTES or total / compressed > MAX_ZIP_RATIO:
-            raise _reject("zip_bomb", "ZIP 解压后体积异常（疑似压缩炸弹），已拒绝")
-        for info in infos:
-            name = info.filename
-            if reason := path_problem(name.rstrip("/")):
-                raise _reject("unsafe_path", f"ZIP 条目“{name}”不安全：{reason}")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise _reject("unsafe_path", f"ZIP 条目“{name}”是符号链接")
-        for info in infos:
-            target = dest.joinpath(*PurePosixPath(info.filename).parts)
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with zf.open(info) as src, open(target, "wb") as out:
-                while chunk := src.read(1024 * 1024):
-                    written += len(chunk)
-                    if written > info.file_size:
-                        raise _reject("zip_size_mismatch", f"ZIP 条目“{info.filename}”实际大小超过声明")
-                    out.write(chunk)
-    if (dest / "case.json").exists():
-        return dest
-    subdirs = [p for p in dest.iterdir() if p.is_dir()]
-    if len(subdirs) == 1 and (subdirs[0] / "case.json").exists():
-        return subdirs[0]
-    raise _reject("missing_case_json", "ZIP 中没有 case.json（应在根目录或唯一的顶层文件夹中）")
+def _read_root(root: Path, origin: str) -> CasePackage:
+    if is_bag(root) or (root / "bagit.txt").is_symlink():
+        return _read_bag(root, origin)
+    return read_folder(root, origin)
 
 
 @contextmanager
-def open_package(source: Path, staging: Path | None = None) -> Iterator[CasePackage]:
+def open_package(
+    source: Path, staging: Path | None = None, *, limits: UnpackLimits | None = None
+) -> Iterator[CasePackage]:
     """Open one package source; for ZIPs the unpacked files live only inside this context."""
     if source.is_dir():
-        yield read_folder(source, str(source))
+        yield _read_root(source, str(source))
         return
     if not source.exists():
-        raise _reject("not_found", f"路径不存在：{source}")
+        raise reject("not_found", f"路径不存在：{source}")
     if source.suffix.lower() != ".zip":
-        raise _reject("unsupported_package", "不支持的案卷包格式：应为文件夹或 ZIP")
-    tmp = Path(tempfile.mkdtemp(prefix="unzip-", dir=staging))
-    try:
-        root = _unzip(source, tmp)
-        yield read_folder(root, str(source))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        raise reject("unsupported_package", "不支持的案卷包格式：应为文件夹、ZIP 或 BagIt 数据包")
+    with unpacked(source, staging, limits or UnpackLimits()) as root:
+        yield _read_root(root, str(source))

@@ -14,6 +14,8 @@ def path_problem(path: str) -> str | None:
     """None when `path` is a safe relative path inside a package, else the reason in Chinese."""
     if "\x00" in path or any(unicodedata.category(c) == "Cc" for c in path):
         return "含有控制字符"
+    if any(unicodedata.category(c) == "Cf" for c in path):
+        return "含有不可见的格式字符（如从右向左覆盖符），可能用于伪装文件名"
     if "\\" in path:
         return "含有反斜杠，请使用 / 分隔目录"
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):

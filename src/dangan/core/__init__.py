@@ -13,10 +13,12 @@ from dangan.core.errors import (
     ValidationFailed,
 )
 from dangan.core.ids import new_id
+from dangan.core.locks import PDFIUM
 from dangan.core.settings import DEFAULT_ARCHIVAL_CODE_RULE, Settings, get_settings, load_settings
 
 __all__ = [
     "DEFAULT_ARCHIVAL_CODE_RULE",
+    "PDFIUM",
     "AuthenticationFailed",
     "ConfigurationError",
     "Conflict",

@@ -11,13 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dangan.core.errors import ConfigurationError
 
 DEFAULT_ARCHIVAL_CODE_RULE = "{fonds}-{year}-{retention}-{org}-{item:04d}"
 _DEV_SECRET = "dangan-development-only-secret"
+_TABLE_SETTINGS = ("checks", "matters")
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,59 @@ class Settings(BaseSettings):
     fonds_name: str = Field(default="秦皇岛市行政审批档案馆", description="全宗名称")
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
     session_max_age: int = Field(default=8 * 3600, description="会话有效期（秒）")
+    ledger_signature: str = Field(default="ed25519", description="账本检查点签名算法：ed25519 或 sm2")
+    witness_dir: Path | None = Field(
+        default=None, description="账本检查点的见证目录（数据目录之外）；不设则不导出"
+    )
+    checks: dict[str, Any] = Field(
+        default_factory=dict, description='四性检测方案：[checks] 与 [checks."归档"] 等'
+    )
+    matters: dict[str, Any] = Field(
+        default_factory=dict, description='审批事项规则：[matters."事项"] required = [...]'
+    )
+    clamav_db: str | None = Field(
+        default=None, description="ClamAV 病毒特征库（文件或目录）；默认 clamscan 自带配置"
+    )
+    trust_roots: Path | None = Field(default=None, description="验证 PDF 数字签名用的可信根证书（PEM）")
+    clamd_socket: str | None = Field(
+        default=None, description="clamd 地址（unix 套接字路径或 tcp://主机:端口）；设置后用 clamd 扫描"
+    )
+    replica_dir: Path | None = Field(default=None, description="第二副本目录；默认 HOME/replica")
+    master_key_file: Path | None = Field(
+        default=None, description="主密钥文件（须在数据目录之外）；默认 HOME 旁的 <HOME>-keys/master.key"
+    )
+    master_key: str | None = Field(
+        default=None, description="主密钥文本（由密钥管理系统注入时使用，优先于密钥文件）"
+    )
+    cipher: str = Field(default="AES-256-GCM", description="对象加密算法：AES-256-GCM 或 SM4-GCM")
+    encrypt_public: bool = Field(default=False, description="是否连开放档案也加密存储（非开放档案总是加密）")
+    primary_store: str = Field(default="local", description="主副本位置：local（数据目录）或 s3")
+    replicas: str = Field(
+        default="local", description="其他副本位置，逗号分隔：local（HOME/replica 或 DANGAN_REPLICA_DIR）、s3"
+    )
+    s3_endpoint: str | None = Field(default=None, description="S3 兼容对象存储地址，如 http://127.0.0.1:8333")
+    s3_bucket: str = Field(default="dangan", description="S3 存储桶")
+    s3_access_key: str = Field(default="", description="S3 访问密钥 ID")
+    s3_secret_key: str = Field(default="", description="S3 访问密钥")
+    s3_region: str = Field(default="us-east-1", description="S3 区域")
+    s3_prefix: str = Field(default="", description="S3 对象名前缀（多个档案馆共用一个存储桶时区分）")
+    max_upload_bytes: int = Field(
+        default=2 * 1024**3, gt=0, description="单次上传（推送接口、网页上传）的最大字节数"
+    )
+    drop_dir: Path | None = Field(default=None, description="监视的投递目录；设置后 serve 同时启动目录监视")
+    drop_stable_seconds: float = Field(default=5.0, ge=0, description="投递的案卷包静止多少秒后才导入")
+    drop_poll_seconds: float = Field(default=2.0, gt=0, description="监视投递目录的轮询间隔（秒）")
+    max_package_bytes: int = Field(default=4 * 1024**3, gt=0, description="一个 ZIP 案卷包解压后的最大字节数")
+    max_package_entries: int = Field(default=10_000, gt=0, description="一个 ZIP 案卷包的最大条目数")
+    max_compression_ratio: int = Field(
+        default=200, gt=0, description="ZIP 条目允许的最大压缩比（超过视为压缩炸弹）"
+    )
+
+    @field_validator("drop_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`DANGAN_DROP_DIR=` (empty) turns the watcher off rather than watching the current folder."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def db_url(self) -> str:
@@ -39,6 +93,17 @@ class Settings(BaseSettings):
     @property
     def objects_dir(self) -> Path:
         return self.home / "objects"
+
+    @property
+    def replica_path(self) -> Path:
+        return self.replica_dir or (self.home / "replica")
+
+    @property
+    def master_key_path(self) -> Path:
+        if self.master_key_file:
+            return self.master_key_file
+        home = self.home.resolve()
+        return home.parent / f"{home.name}-keys" / "master.key"
 
     @property
     def index_dir(self) -> Path:
@@ -59,7 +124,11 @@ def _toml_values(home: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"配置文件 {path} 格式错误：{exc}") from exc
     section = data.get("dangan", data)
-    return {k: v for k, v in section.items() if not isinstance(v, dict)}
+    values = {k: v for k, v in section.items() if not isinstance(v, dict)}
+    for table in _TABLE_SETTINGS:  # whole TOML tables: [checks."归档"], [matters."食品经营许可"]
+        if isinstance(section.get(table, data.get(table)), dict):
+            values[table] = section.get(table, data.get(table))
+    return values
 
 
 def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:

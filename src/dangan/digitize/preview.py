@@ -9,27 +9,31 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image
 
+from dangan.core import PDFIUM
+
 MAX_PREVIEW_PIXELS = 1600
 
 
 def pdf_page_count(path: Path) -> int:
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    with PDFIUM:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            return len(doc)
+        finally:
+            doc.close()
 
 
 def render_pdf_page(path: Path, page_index: int, width: int = 1000) -> bytes:
     """PNG of one PDF page at about `width` pixels wide."""
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        page = doc[page_index]
-        scale = min(width, MAX_PREVIEW_PIXELS) / page.get_width()
-        image = page.render(scale=scale).to_pil()
-        page.close()
-    finally:
-        doc.close()
+    with PDFIUM:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            page = doc[page_index]
+            scale = min(width, MAX_PREVIEW_PIXELS) / page.get_width()
+            image = page.render(scale=scale).to_pil()
+            page.close()
+        finally:
+            doc.close()
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="PNG", optimize=False)
     return buf.getvalue()

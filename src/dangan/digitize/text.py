@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from dangan.core import PDFIUM
+
 log = logging.getLogger(__name__)
 MAX_PAGES = 200
 # pdfium breaks a wrapped paragraph with CRLF; rejoin Chinese so a phrase across the wrap is still found.
@@ -16,6 +18,11 @@ _WRAPPED = re.compile(r"(?<=[\u3400-\u9fff])\r?\n(?=[\u3400-\u9fff])")
 
 def pdf_text(path: Path, max_pages: int = MAX_PAGES) -> str:
     """The text layer of a PDF, page by page; empty for a PDF without one or one that will not open."""
+    with PDFIUM:
+        return _pdf_text(path, max_pages)
+
+
+def _pdf_text(path: Path, max_pages: int) -> str:
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dangan.store import Event
-
 from .archive import Archive
+from .ledger import record_event
 
 ACCESS_KINDS = frozenset({"view", "download"})
 
@@ -21,4 +20,4 @@ def log_access(
     if kind not in ACCESS_KINDS:
         raise ValueError(f"unknown access kind: {kind}")
     with archive.db.write() as session:
-        session.add(Event(kind=kind, actor=actor[:64], record_id=record_id, detail=dict(detail or {})))
+        record_event(session, kind, actor[:64], record_id, detail)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dangan.collect import PackageRejected, discover, open_package
+from dangan.collect import PackageRejected, UnpackLimits, discover, open_package
 from dangan.core import Settings
 
 from .archive import Archive, open_archive
@@ -55,7 +55,9 @@ class ImportReport:
 
 def import_one(archive: Archive, source: Path, actor: str = "system") -> IngestOutcome:
     try:
-        with open_package(source, archive.staging) as pkg:
+        with open_package(
+            source, archive.staging, limits=UnpackLimits.from_settings(archive.settings)
+        ) as pkg:
             return ingest_package(archive, pkg, actor)
     except PackageRejected as exc:
         return IngestOutcome("rejected", origin=str(source), problems=exc.problems)

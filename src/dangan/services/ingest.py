@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +24,6 @@ from dangan.digitize import pdf_text, sniff_media_type
 from dangan.domain import ArchivalCodeParts, classify
 from dangan.index import index_record
 from dangan.store import (
-    Event,
     HashMismatch,
     Record,
     RecordFile,
@@ -35,6 +36,8 @@ from dangan.store import (
 )
 
 from .archive import Archive
+from .checks import screen_package
+from .ledger import record_event, record_snapshot
 
 Status = Literal["accepted", "duplicate", "rejected"]
 
@@ -76,20 +79,30 @@ def _existing_outcome(pkg: CasePackage, record: Record, hashes: dict[str, str]) 
     return _outcome("rejected", pkg, problems=[Problem("changed_package", msg)])
 
 
+def must_encrypt(archive: Archive, pkg: CasePackage) -> bool:
+    """Everything not open to the public is encrypted at rest; open records too when configured."""
+    return archive.settings.encrypt_public or not pkg.metadata.open_to_public
+
+
 def _store_objects(archive: Archive, pkg: CasePackage) -> tuple[dict[str, StoredObject], list[Problem]]:
     stored: dict[str, StoredObject] = {}
     problems: list[Problem] = []
-    for f in pkg.files:
-        try:
-            stored[f.path] = archive.objects.put_file(f.source, f.declared_sha256, f.path)
-        except HashMismatch as exc:
-            problems.extend(exc.problems)
+    encrypt = must_encrypt(archive, pkg)
+    with archive.objects.durable_batch():
+        for f in pkg.files:
+            try:
+                stored[f.path] = archive.objects.put_file(
+                    f.source, f.declared_sha256, f.path, encrypt=encrypt
+                )
+            except HashMismatch as exc:
+                problems.extend(exc.problems)
     return stored, problems
 
 
 def _body_text(
-    archive: Archive, pkg: CasePackage, stored: dict[str, StoredObject], media: dict[str, str]
+    pkg: CasePackage, media: dict[str, str], text_of: Callable[[Path], str] = pdf_text
 ) -> list[str]:
+    """What search finds a record by; PDF text is read from the package file whose hash was just verified."""
     meta = pkg.metadata
     a = meta.applicant
     parts = [meta.doc_number or "", meta.department, meta.matter_name, meta.result, a.name]
@@ -97,7 +110,7 @@ def _body_text(
     for f in pkg.files:
         parts.append(f.role or "")
         if media[f.path] == "application/pdf":
-            parts.append(pdf_text(archive.objects.path_for(stored[f.path].sha256)))
+            parts.append(text_of(f.source))
     return parts
 
 
@@ -109,18 +122,22 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
             hashes = {f.path: hash_file(f.source) for f in pkg.files}
             return _existing_outcome(pkg, existing, hashes)
 
+    screening = screen_package(archive, pkg, actor)  # 四性检测 (归档): failing packages go to quarantine
+    if screening.problems:
+        return _outcome("rejected", pkg, problems=screening.problems)
     stored, problems = _store_objects(archive, pkg)
     if problems:
         return _outcome("rejected", pkg, problems=problems)
     hashes = {path: obj.sha256 for path, obj in stored.items()}
-    media = {f.path: sniff_media_type(archive.objects.path_for(stored[f.path].sha256)) for f in pkg.files}
-    body = _body_text(archive, pkg, stored, media)
+    media = {f.path: sniff_media_type(f.source) for f in pkg.files}
+    body = _body_text(pkg, media, screening.text)  # the checks already read the 决定书's text
     try:
         with archive.db.write() as session:
             # No second look-up here: the unique key on (source_system, source_id) decides a race.
             record = _write_record(archive, session, pkg, stored, media, hashes)
             index_record(session, record, body, new=True)
-            session.add(Event(kind="ingest", actor=actor, record_id=record.id, detail=_event_detail(record)))
+            record_event(session, "ingest", actor, record.id, _event_detail(record))
+            screening.keep(session, record)
             return _outcome("accepted", pkg, record_id=record.id, archival_code=record.archival_code)
     except IntegrityError:
         # Another importer committed the same key between our check and our insert.
@@ -170,6 +187,8 @@ def _write_record(
                 sha256=obj.sha256,
                 size=obj.size,
                 media_type=media[f.path],
+                sm3=obj.sm3,
+                encrypted=obj.encrypted,
             )
         )
     session.add(record)
@@ -183,4 +202,5 @@ def _event_detail(record: Record) -> dict[str, Any]:
         "source": [record.source_system, record.source_id],
         "fingerprint": record.fingerprint,
         "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in record.files],
+        "record": record_snapshot(record),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 
 from dangan.access import Principal, can_read, record_filter
 from dangan.core import NotFound
-from dangan.store import Department, Matter, Record, RecordFile, get_record
+from dangan.store import Department, Matter, ObjectStore, Record, RecordFile, get_record
 
 from .archive import Archive
 
@@ -122,11 +124,31 @@ def record_for(archive: Archive, user: Principal, record_id: str) -> Record:
         return record
 
 
+@dataclass(frozen=True)
+class FileContent:
+    """The bytes of one record file, decrypted on the way out when they are stored encrypted."""
+
+    objects: ObjectStore
+    sha256: str
+    encrypted: bool
+
+    def available(self) -> bool:
+        return self.objects.exists(self.sha256, self.encrypted)
+
+    def path(self) -> AbstractContextManager[Path]:
+        """A plaintext file for libraries that need a path (removed afterwards when it was decrypted)."""
+        return self.objects.plain_path(self.sha256, self.encrypted)
+
+    def chunks(self) -> Iterator[bytes]:
+        return self.objects.iter_plain(self.sha256, self.encrypted)
+
+
 def file_for(
     archive: Archive, user: Principal, record_id: str, position: int
-) -> tuple[Record, RecordFile, Path]:
+) -> tuple[Record, RecordFile, FileContent]:
+    """One file of a record the user may read; NotFound otherwise, exactly as for a missing one."""
     record = record_for(archive, user, record_id)
     for f in record.files:
         if f.position == position:
-            return record, f, archive.objects.path_for(f.sha256)
+            return record, f, FileContent(archive.objects, f.sha256, f.encrypted)
     raise NotFound("文件不存在或您无权查看")

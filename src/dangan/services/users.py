@@ -7,9 +7,10 @@ from sqlalchemy import select
 from dangan.access import THREE_ADMINS, Principal, Role, hash_password, password_problem, verify_password
 from dangan.core import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from dangan.domain import SecurityLevel
-from dangan.store import Event, User
+from dangan.store import User
 
 from .archive import Archive
+from .ledger import record_event
 
 MAX_FAILED_LOGINS = 5
 
@@ -67,7 +68,7 @@ def add_user(
             role=role_.code, department=department, clearance=level.label,
         )  # fmt: skip
         s.add(user)
-        s.add(Event(kind="user_add", actor=actor, detail={"username": username, "role": role_.code}))
+        record_event(s, "user_add", actor, None, {"username": username, "role": role_.code})
         s.flush()
         return principal_of(user)
 
@@ -89,15 +90,15 @@ def authenticate(archive: Archive, username: str, password: str, source: str = "
     with archive.db.write() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
-            s.add(Event(kind="login_failed", actor=username[:64], detail={"source": source}))
+            record_event(s, "login_failed", username[:64], None, {"source": source})
         elif user.failed_logins >= MAX_FAILED_LOGINS:
-            s.add(Event(kind="login_locked", actor=username, detail={"source": source}))
+            record_event(s, "login_locked", username, None, {"source": source})
         elif not verify_password(user.password_hash, password):
             user.failed_logins += 1
-            s.add(Event(kind="login_failed", actor=username, detail={"source": source}))
+            record_event(s, "login_failed", username, None, {"source": source})
         else:
             user.failed_logins = 0
-            s.add(Event(kind="login", actor=username, detail={"source": source}))
+            record_event(s, "login", username, None, {"source": source})
             principal = principal_of(user)
     if principal is None:
         raise AuthenticationFailed("用户名或密码错误，或账户已被锁定", code="login_failed")

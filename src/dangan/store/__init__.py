@@ -1,5 +1,6 @@
 """Catalogue (SQLAlchemy models, migrations, shared queries) and the content-addressed object store."""
 
+from dangan.store.apikeys import ApiKey
 from dangan.store.catalog import (
     allocate_item,
     ensure_department,
@@ -8,7 +9,18 @@ from dangan.store.catalog import (
     find_by_source,
     get_record,
 )
+from dangan.store.collection import (
+    QUARANTINE_HELD,
+    QUARANTINE_RELEASED,
+    QUARANTINE_RETURNED,
+    CheckReportRow,
+    MatterRule,
+    QuarantineEntry,
+)
+from dangan.store.crypto import DecryptionFailed, MasterKey
 from dangan.store.db import Database, make_engine
+from dangan.store.keyring import KeyRing, create_master_key_file, load_keyring
+from dangan.store.locations import LocalLocation, Location, S3Location
 from dangan.store.migrate import downgrade, upgrade
 from dangan.store.models import (
     Base,
@@ -22,24 +34,39 @@ from dangan.store.models import (
     SeriesCounter,
     User,
 )
-from dangan.store.objects import HashMismatch, LocalObjectStore, StoredObject, hash_file
+from dangan.store.objects import HashMismatch, ObjectMissing, ObjectStore, StoredObject, hash_file, object_key
 
 __all__ = [
+    "QUARANTINE_HELD",
+    "QUARANTINE_RELEASED",
+    "QUARANTINE_RETURNED",
+    "ApiKey",
     "Base",
+    "CheckReportRow",
     "Database",
+    "DecryptionFailed",
     "Department",
     "Event",
     "Fonds",
     "HashMismatch",
-    "LocalObjectStore",
+    "KeyRing",
+    "LocalLocation",
+    "Location",
+    "MasterKey",
     "Matter",
+    "MatterRule",
+    "ObjectMissing",
+    "ObjectStore",
+    "QuarantineEntry",
     "Record",
     "RecordFile",
+    "S3Location",
     "SearchDoc",
     "SeriesCounter",
     "StoredObject",
     "User",
     "allocate_item",
+    "create_master_key_file",
     "downgrade",
     "ensure_department",
     "ensure_fonds",
@@ -47,6 +74,8 @@ __all__ = [
     "find_by_source",
     "get_record",
     "hash_file",
+    "load_keyring",
     "make_engine",
+    "object_key",
     "upgrade",
 ]

@@ -11,12 +11,12 @@ from dangan.services import Archive
 
 from .errors import install_error_handlers
 from .render import STATIC_DIR, make_templates
-from .routes import api, auth, docs, files, pages
-from .security import SecurityHeadersMiddleware, csrf_protect
+from .routes import api, apikeys, auth, docs, files, intake, pages, proof, quarantine, upload
+from .security import SESSION_COOKIE, SecurityHeadersMiddleware, csrf_protect
 
-SESSION_COOKIE = "dangan_session"
 API_DESCRIPTION = (
-    "档案管理系统对外接口。目前以浏览器会话（登录后的 Cookie）认证；业务系统的 API Key 认证随后提供。"
+    "档案管理系统对外接口。查询接口以浏览器会话（登录后的 Cookie）认证；业务系统推送案卷"
+    "（`POST /api/v1/cases`）以 API Key 认证：`Authorization: Bearer KEY`。"
     '所有错误均以 `{"error": {"code": "...", "message": "..."}}` 返回，并带相应的 HTTP 状态码。'
 )
 
@@ -51,6 +51,6 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
 
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, pages, files, docs, api):
+    for module in (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine):
         app.include_router(module.router)
     return app

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from dangan.access import Principal
 from dangan.core import AuthenticationFailed, NotFound
-from dangan.services import Archive, get_principal
+from dangan.services import ApiKeyInfo, Archive, authenticate_api_key, get_principal
 
 SESSION_USER = "username"
 
@@ -59,3 +59,14 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 # The API authenticates people by session for now; per-system API keys will be accepted here too.
 ApiUser = CurrentUser
+
+
+def api_key(request: Request) -> ApiKeyInfo:
+    """The business system's key from `Authorization: Bearer KEY` (401 when absent, wrong or revoked)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("请在 Authorization 头中提供 API Key（Bearer）", code="api_key_required")
+    return authenticate_api_key(request.app.state.archive, token)
+
+
+ApiKeyDep = Annotated[ApiKeyInfo, Depends(api_key)]

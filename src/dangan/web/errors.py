@@ -115,7 +115,8 @@ async def on_dangan_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DanganError)
     if is_api(request):
         body = exc.as_dict()
-        headers = {"WWW-Authenticate": "Session"} if exc.status == 401 else None
+        scheme = 'Bearer realm="dangan"' if "authorization" in request.headers else "Session"
+        headers = {"WWW-Authenticate": scheme} if exc.status == 401 else None
         return error_json(exc.status, body["code"], body["message"], body.get("details"), headers)
     if isinstance(exc, LoginRequired):
         return login_redirect(request)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response, StreamingResponse
 
 from dangan.core import NotFound, ValidationFailed
 from dangan.digitize import pdf_page_count, render_image, render_pdf_page
@@ -46,9 +46,12 @@ def _unrenderable() -> ValidationFailed:
 def preview_page(
     request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position
 ) -> Response:
-    record, f, path = file_for(archive, user, record_id, position)
+    record, f, content = file_for(archive, user, record_id, position)
     kind = file_kind(f.media_type)
-    count = _page_count(path) if kind == "pdf" else None
+    count = None
+    if kind == "pdf":
+        with content.path() as path:
+            count = _page_count(path)
     log_access(
         archive, user.username, "view", record.id, {"via": "preview", "file": f.path, "position": position}
     )
@@ -70,41 +73,44 @@ def preview_page(
 def pdf_page_png(
     archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position, number: PageNumber
 ) -> Response:
-    _record, f, path = file_for(archive, user, record_id, position)
+    _record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "pdf":
         raise NotFound("该文件不是 PDF，没有分页预览")
-    count = _page_count(path)
-    if count is None:
-        raise _unrenderable()
-    if number > count:
-        raise NotFound(f"该文件只有 {count} 页")
-    try:
-        return _png(render_pdf_page(path, number - 1, PREVIEW_WIDTH))
-    except Exception as exc:
-        log.warning("cannot render page %s of %s", number, path, exc_info=True)
-        raise _unrenderable() from exc
+    with content.path() as path:
+        count = _page_count(path)
+        if count is None:
+            raise _unrenderable()
+        if number > count:
+            raise NotFound(f"该文件只有 {count} 页")
+        try:
+            return _png(render_pdf_page(path, number - 1, PREVIEW_WIDTH))
+        except Exception as exc:
+            log.warning("cannot render page %s of %s", number, f.sha256, exc_info=True)
+            raise _unrenderable() from exc
 
 
 @router.get("/records/{record_id}/files/{position}/preview.png")
 def image_png(archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position) -> Response:
-    _record, f, path = file_for(archive, user, record_id, position)
+    _record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "image":
         raise NotFound("该文件不是图片")
-    try:
-        return _png(render_image(path, PREVIEW_WIDTH))
-    except Exception as exc:
-        log.warning("cannot render image %s", path, exc_info=True)
-        raise _unrenderable() from exc
+    with content.path() as path:
+        try:
+            return _png(render_image(path, PREVIEW_WIDTH))
+        except Exception as exc:
+            log.warning("cannot render image %s", f.sha256, exc_info=True)
+            raise _unrenderable() from exc
 
 
 @router.get("/records/{record_id}/files/{position}/download")
 def download(archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position) -> Response:
-    record, f, path = file_for(archive, user, record_id, position)
-    if not path.is_file():
+    record, f, content = file_for(archive, user, record_id, position)
+    if not content.available():
         log.error("object %s of record %s is missing from the store", f.sha256, record.id)
         raise NotFound("文件内容暂不可用，请联系档案管理员", code="object_missing")
     log_access(
         archive, user.username, "download", record.id, {"file": f.path, "sha256": f.sha256, "size": f.size}
     )
     headers = {"Content-Disposition": content_disposition(file_name(f.path)), **NO_STORE}
-    return FileResponse(path, media_type=f.media_type, headers=headers)
+    headers["Content-Length"] = str(f.size)
+    return StreamingResponse(content.chunks(), media_type=f.media_type, headers=headers)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from dangan.services import BrowseFilter, browse, facets, log_access, overview, record_for, search
+from dangan.services import (
+    BrowseFilter,
+    browse,
+    facets,
+    log_access,
+    overview,
+    record_for,
+    report_for_record,
+    search,
+)
 
 from ..deps import ArchiveDep, CurrentUser
 from ..paging import make_pager, to_int
@@ -76,6 +85,7 @@ def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record
         "applicant": applicant_rows(record),
         "extra": sorted((record.extra or {}).items()),
         "files": files,
+        "checks": report_for_record(archive, record.id),
     }
     return render(request, "record.html", context)
 

@@ -1,0 +1,252 @@
+"""Format identification with PRONOM ids, from opf-fido's signature files (offline).
+
+Fido's own matcher walks ElementTree nodes and recompiles regexes for every file (about 4 ms per small
+PDF here); ingest cannot afford that per file. The signatures, priorities and extension table are
+fido's; this module compiles them once per process and applies fido's matching rules (BOF anchored,
+EOF/VAR/IFB searched, priorities drop inferior matches, extension only when no signature matches).
+`tests/checks/test_formats.py` compares the two on real files so the shortcut cannot drift.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+BUFSIZE = 128 * 1024  # fido's default buffer at each end of the file
+
+# Formats fit for long-term preservation of approval records (DA/T 47, GB/T 33190, GB/T 18894):
+# PDF 1.x/2.0, PDF/A, TIFF, JPEG, JPEG 2000, PNG, XML, plain text. OFD has no PRONOM entry in
+# fido's signature release: it identifies as a ZIP container and is accepted as OFD only when
+# `ofd.read_ofd` opens it (see `OFD_PUID`).
+DEFAULT_ACCEPTED = frozenset(
+    {
+        *(f"fmt/{n}" for n in (14, 15, 16, 17, 18, 19, 20, 276, 1129)),  # PDF 1.0-1.7, 2.0
+        *(f"fmt/{n}" for n in (95, 354, 476, 477, 478, 479, 480, 481)),  # PDF/A-1a … 3u
+        "fmt/353", "fmt/7", "fmt/8", "fmt/9", "fmt/10", "x-fmt/387", "x-fmt/388", "x-fmt/399",  # TIFF
+        "fmt/41", "fmt/42", "fmt/43", "fmt/44", "fmt/645", "fmt/1507",  # JPEG / JFIF / Exif
+        "x-fmt/390", "x-fmt/391", "x-fmt/398",
+        "x-fmt/392",  # JPEG 2000
+        "fmt/11", "fmt/12", "fmt/13",  # PNG
+        "fmt/101", "fmt/1776",  # XML
+        "x-fmt/111",  # plain text
+        "dangan-fmt/ofd",
+    }
+)  # fmt: skip
+OFD_PUID = "dangan-fmt/ofd"
+ZIP_PUID = "x-fmt/263"
+
+
+@dataclass(frozen=True)
+class FormatId:
+    puid: str | None
+    name: str | None
+    version: str | None
+    mime: str | None
+    method: str  # "signature", "extension" or "none"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"puid": self.puid, "name": self.name, "version": self.version, "method": self.method}
+
+
+@dataclass(frozen=True)
+class _Format:
+    puid: str
+    name: str
+    version: str | None
+    mime: str | None
+    extensions: tuple[str, ...]
+    signatures: tuple[tuple[tuple[str, bytes], ...], ...]  # (position, regex source)
+
+
+class _Signatures:
+    def __init__(self) -> None:
+        # fido's conf/ folder read directly: importing fido.fido pulls in requests (about 85 ms).
+        conf = Path(str(importlib.resources.files("fido"))) / "conf"
+        versions = ET.parse(conf / "versions.xml").getroot()
+        pronom = versions.findtext("pronomSignature") or "formats-v109.xml"
+        extensions = versions.findtext("fidoExtensionSignature") or "format_extensions.xml"
+        self.release = pronom
+        self.formats: list[_Format] = []
+        self.by_puid: dict[str, _Format] = {}
+        self.priority: dict[str, frozenset[str]] = {}
+        for name in (pronom, extensions):
+            self._load(conf / name)
+        self._compile()
+
+    def _load(self, path: Path) -> None:
+        for el in ET.parse(path).getroot().findall("format"):
+            puid = el.findtext("puid") or ""
+            sigs = []
+            for sig in el.findall("signature"):
+                pats = []
+                for pat in sig.findall("pattern"):
+                    regex = (pat.findtext("regex") or "").encode("utf-8")
+                    pats.append((pat.findtext("position") or "BOF", regex))
+                sigs.append(tuple(pats))
+            fmt = _Format(
+                puid,
+                el.findtext("name") or puid,
+                el.findtext("version"),
+                el.findtext("mime"),
+                tuple((e.text or "").lower() for e in el.findall("extension")),
+                tuple(sigs),
+            )
+            if puid in self.by_puid:  # a later file overrides, as in fido
+                self.formats[self.formats.index(self.by_puid[puid])] = fmt
+            else:
+                self.formats.append(fmt)
+            self.by_puid[puid] = fmt
+            self.priority[puid] = frozenset(e.text or "" for e in el.findall("has_priority_over"))
+
+    def _inferior(self, puid: str, others: list[str]) -> bool:
+        return any(puid in self.priority.get(o, frozenset()) for o in others if o != puid)
+
+    def _compile(self) -> None:
+        """Flatten to (puid, [(prefix, [(kind, regex)])]): kind 0 anchored at BOF, 1 EOF, 2 anywhere."""
+        kinds = {"BOF": 0, "EOF": 1}
+        self.compiled: dict[bytes, re.Pattern[bytes]] = {}
+        self.flat = [
+            (
+                fmt.puid,
+                [
+                    (_literal_prefix(sig[0][1]) if sig[0][0] == "BOF" else b"",
+                     [(kinds.get(pos, 2), rx) for pos, rx in sig])
+                    for sig in fmt.signatures
+                ],
+            )
+            for fmt in self.formats
+            if fmt.signatures
+        ]  # fmt: skip
+        # Per first byte of a file, only the formats that could match it, still in fido's order (the
+        # order decides which of two equal matches is reported first).
+        self.by_first_byte: list[list[tuple[str, list[tuple[bytes, list[tuple[int, bytes]]]]]]] = [
+            [] for _ in range(256)
+        ]
+        for puid, sigs in self.flat:
+            general: list[tuple[bytes, list[tuple[int, bytes]]]] = [
+                (pre, pats) for pre, pats in sigs if not pre
+            ]
+            specific: dict[int, list[tuple[bytes, list[tuple[int, bytes]]]]] = {}
+            for pre, pats in sigs:
+                if pre:
+                    specific.setdefault(pre[0], []).append((pre, pats))
+            shared: tuple[str, list[tuple[bytes, list[tuple[int, bytes]]]]] = (puid, general)
+            for byte in range(256) if general else specific:
+                extra = specific.get(byte)
+                self.by_first_byte[byte].append((puid, general + extra) if extra else shared)
+        self.empty = [(puid, [(pre, pats) for pre, pats in sigs if not pre]) for puid, sigs in self.flat]
+
+    def match(self, bof: bytes, eof: bytes) -> list[_Format]:
+        found: list[str] = []
+        for puid, sigs in self.by_first_byte[bof[0]] if bof else self.empty:
+            if found and self._inferior(puid, found):
+                continue
+            for prefix, patterns in sigs:
+                if prefix and not bof.startswith(prefix):
+                    continue
+                for kind, source in patterns:
+                    rx = self.compiled.get(source)
+                    if rx is None:  # compiled on first use: most never are (prefix and first byte differ)
+                        rx = self.compiled[source] = re.compile(source)
+                    hit = rx.match(bof) if kind == 0 else rx.search(eof if kind == 1 else bof)
+                    if hit is None:
+                        break
+                else:
+                    found.append(puid)
+                    break
+        return [self.by_puid[p] for p in found if not self._inferior(p, found)]
+
+    def by_extension(self, suffix: str) -> list[_Format]:
+        found = [f.puid for f in self.formats if suffix and suffix in f.extensions]
+        return [self.by_puid[p] for p in found if not self._inferior(p, found)]
+
+
+_META = set(b".^$*+?{}[]|()\\")
+
+
+def _top_level_alternation(regex: bytes) -> bool:
+    depth, i, in_class = 0, 0, False
+    while i < len(regex):
+        c = regex[i : i + 1]
+        if c == b"\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != b"]"
+        elif c == b"[":
+            in_class = True
+        elif c == b"(":
+            depth += 1
+        elif c == b")":
+            depth -= 1
+        elif c == b"|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _literal_prefix(regex: bytes) -> bytes:
+    """The bytes a BOF pattern `(?s)\\A...` must start with: a cheap test before the regex."""
+    if not regex.startswith(b"(?s)\\A") or _top_level_alternation(regex):
+        return b""
+    out = bytearray()
+    i = len(b"(?s)\\A")
+    while i < len(regex):
+        c = regex[i]
+        if c == 0x5C:  # backslash
+            nxt = regex[i + 1 : i + 2]
+            if nxt == b"x" and re.fullmatch(rb"[0-9a-fA-F]{2}", regex[i + 2 : i + 4]):
+                out.append(int(regex[i + 2 : i + 4], 16))
+                i += 4
+            elif nxt and nxt[0] in _META:
+                out.append(nxt[0])
+                i += 2
+            else:
+                break
+        elif c in _META:
+            break
+        else:
+            out.append(c)
+            i += 1
+    # A quantifier after the last literal makes that literal optional: drop it.
+    if i < len(regex) and regex[i : i + 1] in (b"*", b"?", b"{") and out:
+        out.pop()
+    return bytes(out)
+
+
+@lru_cache(maxsize=1)
+def _signatures() -> _Signatures:
+    return _Signatures()
+
+
+def signature_release() -> str:
+    """Which PRONOM signature file identified the formats (recorded in the evidence)."""
+    return _signatures().release
+
+
+def identify(path: Path) -> FormatId:
+    """The PRONOM format of a file: by signature, else by extension (as fido does), else none."""
+    sigs = _signatures()
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        bof = f.read(BUFSIZE)
+        if size > BUFSIZE:
+            f.seek(max(size - BUFSIZE, 0))
+            eof = f.read()
+        else:
+            eof = bof
+    method = "signature"
+    matches = sigs.match(bof, eof) if size else []
+    if not matches:
+        method = "extension"
+        matches = sigs.by_extension(path.suffix.lower().lstrip("."))
+    if not matches:
+        return FormatId(None, None, None, None, "none")
+    best = matches[0]
+    return FormatId(best.puid, best.name, best.version, best.mime, method)

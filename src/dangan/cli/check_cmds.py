@@ -1,0 +1,59 @@
+"""`dangan check PATH`: 四性检测 of a package without importing it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dangan.core import utcnow
+from dangan.services import check_path, report_xlsx
+
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+
+_COLOURS = {"通过": "green", "不通过": "red", "警告": "yellow", "不适用": "dim"}
+
+
+def check(
+    path: Annotated[Path, typer.Argument(help="案卷包：文件夹或 ZIP")],
+    stage: Annotated[str, typer.Option("--stage", help="检测环节：归档、移交 或 长期保存")] = "归档",
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="同时把检测报告导出为 XLSX 文件")] = None,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """对案卷包做四性检测（DA/T 70-2018：真实性、完整性、可用性、安全性），不导入。"""
+    with archive_from(data) as archive:
+        report = check_path(archive, path, stage)
+    if xlsx is not None:
+        _write_atomically(xlsx, report_xlsx(report, str(path), utcnow()))
+        err.print(f"检测报告已导出：{xlsx}")
+    if json_out:
+        emit_json(report.as_json())
+    else:
+        for item in report.items:
+            colour = _COLOURS.get(item.verdict.value, "white")
+            mark = "（阻断）" if item.blocks else ""
+            err.print(
+                f"{item.code} [{item.property.value}] {item.name}：[{colour}]{item.verdict.value}[/{colour}]{mark}"
+            )
+            err.print(f"    {item.message}", markup=False)
+        counts = "，".join(f"{k} {v}" for k, v in report.counts().items())
+        err.print(f"{'检测通过' if report.passed else '[red]检测未通过[/red]'}（{counts}）")
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def _write_atomically(dest: Path, data: bytes) -> None:
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        err.print(f"[red]错误：[/red]无法写入 {dest}：{exc}")
+        raise typer.Exit(1) from None

@@ -1,0 +1,169 @@
+"""Fixity audits: every copy of every object re-read and re-hashed, damage repaired from a good copy.
+
+Oldest-checked first, at a configurable pace (MB/s) so an audit can run beside normal work. A copy is
+*damaged* when it exists but no longer yields its hash (or fails authentication when encrypted), and
+*missing* when it is absent. With `repair`, a bad copy is replaced from a good one and re-verified; an
+object bad in every location cannot be repaired and raises a fixity alert.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+
+from dangan.core import utcnow
+from dangan.store import Location, Record, RecordFile, object_key
+
+from .archive import Archive
+from .ledger import record_event
+from .ledger_verify import verify_ledger
+
+
+@dataclass
+class FixityReport:
+    objects_checked: int = 0
+    bytes_checked: int = 0
+    damaged: list[dict[str, Any]] = field(default_factory=list)
+    repaired: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    unrecoverable: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.damaged or self.missing) or (not self.unrecoverable and self._all_repaired())
+
+    def _all_repaired(self) -> bool:
+        bad = {(d["sha256"], d["location"]) for d in self.damaged + self.missing}
+        return bad == {(r["sha256"], r["location"]) for r in self.repaired}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "objects_checked": self.objects_checked,
+            "bytes_checked": self.bytes_checked,
+            "damaged": self.damaged,
+            "repaired": self.repaired,
+            "missing": self.missing,
+            "unrecoverable": self.unrecoverable,
+        }
+
+
+def _objects(archive: Archive, limit: int | None) -> list[tuple[str, bool, int, list[str]]]:
+    """(sha256, encrypted, size, record ids) of every stored object, least recently verified first."""
+    with archive.db.read() as s:
+        rows = s.execute(
+            select(
+                RecordFile.sha256,
+                RecordFile.encrypted,
+                RecordFile.size,
+                RecordFile.verified_at,
+                RecordFile.record_seq,
+            )
+        ).all()
+        ids = dict(s.execute(select(Record.seq, Record.id)).all())
+    grouped: dict[tuple[str, bool], dict[str, Any]] = {}
+    for sha, enc, size, verified, seq in rows:
+        g = grouped.setdefault((sha, bool(enc)), {"size": size, "verified": verified, "records": []})
+        g["records"].append(ids.get(seq))
+        if verified is None or (g["verified"] is not None and verified < g["verified"]):
+            g["verified"] = verified
+    order = sorted(grouped.items(), key=lambda kv: (kv[1]["verified"] is not None, kv[1]["verified"] or 0))
+    out = [(sha, enc, g["size"], sorted(r for r in g["records"] if r)) for (sha, enc), g in order]
+    return out[:limit] if limit else out
+
+
+def _state(archive: Archive, sha: str, enc: bool, loc: Location) -> str:
+    if not loc.exists(object_key(sha, enc)):
+        return "missing"
+    return "ok" if archive.objects.verify(sha, enc, loc) else "damaged"
+
+
+def audit(
+    archive: Archive,
+    *,
+    repair: bool = False,
+    mb_per_s: float | None = None,
+    limit: int | None = None,
+    actor: str = "system",
+    on_object: Callable[[int, int], None] | None = None,
+) -> FixityReport:
+    report = FixityReport()
+    targets = _objects(archive, limit)
+    started = time.monotonic()
+    pending = _Pending()
+    for n, (sha, enc, size, records) in enumerate(targets, start=1):
+        states = {loc.name: _state(archive, sha, enc, loc) for loc in archive.objects.locations}
+        report.objects_checked += 1
+        report.bytes_checked += size * len(states)
+        good = [loc for loc in archive.objects.locations if states[loc.name] == "ok"]
+        for loc in archive.objects.locations:
+            state = states[loc.name]
+            if state == "ok":
+                continue
+            entry = {"sha256": sha, "location": loc.name, "encrypted": enc, "records": records}
+            (report.missing if state == "missing" else report.damaged).append(entry)
+            if repair and good:
+                archive.objects.copy_object(sha, enc, good[0], loc)
+                if _state(archive, sha, enc, loc) == "ok":
+                    report.repaired.append({**entry, "from": good[0].name})
+        if not good:
+            report.unrecoverable.append({"sha256": sha, "encrypted": enc, "records": records})
+        pending.add(sha, enc, states, good, repair, actor, records)
+        if len(pending) >= 500:
+            pending.flush(archive)
+        if on_object:
+            on_object(n, len(targets))
+        if mb_per_s:
+            ahead = report.bytes_checked / (mb_per_s * 1e6) - (time.monotonic() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+    pending.flush(archive)
+    return report
+
+
+class _Pending:
+    """Outcomes written in batches: one transaction per 500 objects, not one per object."""
+
+    def __init__(self) -> None:
+        self.verified: list[tuple[str, bool]] = []
+        self.events: list[tuple[str, str, str | None, dict[str, Any]]] = []
+
+    def __len__(self) -> int:
+        return len(self.verified) + len(self.events)
+
+    def add(self, sha: str, enc: bool, states: dict[str, str], good: list[Location], repaired: bool, actor: str,
+            records: list[str]) -> None:  # fmt: skip
+        if good:
+            self.verified.append((sha, enc))
+        bad = {name: state for name, state in states.items() if state != "ok"}
+        if bad:
+            kind = "fixity_repair" if repaired and good else "fixity_failure"
+            detail = {"sha256": sha, "encrypted": enc, "locations": bad, "records": records}
+            self.events.append((kind, actor, records[0] if records else None, detail))
+
+    def flush(self, archive: Archive) -> None:
+        if not len(self):
+            return
+        now = utcnow()
+        with archive.db.write() as s:
+            for enc in (False, True):
+                shas = [sha for sha, e in self.verified if e is enc]
+                for i in range(0, len(shas), 500):
+                    s.execute(
+                        update(RecordFile)
+                        .where(RecordFile.sha256.in_(shas[i : i + 500]), RecordFile.encrypted.is_(enc))
+                        .values(verified_at=now)
+                    )
+            for kind, actor, record_id, detail in self.events:
+                record_event(s, kind, actor, record_id, detail)
+        self.verified, self.events = [], []
+
+
+def ledger_summary(archive: Archive) -> dict[str, Any]:
+    """The log part of `dangan verify`: size, root and whether the whole log checks out."""
+    report = verify_ledger(archive, objects=False)
+    return {"size": report.size, "root": report.root.hex(), "ok": report.ok,
+            "problems": [p.as_json() for p in report.problems]}  # fmt: skip

@@ -1,0 +1,131 @@
+"""`/upload`: one case uploaded by a person, for departments that have no business system.
+
+The page's script posts the form with XHR (for the progress bar) and the CSRF token in a header, so
+the body is still unread when the route runs and is streamed to staging like a pushed case. Without
+script the browser posts a plain form; `csrf_protect` has then parsed it already (Starlette spools
+files to disk) and the route copies the parsed files into staging instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
+from starlette.responses import JSONResponse, Response
+
+from dangan.access import DEPARTMENT_SCOPED, Principal
+from dangan.core import DanganError, PermissionDenied
+from dangan.domain import RETENTION_LABELS
+from dangan.services import (
+    Archive,
+    IngestOutcome,
+    ReceivedUpload,
+    UploadReceiver,
+    form_choices,
+    may_upload,
+    new_upload_token,
+    upload_case,
+)
+
+from ..deps import ArchiveDep, CurrentUser
+from ..render import render
+from ..security import CSRF_HEADER
+from .intake import check_declared_size, receive_body
+
+router = APIRouter(include_in_schema=False)
+APPLICANT_TYPES = ("企业", "个体工商户", "个人", "社会组织", "事业单位", "机关")
+FILE_ROLES = ("申请书", "决定书", "营业执照", "法定代表人身份证明", "场所证明", "现场核查记录",
+              "许可证", "受理通知书", "补正材料", "其他材料")  # fmt: skip
+
+
+def _require_uploader(user: Principal) -> None:
+    if not may_upload(user):
+        raise PermissionDenied("只有部门经办人、部门负责人和档案管理员可以上传案卷", code="upload_forbidden")
+
+
+def _page(
+    request: Request,
+    archive: Archive,
+    user: Principal,
+    *,
+    values: dict[str, str] | None = None,
+    error: DanganError | None = None,
+    outcome: IngestOutcome | None = None,
+    status_code: int = 200,
+) -> Response:
+    values = dict(values or {})
+    if outcome is not None or not values.get("source_id"):
+        values["source_id"] = new_upload_token()  # a fresh form is a new case
+    context: dict[str, Any] = {
+        "values": values,
+        "choices": form_choices(archive, user),
+        "fixed_department": user.department if user.role in DEPARTMENT_SCOPED else None,
+        "retentions": RETENTION_LABELS,
+        "applicant_types": APPLICANT_TYPES,
+        "file_roles": FILE_ROLES,
+        "max_bytes": archive.settings.max_upload_bytes,
+        "error": error,
+        "field_errors": {p.field: p.message for p in (error.problems if error else []) if p.field},
+        "outcome": outcome,
+    }
+    return render(request, "upload.html", context, status_code=status_code)
+
+
+@router.get("/upload")
+def upload_form(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    _require_uploader(user)
+    return _page(request, archive, user)
+
+
+async def _receive(request: Request, receiver: UploadReceiver) -> ReceivedUpload:
+    if request.headers.get(CSRF_HEADER):  # posted by the page's script: the body is still unread
+        return await receive_body(request, receiver)
+    form = await request.form()  # a plain form post, already parsed by csrf_protect
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            receiver.add_field(name, value)
+        elif isinstance(value, UploadFile) and name == "files" and value.filename:
+            receiver.add_file(value.filename, value.file)
+    receiver.complete()
+    return receiver.upload
+
+
+def _result(outcome: IngestOutcome) -> dict[str, Any]:
+    return {
+        "record_id": outcome.record_id,
+        "archival_code": outcome.archival_code,
+        "source_system": outcome.source_system,
+        "source_id": outcome.source_id,
+        "duplicate": outcome.status == "duplicate",
+        "url": f"/records/{outcome.record_id}",
+    }
+
+
+@router.post("/upload")
+async def upload_post(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    _require_uploader(user)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    limit = archive.settings.max_upload_bytes
+    receiver: UploadReceiver | None = None
+    try:
+        check_declared_size(request, limit)
+        receiver = UploadReceiver(archive.staging, request.headers.get("content-type", ""), max_bytes=limit)
+        upload = await _receive(request, receiver)
+        outcome = await run_in_threadpool(upload_case, archive, user, upload)
+    except ClientDisconnect:
+        return Response(status_code=400)
+    except DanganError as exc:
+        if wants_json:
+            return JSONResponse({"error": exc.as_dict()}, status_code=exc.status)
+        values = {k: v[0] for k, v in receiver.upload.fields.items()} if receiver else {}
+        return _page(request, archive, user, values=values, error=exc, status_code=exc.status)
+    finally:
+        if receiver is not None:
+            receiver.discard()
+    status = 200 if outcome.status == "duplicate" else 201
+    if wants_json:
+        return JSONResponse(_result(outcome), status_code=status)
+    return _page(request, archive, user, outcome=outcome, status_code=status)
