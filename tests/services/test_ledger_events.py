@@ -54,6 +54,9 @@ def test_ingest_entry_binds_metadata_and_file_hashes(any_archive: Any, tmp_path:
     doc = json.loads((pkg / "case.json").read_text(encoding="utf-8"))
     assert entry.detail["record"]["title"] == doc["title"]
     assert stored_hash == leaf_hash(entry.body())
+    checks = entry.detail["checks"]  # the 归档 四性检测 verdicts are bound into the same entry
+    assert checks["stage"] == "归档" and checks["passed"] is True
+    assert {code for code, _ in checks["items"]} >= {"1-1", "2-1", "3-2", "4-1"}
 
 
 def test_access_user_and_login_events_are_logged_in_order(any_archive: Any, tmp_path: Path) -> None:

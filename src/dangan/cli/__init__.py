@@ -6,7 +6,9 @@ import typer
 
 from .archive_cmds import import_, init, search_cmd
 from .bag_cmds import bag_app
+from .certify_cmds import certify
 from .check_cmds import check
+from .handover_cmds import handover_app
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
 from .serve_cmds import demo, serve
@@ -30,11 +32,13 @@ app.add_typer(user_app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bag_app, name="bag")
+app.add_typer(handover_app, name="handover")
 app.command("watch")(watch)
 app.command("verify")(verify)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
 app.add_typer(keys_app, name="keys")
+app.command("certify")(certify)
 
 
 def main() -> None:

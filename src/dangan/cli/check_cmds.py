@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dangan.core import utcnow
-from dangan.services import check_path, report_xlsx
+from dangan.services import check_path, report_pdf, report_xlsx
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
 
@@ -20,6 +20,7 @@ def check(
     path: Annotated[Path, typer.Argument(help="案卷包：文件夹或 ZIP")],
     stage: Annotated[str, typer.Option("--stage", help="检测环节：归档、移交 或 长期保存")] = "归档",
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="同时把检测报告导出为 XLSX 文件")] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="同时把检测报告导出为可打印的 PDF 文件")] = None,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -29,6 +30,9 @@ def check(
     if xlsx is not None:
         _write_atomically(xlsx, report_xlsx(report, str(path), utcnow()))
         err.print(f"检测报告已导出：{xlsx}")
+    if pdf is not None:
+        _write_atomically(pdf, report_pdf(report, str(path), utcnow(), utcnow()))
+        err.print(f"检测报告已导出：{pdf}")
     if json_out:
         emit_json(report.as_json())
     else:

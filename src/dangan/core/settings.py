@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=_DEV_SECRET, description="会话签名密钥")
     fonds_code: str = Field(default="Z001", description="全宗号")
     fonds_name: str = Field(default="秦皇岛市行政审批档案馆", description="全宗名称")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="门户的公开地址（档案证明二维码中的核验网址以它开头）"
+    )
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
     session_max_age: int = Field(default=8 * 3600, description="会话有效期（秒）")
     ledger_signature: str = Field(default="ed25519", description="账本检查点签名算法：ed25519 或 sm2")

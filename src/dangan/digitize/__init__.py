@@ -3,12 +3,17 @@
 from dangan.digitize.media import PREVIEWABLE_IMAGES, sniff_media_type
 from dangan.digitize.preview import pdf_page_count, render_image, render_pdf_page
 from dangan.digitize.text import pdf_text
+from dangan.digitize.watermark import Watermark, watermark_image, watermark_pdf, watermark_png
 
 __all__ = [
     "PREVIEWABLE_IMAGES",
+    "Watermark",
     "pdf_page_count",
     "pdf_text",
     "render_image",
     "render_pdf_page",
     "sniff_media_type",
+    "watermark_image",
+    "watermark_pdf",
+    "watermark_png",
 ]

@@ -9,7 +9,7 @@ from dangan.services.apikeys import (
     revoke_api_key,
 )
 from dangan.services.archive import Archive, open_archive
-from dangan.services.audit import log_access
+from dangan.services.audit import log_access, record_view
 from dangan.services.backup import (
     BackupInfo,
     BackupInvalid,
@@ -19,11 +19,37 @@ from dangan.services.backup import (
     verify_backup,
 )
 from dangan.services.bags import check_bag
+from dangan.services.certify import (
+    IssuedCertificate,
+    archive_keys,
+    certificate_pdf,
+    check_certificate,
+    find_by_pdf_hash,
+    get_certificate,
+    issue_certificate,
+    may_certify,
+    verify_certificate_file,
+)
 from dangan.services.check_export import quarantine_report_xlsx, record_report_xlsx, report_xlsx
+from dangan.services.check_pdf import quarantine_report_pdf, record_report_pdf, report_pdf
 from dangan.services.checks import check_package, check_path, report_for_record, set_matter_rule
 from dangan.services.demo import DEMO_PASSWORD, DemoAccount, demo_accounts, ensure_demo_accounts, load_demo
 from dangan.services.fixity import FixityReport, ledger_summary
 from dangan.services.fixity import audit as audit_fixity
+from dangan.services.handover import (
+    HANDOVER_STATUSES,
+    BatchCheck,
+    HandoverBatch,
+    accept_batch,
+    candidates,
+    check_batch,
+    create_batch,
+    get_batch,
+    list_batches,
+    return_batch,
+    submit_batch,
+)
+from dangan.services.handover_pdf import handover_form_pdf, handover_receipt_pdf
 from dangan.services.importer import ImportReport, import_one, import_paths
 from dangan.services.ingest import IngestOutcome, fingerprint, ingest_package
 from dangan.services.ingest_pool import IngestUnavailable, ingest_workers
@@ -46,6 +72,7 @@ from dangan.services.ledger import (
     record_event,
 )
 from dangan.services.ledger_verify import verify_ledger
+from dangan.services.matter_rules import MatterRuleView, list_matter_rules, matter_rule_view
 from dangan.services.quarantine import (
     QuarantineView,
     count_held,
@@ -77,26 +104,39 @@ from dangan.services.records import (
     record_for,
 )
 from dangan.services.search import SearchHit, SearchResult, search
-from dangan.services.users import add_user, authenticate, get_principal, principal_of
+from dangan.services.users import (
+    add_user,
+    authenticate,
+    get_principal,
+    principal_of,
+    session_principal,
+    session_stamp,
+    set_password,
+)
 from dangan.services.watch import DropResult, DropWatcher, drop_lock, watching
 
 __all__ = [
     "DEMO_PASSWORD",
+    "HANDOVER_STATUSES",
     "WEB_SOURCE_SYSTEM",
     "ApiKeyInfo",
     "Archive",
     "BackupInfo",
     "BackupInvalid",
+    "BatchCheck",
     "BrowseFilter",
     "DemoAccount",
     "DropResult",
     "DropWatcher",
     "FileContent",
     "FixityReport",
+    "HandoverBatch",
     "ImportReport",
     "IngestOutcome",
     "IngestUnavailable",
+    "IssuedCertificate",
     "LedgerError",
+    "MatterRuleView",
     "Page",
     "QuarantineView",
     "ReceivedUpload",
@@ -104,19 +144,26 @@ __all__ = [
     "SearchResult",
     "UploadReceiver",
     "UploadTooLarge",
+    "accept_batch",
     "add_user",
+    "archive_keys",
     "audit_fixity",
     "authenticate",
     "authenticate_api_key",
     "backup",
     "browse",
+    "candidates",
     "case_from_form",
     "catalogue_fingerprint",
+    "certificate_pdf",
     "check_bag",
+    "check_batch",
+    "check_certificate",
     "check_package",
     "check_path",
     "count_held",
     "create_api_key",
+    "create_batch",
     "demo_accounts",
     "drop_lock",
     "early_scope_check",
@@ -124,21 +171,31 @@ __all__ = [
     "ensure_demo_accounts",
     "facets",
     "file_for",
+    "find_by_pdf_hash",
     "fingerprint",
     "form_choices",
+    "get_batch",
+    "get_certificate",
     "get_principal",
+    "handover_form_pdf",
+    "handover_receipt_pdf",
     "import_one",
     "import_paths",
     "ingest_package",
     "ingest_workers",
+    "issue_certificate",
     "ledger_proof",
     "ledger_public_keys",
     "ledger_summary",
     "list_api_keys",
+    "list_batches",
+    "list_matter_rules",
     "list_quarantine",
     "load_demo",
     "log_access",
     "make_checkpoint",
+    "matter_rule_view",
+    "may_certify",
     "may_manage_api_keys",
     "may_upload",
     "new_upload_token",
@@ -147,25 +204,35 @@ __all__ = [
     "principal_of",
     "push_case",
     "quarantine_entry",
+    "quarantine_report_pdf",
     "quarantine_report_xlsx",
     "quarantined_case_text",
     "recheck_quarantined",
     "record_event",
     "record_for",
+    "record_report_pdf",
     "record_report_xlsx",
+    "record_view",
     "replace_quarantined_file",
     "report_for_record",
+    "report_pdf",
     "report_xlsx",
     "restore",
+    "return_batch",
     "return_to_department",
     "revoke_api_key",
     "rotate_master_key",
     "search",
+    "session_principal",
+    "session_stamp",
     "set_matter_rule",
+    "set_password",
+    "submit_batch",
     "sweep_stale_uploads",
     "too_large",
     "upload_case",
     "verify_backup",
+    "verify_certificate_file",
     "verify_ledger",
     "watching",
 ]

@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from dangan.access import Principal, Role
 from dangan.core import AuthenticationFailed, NotFound, ProblemList, ValidationFailed, utcnow
-from dangan.store import ApiKey, Event
+from dangan.store import ApiKey
 
 from .archive import Archive
+from .ledger import record_event
 
 KEY_PREFIX = "dgk"
 _KEY = re.compile(r"^dgk_([0-9a-f]{12})_([A-Za-z0-9_\-]{20,100})$")
@@ -137,7 +138,7 @@ def create_api_key(
         )  # fmt: skip
         s.add(row)
         detail = {"key_id": key_id, "system": system, "department": department, "matters": list(chosen)}
-        s.add(Event(kind="apikey_create", actor=actor, detail=detail))
+        record_event(s, "apikey_create", actor, None, detail)
         s.flush()
         info = _info(row)
     return info, f"{KEY_PREFIX}_{key_id}_{secret}"
@@ -160,7 +161,7 @@ def revoke_api_key(archive: Archive, key_id: str, *, actor: str = "system") -> A
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             row.revoked_by = actor
-            s.add(Event(kind="apikey_revoke", actor=actor, detail={"key_id": row.id, "system": row.system}))
+            record_event(s, "apikey_revoke", actor, None, {"key_id": row.id, "system": row.system})
         s.flush()
         return _info(row)
 

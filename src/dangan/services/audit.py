@@ -1,16 +1,19 @@
-"""Access audit: every record view and file download is written down as an `Event`.
+"""Access audit: every record view, file download and unmasking is written down as an event.
 
-The ledger issue makes the event table tamper-evident; callers only say who did what to which record.
+The ledger makes the event table tamper-evident; callers only say who did what to which record.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from dangan.access import Principal, RecordView, mask_record_view
+from dangan.store import Record
+
 from .archive import Archive
 from .ledger import record_event
 
-ACCESS_KINDS = frozenset({"view", "download"})
+ACCESS_KINDS = frozenset({"view", "download", "unmask"})
 
 
 def log_access(
@@ -21,3 +24,12 @@ def log_access(
         raise ValueError(f"unknown access kind: {kind}")
     with archive.db.write() as session:
         record_event(session, kind, actor[:64], record_id, detail)
+
+
+def record_view(archive: Archive, user: Principal, record: Record, via: str) -> RecordView:
+    """The record as `user` may see it; when personal data is shown in clear, an 'unmask' event says
+    who saw which fields of which record, and through which door."""
+    view = mask_record_view(user, record)
+    if view.revealed:
+        log_access(archive, user.username, "unmask", record.id, {"via": via, "fields": view.revealed})
+    return view

@@ -176,6 +176,12 @@ class Screening:
             self.texts[key] = pdf_text(path)
         return self.texts[key]
 
+    def summary(self) -> dict[str, object]:
+        """What the log binds of the report: stage, verdict and every item's verdict."""
+        report = self.report.as_json()
+        return {"stage": self.report.stage.value, "passed": report["passed"],
+                "items": [[item["code"], item["verdict"]] for item in report["items"]]}  # fmt: skip
+
     def keep(self, session: Session, record: Record) -> None:
         """Store the report with the new record; a quarantined earlier copy of it is now released."""
         session.add(

@@ -136,7 +136,10 @@ def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") ->
             # No second look-up here: the unique key on (source_system, source_id) decides a race.
             record = _write_record(archive, session, pkg, stored, media, hashes)
             index_record(session, record, body, new=True)
-            record_event(session, "ingest", actor, record.id, _event_detail(record))
+            # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
+            record_event(
+                session, "ingest", actor, record.id, {**_event_detail(record), "checks": screening.summary()}
+            )
             screening.keep(session, record)
             return _outcome("accepted", pkg, record_id=record.id, archival_code=record.archival_code)
     except IntegrityError:

@@ -157,7 +157,9 @@ def record_snapshot(record: Record) -> dict[str, Any]:
 
 # -- checkpoints, witnesses and proofs -------------------------------------------------------------
 
-ACCESS_KINDS = frozenset({"view", "download"})  # about reading a record, not about the record itself
+ACCESS_KINDS = frozenset(
+    {"view", "download", "unmask"}
+)  # about reading a record, not about the record itself
 
 
 class LedgerError(DanganError):

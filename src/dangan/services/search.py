@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dangan.access import Principal, record_filter
+from dangan.access import Principal, mask_text, record_filter, should_mask
 from dangan.index import match_query, query_words
 
 from .archive import Archive
@@ -61,7 +61,8 @@ def search(archive: Archive, user: Principal, query: str, limit: int = 20, offse
         total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         rows = s.execute(stmt.offset(max(0, offset)).limit(limit)).all()
         hits = [
-            SearchHit(r.id, r.source_system, r.source_id, r.archival_code, r.title, float(score),
+            SearchHit(r.id, r.source_system, r.source_id, r.archival_code,
+                      mask_text(r.title, r) if should_mask(user, r) else r.title, float(score),
                       r.department.name, r.matter.name, r.decided_at.isoformat())
             for r, score in rows
         ]  # fmt: skip

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from sqlalchemy import select
 
 from dangan.access import THREE_ADMINS, Principal, Role, hash_password, password_problem, verify_password
@@ -103,3 +106,39 @@ def authenticate(archive: Archive, username: str, password: str, source: str = "
     if principal is None:
         raise AuthenticationFailed("用户名或密码错误，或账户已被锁定", code="login_failed")
     return principal
+
+
+def _stamp(user: User) -> str:
+    """A fingerprint of the current password hash: a session made under another password is void."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def session_stamp(archive: Archive, username: str) -> str:
+    """What a new session of `username` records, so that a later password change revokes it."""
+    with archive.db.read() as s:
+        user = s.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", code="unknown_user")
+    return _stamp(user)
+
+
+def session_principal(archive: Archive, username: str, stamp: str) -> Principal:
+    """The principal of a session, or NotFound when the user is gone, inactive or has a new password."""
+    with archive.db.read() as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or not hmac.compare_digest(_stamp(user), stamp):
+        raise NotFound("会话已失效，请重新登录", code="session_revoked")
+    return principal_of(user)
+
+
+def set_password(archive: Archive, username: str, new_password: str, actor: str = "system") -> None:
+    """Change a password (policy checked); every session made under the old one stops working at once."""
+    if reason := password_problem(new_password):
+        raise ValidationFailed(reason, code="weak_password")
+    with archive.db.write() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在", code="unknown_user")
+        user.password_hash = hash_password(new_password)
+        user.failed_logins = 0
+        record_event(s, "password_change", actor[:64], None, {"username": username})

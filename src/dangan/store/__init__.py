@@ -9,6 +9,7 @@ from dangan.store.catalog import (
     find_by_source,
     get_record,
 )
+from dangan.store.certificates import Certificate
 from dangan.store.collection import (
     QUARANTINE_HELD,
     QUARANTINE_RELEASED,
@@ -19,6 +20,15 @@ from dangan.store.collection import (
 )
 from dangan.store.crypto import DecryptionFailed, MasterKey
 from dangan.store.db import Database, make_engine
+from dangan.store.handover import (
+    HANDOVER_ACCEPTED,
+    HANDOVER_PENDING,
+    HANDOVER_RETURNED,
+    HANDOVER_STATUSES,
+    HANDOVER_SUBMITTED,
+    HandoverBatch,
+    HandoverItem,
+)
 from dangan.store.keyring import KeyRing, create_master_key_file, load_keyring
 from dangan.store.locations import LocalLocation, Location, S3Location
 from dangan.store.migrate import downgrade, upgrade
@@ -37,17 +47,25 @@ from dangan.store.models import (
 from dangan.store.objects import HashMismatch, ObjectMissing, ObjectStore, StoredObject, hash_file, object_key
 
 __all__ = [
+    "HANDOVER_ACCEPTED",
+    "HANDOVER_PENDING",
+    "HANDOVER_RETURNED",
+    "HANDOVER_STATUSES",
+    "HANDOVER_SUBMITTED",
     "QUARANTINE_HELD",
     "QUARANTINE_RELEASED",
     "QUARANTINE_RETURNED",
     "ApiKey",
     "Base",
+    "Certificate",
     "CheckReportRow",
     "Database",
     "DecryptionFailed",
     "Department",
     "Event",
     "Fonds",
+    "HandoverBatch",
+    "HandoverItem",
     "HashMismatch",
     "KeyRing",
     "LocalLocation",

@@ -11,7 +11,22 @@ from dangan.services import Archive
 
 from .errors import install_error_handlers
 from .render import STATIC_DIR, make_templates
-from .routes import api, apikeys, auth, docs, files, intake, pages, proof, quarantine, upload
+from .routes import (
+    api,
+    apikeys,
+    auth,
+    docs,
+    files,
+    handover,
+    intake,
+    matters,
+    pages,
+    portal,
+    proof,
+    quarantine,
+    reports,
+    upload,
+)
 from .security import SESSION_COOKIE, SecurityHeadersMiddleware, csrf_protect
 
 API_DESCRIPTION = (
@@ -51,6 +66,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
 
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine):
+    routers = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports)
+    for module in (*routers, matters, handover, portal):
         app.include_router(module.router)
     return app

@@ -8,9 +8,10 @@ from fastapi import Depends, Request
 
 from dangan.access import Principal
 from dangan.core import AuthenticationFailed, NotFound
-from dangan.services import ApiKeyInfo, Archive, authenticate_api_key, get_principal
+from dangan.services import ApiKeyInfo, Archive, authenticate_api_key, session_principal
 
 SESSION_USER = "username"
+SESSION_STAMP = "stamp"  # fingerprint of the password at login: a password change revokes the session
 
 
 class LoginRequired(AuthenticationFailed):
@@ -36,8 +37,11 @@ def load_user(request: Request) -> Principal | None:
     username = request.session.get(SESSION_USER)
     if not isinstance(username, str) or not username:
         return None
+    stamp = request.session.get(SESSION_STAMP)
     try:
-        principal = get_principal(request.app.state.archive, username)
+        principal = session_principal(
+            request.app.state.archive, username, stamp if isinstance(stamp, str) else ""
+        )
     except NotFound:
         request.session.clear()
         return None

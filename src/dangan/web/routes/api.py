@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from dangan.services import BrowseFilter, browse, log_access, overview, record_for, search
+from dangan.services import BrowseFilter, browse, log_access, overview, record_for, record_view, search
 
 from ..deps import ApiUser, ArchiveDep
 from ..present import district_name, file_urls, industry_name
@@ -131,7 +131,7 @@ def list_records(
     responses={404: {"model": ErrorResponse, "description": "档案不存在或无权查看"}},
 )
 def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDetail:
-    record = record_for(archive, user, record_id)
+    record = record_view(archive, user, record_for(archive, user, record_id), "api")
     log_access(archive, user.username, "view", record.id, {"via": "api"})
     return _detail(record)
 

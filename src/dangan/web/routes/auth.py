@@ -8,9 +8,10 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import AuthenticationFailed
-from dangan.services import DEMO_PASSWORD, authenticate, demo_accounts
+from dangan.services import DEMO_PASSWORD, authenticate, demo_accounts, session_stamp
 
-from ..deps import SESSION_USER, ArchiveDep, OptionalUser
+from ..deps import SESSION_STAMP, SESSION_USER, ArchiveDep, OptionalUser
+from ..ratelimit import FailureLimiter
 from ..render import render
 from ..security import safe_next
 
@@ -37,6 +38,14 @@ def _login_page(
     return render(request, "login.html", context, status_code=status_code)
 
 
+def _limiter(request: Request) -> FailureLimiter:
+    """The app's failed-login counter per client address (made on first use)."""
+    limiter = getattr(request.app.state, "login_limiter", None)
+    if not isinstance(limiter, FailureLimiter):
+        limiter = request.app.state.login_limiter = FailureLimiter()
+    return limiter
+
+
 @router.get("/login")
 def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     target = safe_next(next)
@@ -58,12 +67,21 @@ def login(
     if not username or not password:
         return _login_page(request, target, error="请输入用户名和密码", username=username, status_code=400)
     source = request.client.host if request.client else ""
+    limiter = _limiter(request)
+    if limiter.blocked(source):
+        minutes = -(-limiter.retry_after(source) // 60)
+        error = f"登录失败次数过多，请 {minutes} 分钟后再试"
+        response = _login_page(request, target, error=error, username=username, status_code=429)
+        response.headers["Retry-After"] = str(limiter.retry_after(source))
+        return response
     try:
         principal = authenticate(archive, username, password, source=source)
     except AuthenticationFailed as exc:
+        limiter.failed(source)
         return _login_page(request, target, error=exc.message, username=username, status_code=401)
     request.session.clear()  # a fresh session (and CSRF token) on every login
     request.session[SESSION_USER] = principal.username
+    request.session[SESSION_STAMP] = session_stamp(archive, principal.username)
     return RedirectResponse(target, status_code=303)
 
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from starlette.responses import Response, StreamingResponse
 
+from dangan.access import Principal
 from dangan.core import NotFound, ValidationFailed
-from dangan.digitize import pdf_page_count, render_image, render_pdf_page
+from dangan.digitize import (
+    Watermark,
+    pdf_page_count,
+    render_image,
+    render_pdf_page,
+    watermark_image,
+    watermark_pdf,
+    watermark_png,
+)
+from dangan.domain import SecurityLevel
 from dangan.services import file_for, log_access
 
 from ..deps import ArchiveDep, CurrentUser
@@ -34,8 +46,37 @@ def _page_count(path: Path) -> int | None:
         return None
 
 
-def _png(data: bytes) -> Response:
-    return Response(data, media_type="image/png", headers=NO_STORE)
+def _png(data: bytes, request_id: str | None = None) -> Response:
+    headers = {**NO_STORE, **({"X-Request-ID": request_id} if request_id else {})}
+    return Response(data, media_type="image/png", headers=headers)
+
+
+def is_public(record: Any) -> bool:
+    """Open to the public and 公开: delivered as stored; everything else carries a watermark."""
+    return bool(record.open_to_public) and record.security_rank == SecurityLevel.PUBLIC.rank
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+def _mark(user: Principal, request_id: str) -> Watermark:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Watermark(user.display_name, user.username, now, request_id)
+
+
+def _marked_png(
+    archive: Any, user: Principal, record: Any, f: Any, png: bytes, detail: dict[str, Any]
+) -> Response:
+    """The rendered PNG as delivered: watermarked (and its request logged) unless the record is public."""
+    if is_public(record):
+        return _png(png)
+    request_id = new_request_id()
+    marked = watermark_png(png, _mark(user, request_id))
+    log_access(
+        archive, user.username, "view", record.id, {**detail, "file": f.path, "request_id": request_id}
+    )
+    return _png(marked, request_id)
 
 
 def _unrenderable() -> ValidationFailed:
@@ -52,8 +93,13 @@ def preview_page(
     if kind == "pdf":
         with content.path() as path:
             count = _page_count(path)
+    request_id = new_request_id()
     log_access(
-        archive, user.username, "view", record.id, {"via": "preview", "file": f.path, "position": position}
+        archive,
+        user.username,
+        "view",
+        record.id,
+        {"via": "preview", "file": f.path, "position": position, "request_id": request_id},
     )
     context = {
         "record": record,
@@ -65,7 +111,7 @@ def preview_page(
         **file_urls(record.id, position),
     }
     response = render(request, "preview.html", context)
-    response.headers.update(NO_STORE)
+    response.headers.update({**NO_STORE, "X-Request-ID": request_id})
     return response
 
 
@@ -73,7 +119,7 @@ def preview_page(
 def pdf_page_png(
     archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position, number: PageNumber
 ) -> Response:
-    _record, f, content = file_for(archive, user, record_id, position)
+    record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "pdf":
         raise NotFound("该文件不是 PDF，没有分页预览")
     with content.path() as path:
@@ -83,23 +129,25 @@ def pdf_page_png(
         if number > count:
             raise NotFound(f"该文件只有 {count} 页")
         try:
-            return _png(render_pdf_page(path, number - 1, PREVIEW_WIDTH))
+            png = render_pdf_page(path, number - 1, PREVIEW_WIDTH)
         except Exception as exc:
             log.warning("cannot render page %s of %s", number, f.sha256, exc_info=True)
             raise _unrenderable() from exc
+    return _marked_png(archive, user, record, f, png, {"via": "page", "page": number})
 
 
 @router.get("/records/{record_id}/files/{position}/preview.png")
 def image_png(archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position) -> Response:
-    _record, f, content = file_for(archive, user, record_id, position)
+    record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "image":
         raise NotFound("该文件不是图片")
     with content.path() as path:
         try:
-            return _png(render_image(path, PREVIEW_WIDTH))
+            png = render_image(path, PREVIEW_WIDTH)
         except Exception as exc:
             log.warning("cannot render image %s", f.sha256, exc_info=True)
             raise _unrenderable() from exc
+    return _marked_png(archive, user, record, f, png, {"via": "image"})
 
 
 @router.get("/records/{record_id}/files/{position}/download")
@@ -108,9 +156,34 @@ def download(archive: ArchiveDep, user: CurrentUser, record_id: str, position: P
     if not content.available():
         log.error("object %s of record %s is missing from the store", f.sha256, record.id)
         raise NotFound("文件内容暂不可用，请联系档案管理员", code="object_missing")
-    log_access(
-        archive, user.username, "download", record.id, {"file": f.path, "sha256": f.sha256, "size": f.size}
-    )
     headers = {"Content-Disposition": content_disposition(file_name(f.path)), **NO_STORE}
-    headers["Content-Length"] = str(f.size)
-    return StreamingResponse(content.chunks(), media_type=f.media_type, headers=headers)
+    request_id = new_request_id()
+    detail: dict[str, Any] = {"file": f.path, "sha256": f.sha256, "size": f.size, "request_id": request_id}
+    headers["X-Request-ID"] = request_id
+    kind = file_kind(f.media_type)
+    if is_public(record) or kind == "other":
+        # Public files go out byte for byte; formats that cannot carry a mark go out as stored, logged.
+        log_access(archive, user.username, "download", record.id, detail)
+        headers["Content-Length"] = str(f.size)
+        return StreamingResponse(content.chunks(), media_type=f.media_type, headers=headers)
+    mark = _mark(user, request_id)
+    with content.path() as path:
+        data = path.read_bytes()
+    try:
+        if kind == "pdf":
+            body, media_type = watermark_pdf(data, mark), "application/pdf"
+        else:
+            body, media_type = watermark_image(data, mark)
+    except Exception as exc:  # never hand out an unmarked copy of a non-public file
+        log.warning("cannot watermark %s of record %s", f.sha256, record.id, exc_info=True)
+        raise ValidationFailed(
+            "该文件无法加注水印，暂不能下载，请联系档案管理员", code="watermark_failed"
+        ) from exc
+    log_access(
+        archive,
+        user.username,
+        "download",
+        record.id,
+        {**detail, "watermarked": True},
+    )
+    return Response(body, media_type=media_type, headers=headers)

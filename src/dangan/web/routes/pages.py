@@ -12,6 +12,7 @@ from dangan.services import (
     log_access,
     overview,
     record_for,
+    record_view,
     report_for_record,
     search,
 )
@@ -74,7 +75,7 @@ def records(
 
 @router.get("/records/{record_id}")
 def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str) -> Response:
-    record = record_for(archive, user, record_id)
+    record = record_view(archive, user, record_for(archive, user, record_id), "web")
     log_access(archive, user.username, "view", record.id, {"via": "web"})
     files = [
         {"file": f, "kind": file_kind(f.media_type), **file_urls(record.id, f.position)} for f in record.files

@@ -1,0 +1,96 @@
+"""`dangan certify`: issue a certified copy (出证), or check one offline with `dangan certify verify FILE`.
+
+One command with two forms rather than a group, so that ``dangan certify RECORD_ID`` reads as the
+brief asks; record ids are 26-character ULIDs and can never be the word ``verify``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dangan.core import load_settings
+from dangan.services import archive_keys, get_principal, issue_certificate, verify_certificate_file
+
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def certify(
+    target: Annotated[str, typer.Argument(help="档案编号（record_id）；或写 verify 表示核验证明文件")],
+    file: Annotated[Path | None, typer.Argument(help="（verify 时）要核验的档案证明 PDF")] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="出证的档案管理员用户名")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="证明 PDF 的保存路径")] = None,
+    purpose: Annotated[str, typer.Option("--purpose", help="用途，印在水印“仅供…使用”中")] = "核验",
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """出具档案证明：dangan certify RECORD_ID --as 用户 --out 文件.pdf；离线核验：dangan certify verify 文件.pdf。
+
+    离线核验只需证明文件和数据目录 keys/ 中的公钥，不读目录数据库。
+    """
+    if target == "verify":
+        _verify(file, data, json_out)
+        return
+    if file is not None:
+        err.print("[red]错误：[/red]出证时只接受一个档案编号")
+        raise typer.Exit(2)
+    if not as_user or out is None:
+        err.print("[red]错误：[/red]出证须指定 --as 用户 和 --out 文件")
+        raise typer.Exit(2)
+    with archive_from(data) as archive:
+        cert = issue_certificate(archive, get_principal(archive, as_user), target, purpose)
+    _write_atomic(out, cert.pdf)
+    doc = {
+        "certificate_id": cert.id,
+        "record_id": cert.record_id,
+        "pdf_sha256": cert.pdf_sha256,
+        "leaf_index": cert.leaf_index,
+        "verify_url": cert.verify_url,
+        "out": str(out),
+    }
+    if json_out:
+        emit_json(doc)
+        return
+    err.print(f"[green]已出具档案证明[/green] {cert.id} → {out}")
+    typer.echo(f"SHA-256 {cert.pdf_sha256}\n核验网址 {cert.verify_url}")
+
+
+def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
+    if file is None:
+        err.print("[red]错误：[/red]请给出要核验的证明文件：dangan certify verify 文件.pdf")
+        raise typer.Exit(2)
+    try:
+        pdf = file.read_bytes()
+    except OSError as exc:
+        err.print(f"[red]错误：[/red]无法读取 {file}：{exc.strerror}")
+        raise typer.Exit(2) from None
+    home = load_settings(data).home
+    report = verify_certificate_file(pdf, archive_keys(home))
+    if json_out:
+        emit_json(report)
+    else:
+        err.print(f"证明编号：{report.get('certificate_id', '—')}  SHA-256：{report['pdf_sha256']}")
+        for p in report["problems"]:
+            err.print(f"[red]✗[/red] {p}")
+        err.print(
+            "[green]有效：证明未被改动，且已登记在签名检查点下[/green]"
+            if report["valid"]
+            else "[red]无效[/red]"
+        )
+    if not report["valid"]:
+        raise typer.Exit(1)

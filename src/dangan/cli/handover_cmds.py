@@ -1,0 +1,170 @@
+"""`dangan handover`: departments batch and hand over their records; the archivist checks, accepts or
+returns batches. The same services as the /handover pages, acting as the user named by --as."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dangan.services import (
+    HandoverBatch,
+    accept_batch,
+    check_batch,
+    create_batch,
+    get_batch,
+    get_principal,
+    handover_form_pdf,
+    handover_receipt_pdf,
+    list_batches,
+    return_batch,
+    submit_batch,
+)
+
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+from .check_cmds import _write_atomically
+
+handover_app = typer.Typer(help="档案移交：部门生成移交批次，档案部门检测、接收或退回", no_args_is_help=True)
+AsOpt = Annotated[str, typer.Option("--as", help="以该用户的身份操作（部门经办人/负责人或档案管理员）")]
+BatchArg = Annotated[str, typer.Argument(help="移交批次编号")]
+
+
+def batch_json(batch: HandoverBatch, items: bool = True) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": batch.id, "department": batch.department, "status": batch.status, "carrier": batch.carrier,
+        "record_count": batch.record_count, "file_count": batch.file_count, "total_bytes": batch.total_bytes,
+        "first_code": batch.first_code, "last_code": batch.last_code, "note": batch.note,
+        "created_by": batch.created_by, "created_at": batch.created_at.isoformat(),
+        "check_passed": batch.check_passed, "reasons": batch.reasons,
+    }  # fmt: skip
+    if items:
+        doc["items"] = [
+            {"record_id": i.record_id, "archival_code": i.archival_code, "title": i.title,
+             "file_count": i.file_count, "total_bytes": i.total_bytes}
+            for i in batch.items
+        ]  # fmt: skip
+    return doc
+
+
+def _show(batch: HandoverBatch, json_out: bool) -> None:
+    if json_out:
+        emit_json(batch_json(batch))
+        return
+    err.print(
+        f"移交批次 {batch.id}（{batch.department}）：{batch.status}，{batch.record_count} 件，"
+        f"{batch.file_count} 个文件，{batch.total_bytes} 字节，档号 {batch.first_code} 至 {batch.last_code}"
+    )
+    typer.echo(batch.id)
+
+
+@handover_app.command("create")
+def handover_create(
+    as_user: AsOpt,
+    year: Annotated[int | None, typer.Option("--year", help="只移交该年度的档案（默认全部）")] = None,
+    carrier: Annotated[str, typer.Option("--carrier", help="载体，如“光盘（DVD-R）”")] = "在线移交（网络）",
+    note: Annotated[str, typer.Option("--note", help="备注")] = "",
+    submit: Annotated[bool, typer.Option("--submit", help="生成后立即确认移交")] = False,
+    form: Annotated[Path | None, typer.Option("--form", help="把移交登记表写入该 PDF 文件")] = None,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """把本部门尚未移交的档案编成一个移交批次（待移交），可同时确认移交并导出移交登记表。"""
+    with archive_from(data) as archive:
+        user = get_principal(archive, as_user)
+        batch = create_batch(archive, user, year=year, carrier=carrier, note=note)
+        if submit:
+            batch = submit_batch(archive, user, batch.id)
+        pdf = handover_form_pdf(archive, user, batch.id)[1] if form else None
+    if form and pdf:
+        _write_atomically(form, pdf)
+        err.print(f"移交登记表已导出：{form}")
+    _show(batch, json_out)
+
+
+@handover_app.command("list")
+def handover_list(
+    as_user: AsOpt,
+    status: Annotated[str | None, typer.Option("--status", help="待移交、已移交、已接收 或 已退回")] = None,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """列出该用户可见的移交批次（档案管理员见全部，部门用户见本部门）。"""
+    with archive_from(data) as archive:
+        batches = list_batches(archive, get_principal(archive, as_user), status)
+    if json_out:
+        emit_json({"batches": [batch_json(b, items=False) for b in batches]})
+        return
+    for b in batches:
+        typer.echo(f"{b.id}  {b.department}  {b.status}  {b.record_count} 件  {b.total_bytes} 字节")
+
+
+@handover_app.command("submit")
+def handover_submit(
+    batch_id: BatchArg, as_user: AsOpt, data: DataOpt = None, json_out: JsonOpt = False
+) -> None:
+    """部门确认移交（待移交 → 已移交）。"""
+    with archive_from(data) as archive:
+        batch = submit_batch(archive, get_principal(archive, as_user), batch_id)
+    _show(batch, json_out)
+
+
+@handover_app.command("check")
+def handover_check(
+    batch_id: BatchArg, as_user: AsOpt, data: DataOpt = None, json_out: JsonOpt = False
+) -> None:
+    """档案管理员对已移交的批次做移交环节四性检测；未通过时退出码为 1。"""
+    with archive_from(data) as archive:
+        outcome = check_batch(archive, get_principal(archive, as_user), batch_id)
+    if json_out:
+        emit_json(outcome.as_json())
+    else:
+        for r in outcome.records:
+            err.print(f"{r['archival_code']}：{'通过' if r['passed'] else '[red]不通过[/red]'}")
+            for f in r["failures"]:
+                err.print(f"    {f['code']} {f['message']}", markup=False)
+    if not outcome.passed:
+        raise typer.Exit(1)
+
+
+@handover_app.command("accept")
+def handover_accept(
+    batch_id: BatchArg,
+    as_user: AsOpt,
+    receipt: Annotated[Path | None, typer.Option("--receipt", help="把接收回执写入该 PDF 文件")] = None,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """档案管理员接收批次（已接收）；尚未通过移交检测的先检测，未通过则拒绝接收。"""
+    with archive_from(data) as archive:
+        user = get_principal(archive, as_user)
+        batch = accept_batch(archive, user, batch_id)
+        pdf = handover_receipt_pdf(archive, user, batch_id)[1] if receipt else None
+    if receipt and pdf:
+        _write_atomically(receipt, pdf)
+        err.print(f"接收回执已导出：{receipt}")
+    _show(batch, json_out)
+
+
+@handover_app.command("return")
+def handover_return(
+    batch_id: BatchArg,
+    as_user: AsOpt,
+    reason: Annotated[str, typer.Option("--reason", help="退回理由（必填）")],
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """档案管理员附理由退回批次（已退回）；其中的档案可重新编入新的批次。"""
+    with archive_from(data) as archive:
+        batch = return_batch(archive, get_principal(archive, as_user), batch_id, reason)
+    _show(batch, json_out)
+
+
+@handover_app.command("show")
+def handover_show(
+    batch_id: BatchArg, as_user: AsOpt, data: DataOpt = None, json_out: JsonOpt = False
+) -> None:
+    """显示一个移交批次及其清单。"""
+    with archive_from(data) as archive:
+        batch = get_batch(archive, get_principal(archive, as_user), batch_id)
+    _show(batch, json_out)
