@@ -4,6 +4,7 @@ with every file intact."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -23,6 +24,23 @@ from tests.helpers import case_keys, dangan_cmd, run_dangan, write_pool
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
+def _orphans(marker: str) -> list[int]:
+    """Processes adopted by init whose environment carries this test's marker (left by a killed parent)."""
+    time.sleep(1.0)  # PR_SET_PDEATHSIG is delivered asynchronously
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            environ = (proc / "environ").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == 1 and f"DANGAN_ORPHAN_MARK={marker}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
 def test_killed_imports_leave_whole_records_or_none(tmp_path: Path) -> None:
     pool = write_pool(tmp_path / "pool", 300, seed=7)
     data = tmp_path / "data"
@@ -31,7 +49,8 @@ def test_killed_imports_leave_whole_records_or_none(tmp_path: Path) -> None:
     kills = 0
     for _ in range(6):
         proc = subprocess.Popen(dangan_cmd("import", "--data", str(data), str(tmp_path / "pool")),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "DANGAN_ORPHAN_MARK": str(data)})  # fmt: skip
         time.sleep(rng.uniform(0.4, 2.5))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -39,6 +58,7 @@ def test_killed_imports_leave_whole_records_or_none(tmp_path: Path) -> None:
         proc.wait()
     assert kills >= 3, "the import finished before it could be killed; make the pool bigger"
 
+    assert _orphans(str(data)) == [], "workers of a killed import must die with it"
     final = run_dangan("import", "--data", str(data), "--json", str(tmp_path / "pool"))
     assert final.returncode == 0, final.stderr
     report = json.loads(final.stdout)

@@ -66,11 +66,22 @@ def import_one(archive: Archive, source: Path, actor: str = "system") -> IngestO
 _worker_archive: Archive | None = None
 
 
-def _init_worker(settings: dict[str, Any]) -> None:
-    """Each worker opens its own connections; it dies with its parent (a killed import leaves no orphans)."""
-    global _worker_archive
+def die_with_parent(parent_pid: int) -> None:
+    """Have Linux SIGKILL this worker when its parent dies (a killed import leaves no orphans).
+
+    PR_SET_PDEATHSIG only covers deaths after the call: a parent killed while the worker was still
+    starting is caught by comparing the parent pid, and the worker leaves at once.
+    """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _init_worker(settings: dict[str, Any], parent_pid: int) -> None:
+    """Each worker opens its own connections and dies with its parent."""
+    global _worker_archive
+    die_with_parent(parent_pid)
     _worker_archive = open_archive(Settings(**settings), migrate=False)
 
 
@@ -90,7 +101,9 @@ def _outcomes(archive: Archive, sources: list[Path], actor: str, workers: int) -
         return
     ctx = multiprocessing.get_context("spawn")
     settings = archive.settings.model_dump()
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, os.getpid())
+    ) as pool:
         yield from pool.map(_import_in_worker, [(s, actor) for s in sources], chunksize=4)
 
 

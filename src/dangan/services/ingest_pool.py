@@ -9,9 +9,8 @@ import does. Without a pool (tests, the CLI) ingest runs in the calling thread, 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
-import signal
+import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +21,7 @@ from typing import Any
 from dangan.core import DanganError, Settings
 
 from .archive import Archive, open_archive
-from .importer import default_workers, import_one
+from .importer import default_workers, die_with_parent, import_one
 from .ingest import IngestOutcome
 
 INGEST_LOCK = threading.Lock()
@@ -38,11 +37,10 @@ _SWAP = threading.Lock()
 _worker: Archive | None = None
 
 
-def _init(settings: dict[str, Any]) -> None:
+def _init(settings: dict[str, Any], parent_pid: int) -> None:
     """A worker opens its own connections and dies with the server (no orphans after a kill)."""
     global _worker
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    die_with_parent(parent_pid)
     _worker = open_archive(Settings(**settings), migrate=False)
 
 
@@ -58,7 +56,7 @@ def _ready() -> bool:
 def _new_pool(archive: Archive, workers: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init, initargs=(archive.settings.model_dump(),)
+        workers, mp_context=ctx, initializer=_init, initargs=(archive.settings.model_dump(), os.getpid())
     )
 
 
