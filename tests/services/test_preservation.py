@@ -144,3 +144,16 @@ def test_key_rotation_rewraps_and_keeps_content(filled) -> None:  # type: ignore
             assert reopened.objects.verify(f.sha256, True)
     finally:
         reopened.close()
+
+
+def test_big_objects_are_checked_in_every_location_side_by_side(filled, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import dangan.services.fixity as fixity
+
+    monkeypatch.setattr(fixity, "PARALLEL_BYTES", 0)  # every object takes the threaded path
+    f = _files(filled)[1]
+    replica = filled.objects.locations[1]
+    path = replica.path(object_key(f.sha256, f.encrypted))
+    path.write_bytes(path.read_bytes()[:-1])
+    report = audit_fixity(filled, repair=True)
+    assert [(d["sha256"], d["location"]) for d in report.damaged] == [(f.sha256, "replica")]
+    assert len(report.repaired) == 1 and not audit_fixity(filled).damaged

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from dangan.store import Location, Record, RecordFile, object_key
 from .archive import Archive
 from .ledger import record_event
 from .ledger_verify import verify_ledger
+
+PARALLEL_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -94,34 +97,61 @@ def audit(
     targets = _objects(archive, limit)
     started = time.monotonic()
     pending = _Pending()
-    for n, (sha, enc, size, records) in enumerate(targets, start=1):
-        states = {loc.name: _state(archive, sha, enc, loc) for loc in archive.objects.locations}
-        report.objects_checked += 1
-        report.bytes_checked += size * len(states)
-        good = [loc for loc in archive.objects.locations if states[loc.name] == "ok"]
-        for loc in archive.objects.locations:
-            state = states[loc.name]
-            if state == "ok":
-                continue
-            entry = {"sha256": sha, "location": loc.name, "encrypted": enc, "records": records}
-            (report.missing if state == "missing" else report.damaged).append(entry)
-            if repair and good:
-                archive.objects.copy_object(sha, enc, good[0], loc)
-                if _state(archive, sha, enc, loc) == "ok":
-                    report.repaired.append({**entry, "from": good[0].name})
-        if not good:
-            report.unrecoverable.append({"sha256": sha, "encrypted": enc, "records": records})
-        pending.add(sha, enc, states, good, repair, actor, records)
-        if len(pending) >= 500:
-            pending.flush(archive)
-        if on_object:
-            on_object(n, len(targets))
-        if mb_per_s:
-            ahead = report.bytes_checked / (mb_per_s * 1e6) - (time.monotonic() - started)
-            if ahead > 0:
-                time.sleep(ahead)
+    locations = archive.objects.locations
+    # Copies in different locations are read and hashed side by side (hashlib releases the GIL): big
+    # objects are checked at up to one core per copy. Small ones inline: a thread costs more.
+    pool = ThreadPoolExecutor(len(locations), thread_name_prefix="fixity")
+    try:
+        for n, (sha, enc, size, records) in enumerate(targets, start=1):
+            if size >= PARALLEL_BYTES and len(locations) > 1:
+                found = pool.map(lambda loc: _state(archive, sha, enc, loc), locations)  # noqa: B023
+                states = dict(zip((loc.name for loc in locations), found, strict=True))
+            else:
+                states = {loc.name: _state(archive, sha, enc, loc) for loc in locations}
+            _account(archive, report, pending, sha, enc, size, records, states, repair, actor)
+            if on_object:
+                on_object(n, len(targets))
+            if mb_per_s:
+                ahead = report.bytes_checked / (mb_per_s * 1e6) - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+    finally:
+        pool.shutdown()
     pending.flush(archive)
     return report
+
+
+def _account(
+    archive: Archive,
+    report: FixityReport,
+    pending: _Pending,
+    sha: str,
+    enc: bool,
+    size: int,
+    records: list[str],
+    states: dict[str, str],
+    repair: bool,
+    actor: str,
+) -> None:
+    """Record one object's states in the report, repair what can be repaired, queue the outcome."""
+    report.objects_checked += 1
+    report.bytes_checked += size * len(states)
+    good = [loc for loc in archive.objects.locations if states[loc.name] == "ok"]
+    for loc in archive.objects.locations:
+        state = states[loc.name]
+        if state == "ok":
+            continue
+        entry = {"sha256": sha, "location": loc.name, "encrypted": enc, "records": records}
+        (report.missing if state == "missing" else report.damaged).append(entry)
+        if repair and good:
+            archive.objects.copy_object(sha, enc, good[0], loc)
+            if _state(archive, sha, enc, loc) == "ok":
+                report.repaired.append({**entry, "from": good[0].name})
+    if not good:
+        report.unrecoverable.append({"sha256": sha, "encrypted": enc, "records": records})
+    pending.add(sha, enc, states, good, repair, actor, records)
+    if len(pending) >= 500:
+        pending.flush(archive)
 
 
 class _Pending:
