@@ -61,3 +61,19 @@ def progress_bar(description: str) -> Progress:
 
 def _force_progress() -> bool:
     return os.environ.get("DANGAN_PROGRESS") == "1"
+
+
+def write_file_atomically(dest: Path, data: bytes) -> None:
+    """Write an output file whole or not at all (temp → fsync → rename); a failure is exit status 1."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        err.print(f"[red]错误：[/red]无法写入 {dest}：{exc}")
+        raise typer.Exit(1) from None
+    finally:
+        tmp.unlink(missing_ok=True)

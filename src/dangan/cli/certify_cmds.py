@@ -6,7 +6,6 @@ brief asks; record ids are 26-character ULIDs and can never be the word ``verify
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,19 +14,7 @@ import typer
 from dangan.core import load_settings
 from dangan.services import archive_keys, get_principal, issue_certificate, verify_certificate_file
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
 
 
 def certify(
@@ -54,7 +41,7 @@ def certify(
         raise typer.Exit(2)
     with archive_from(data) as archive:
         cert = issue_certificate(archive, get_principal(archive, as_user), target, purpose)
-    _write_atomic(out, cert.pdf)
+    write_file_atomically(out, cert.pdf)
     doc = {
         "certificate_id": cert.id,
         "record_id": cert.record_id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 from dangan.core import utcnow
 from dangan.services import check_path, report_pdf, report_xlsx
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
 
 _COLOURS = {"通过": "green", "不通过": "red", "警告": "yellow", "不适用": "dim"}
 
@@ -28,10 +27,10 @@ def check(
     with archive_from(data) as archive:
         report = check_path(archive, path, stage)
     if xlsx is not None:
-        _write_atomically(xlsx, report_xlsx(report, str(path), utcnow()))
+        write_file_atomically(xlsx, report_xlsx(report, str(path), utcnow()))
         err.print(f"检测报告已导出：{xlsx}")
     if pdf is not None:
-        _write_atomically(pdf, report_pdf(report, str(path), utcnow(), utcnow()))
+        write_file_atomically(pdf, report_pdf(report, str(path), utcnow(), utcnow()))
         err.print(f"检测报告已导出：{pdf}")
     if json_out:
         emit_json(report.as_json())
@@ -47,17 +46,3 @@ def check(
         err.print(f"{'检测通过' if report.passed else '[red]检测未通过[/red]'}（{counts}）")
     if not report.passed:
         raise typer.Exit(1)
-
-
-def _write_atomically(dest: Path, data: bytes) -> None:
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        err.print(f"[red]错误：[/red]无法写入 {dest}：{exc}")
-        raise typer.Exit(1) from None

@@ -22,8 +22,7 @@ from dangan.services import (
     submit_batch,
 )
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
-from .check_cmds import _write_atomically
+from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
 
 handover_app = typer.Typer(help="档案移交：部门生成移交批次，档案部门检测、接收或退回", no_args_is_help=True)
 AsOpt = Annotated[str, typer.Option("--as", help="以该用户的身份操作（部门经办人/负责人或档案管理员）")]
@@ -77,7 +76,7 @@ def handover_create(
             batch = submit_batch(archive, user, batch.id)
         pdf = handover_form_pdf(archive, user, batch.id)[1] if form else None
     if form and pdf:
-        _write_atomically(form, pdf)
+        write_file_atomically(form, pdf)
         err.print(f"移交登记表已导出：{form}")
     _show(batch, json_out)
 
@@ -141,7 +140,7 @@ def handover_accept(
         batch = accept_batch(archive, user, batch_id)
         pdf = handover_receipt_pdf(archive, user, batch_id)[1] if receipt else None
     if receipt and pdf:
-        _write_atomically(receipt, pdf)
+        write_file_atomically(receipt, pdf)
         err.print(f"接收回执已导出：{receipt}")
     _show(batch, json_out)
 

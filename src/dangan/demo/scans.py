@@ -17,42 +17,18 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from dangan.core import ConfigurationError
+from dangan.digitize import find_cjk_font as find_system_cjk_font
 
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-FONT_FILES = (
-    "wqy-zenhei.ttc",
-    "wqy-microhei.ttc",
-    "NotoSansCJK-Regular.ttc",
-    "NotoSerifCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.otf",
-    "SourceHanSansSC-Regular.otf",
-    "DroidSansFallbackFull.ttf",
-)
 FONT_MISSING = "未找到中文字体，请安装 fonts-wqy-zenhei"
 A4_INCHES = (8.27, 11.69)
 
 
 def find_cjk_font(dirs: Iterable[Path] | None = None) -> Path:
-    """The first known CJK font file under `dirs` (default: the system font folders)."""
-    if dirs is None:
-        return _system_font()
-    return _search(tuple(Path(d) for d in dirs))
-
-
-@lru_cache(maxsize=1)
-def _system_font() -> Path:
-    return _search(FONT_DIRS)
-
-
-def _search(dirs: tuple[Path, ...]) -> Path:
-    for name in FONT_FILES:
-        for d in dirs:
-            if d.is_dir():
-                found = sorted(d.rglob(name))
-                if found:
-                    return found[0]
-    raise ConfigurationError(FONT_MISSING, code="cjk_font_missing")
+    """The CJK font the scans are drawn with; demo data without Chinese text would be worthless."""
+    found = find_system_cjk_font(dirs)
+    if found is None:
+        raise ConfigurationError(FONT_MISSING, code="cjk_font_missing")
+    return found
 
 
 @lru_cache(maxsize=16)

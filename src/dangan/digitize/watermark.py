@@ -12,22 +12,14 @@ import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
 from dangan.core import PDFIUM
 
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-FONT_FILES = (
-    "wqy-zenhei.ttc",
-    "wqy-microhei.ttc",
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.otf",
-    "DroidSansFallbackFull.ttf",
-)
+from .fonts import find_cjk_font
+
 ANGLE = 30  # degrees, counter-clockwise
 OPACITY = 0.18
 # Formats Pillow can write back as they came; anything else is delivered as PNG.
@@ -45,18 +37,6 @@ class Watermark:
     def text(self) -> str:
         name = f"{self.display_name}（{self.username}）" if self.display_name else self.username
         return f"{name}  {self.time}  {self.request_id}"
-
-
-@lru_cache(maxsize=1)
-def find_cjk_font() -> Path | None:
-    """A CJK TrueType font from the system folders (None: fall back to built-in fonts)."""
-    for name in FONT_FILES:
-        for d in FONT_DIRS:
-            if d.is_dir():
-                found = sorted(d.rglob(name))
-                if found:
-                    return found[0]
-    return None
 
 
 @lru_cache(maxsize=16)
