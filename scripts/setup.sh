@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon)
+APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon)
 
 need_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -74,3 +74,20 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """URL of a real Redis server: DANGAN_TEST_REDIS_URL (one the tests may empty), or a private
+    `redis-server` started here. A missing redis-server is an error, never a skip."""
+    from tests.redis_server import PrivateRedis
+
+    if url := os.environ.get("DANGAN_TEST_REDIS_URL"):
+        yield url
+        return
+    server = PrivateRedis()
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()

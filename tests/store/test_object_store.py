@@ -59,8 +59,10 @@ def test_same_bytes_are_stored_once_per_form(tmp_path: Path) -> None:
     b = store.put_bytes(b"x" * 100, encrypt=True)
     c = store.put_bytes(b"x" * 100)
     assert a.sha256 == b.sha256 == c.sha256
-    files = sorted(p.name for p in (tmp_path / "a").rglob("*") if p.is_file())
+    root = tmp_path / "a"
+    files = sorted(p.name for p in root.rglob("*") if p.is_file() and not p.is_relative_to(root / "tmp"))
     assert files == sorted([a.sha256, a.sha256 + ".enc", a.sha256 + ".enc.key"])
+    assert [p.name for p in (root / "tmp").iterdir()] == [".placement.lock"]  # no temp left behind
 
 
 def test_rotation_rewraps_without_touching_content(tmp_path: Path) -> None:

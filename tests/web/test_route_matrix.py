@@ -29,7 +29,7 @@ FIXED = {"position": "0", "number": "1"}
 # Parameters naming something that belongs to a record or a case: real and missing must look alike.
 COMPARED = {"record_id", "qid"}
 # Parameters naming other objects (keys, batches, certificates): probed with a missing value only.
-PROBED = {"key_id", "bid", "certificate_id"}
+PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id"}
 QUERY = {"/search": {"q": "审批"}, "/api/v1/search": {"q": "审批"}}
 
 

@@ -5,7 +5,8 @@ and exports all show a record through `mask_record_view`, so no route can show a
 hides. Who sees raw values:
 
 * an archivist (档案管理员) whose clearance is 秘密 or higher, and
-* the department head (部门负责人) of the record's own department;
+* the department head (部门负责人) of the record's own department, and
+* a user holding an active utilization grant (利用授权) for the record that allows 个人信息 in clear;
 
 everyone else (clerks, readers, the public — and the three administrators, who see no records at all)
 sees masked values. Logging that raw values were shown is the caller's (the services') job.
@@ -20,7 +21,7 @@ from typing import Any
 from dangan.domain import SecurityLevel
 from dangan.store import Record
 
-from .policy import Principal, can_read
+from .policy import Principal, can_read, grant_for
 from .roles import Role
 
 MASKED_FIELDS = ("id_number", "phone", "address")
@@ -37,6 +38,9 @@ def should_mask(user: Principal, record: Record) -> bool:
     """True unless this user may see the record's personal data in clear (see the module docstring)."""
     if not can_read(user, record):
         return True
+    grant = grant_for(user, record)
+    if grant is not None and grant.unmask:
+        return False
     if user.role is Role.ARCHIVIST:
         return user.clearance.rank < UNMASK_CLEARANCE.rank
     if user.role is Role.DEPT_HEAD:

@@ -4,18 +4,36 @@ Every route asks here: `record_filter` narrows catalogue queries (lists, search,
 decides a single record. Both are written from the same rules so that a list can never show what a
 record page would refuse. A refused record is reported as missing, never as forbidden, so its existence
 does not leak.
+
+Grants of approved utilization requests (利用申请) widen what a user may read. They travel in the
+`Principal`: the services load the user's *active* grants (approved, not revoked, `expires_at` later than
+now) when they build the principal for a request, so a grant expires by itself without any job, and the
+policy stays a pure function of (user, record, grants). A grant never lifts a user above his clearance,
+and the three administrators (三员) ignore grants entirely: whatever rows exist, they read no content.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from dangan.domain import SecurityLevel
 from dangan.store import Department, Record
 
 from .roles import DEPARTMENT_SCOPED, THREE_ADMINS, Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One record made readable to one user by an approved utilization request, until `expires_at`."""
+
+    request_id: str
+    record_id: str
+    download: bool
+    unmask: bool
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -27,16 +45,21 @@ class Principal:
     department: str | None = None
     clearance: SecurityLevel = SecurityLevel.PUBLIC
     display_name: str = ""
+    grants: tuple[Grant, ...] = ()
 
     @property
     def sees_records(self) -> bool:
         return self.role not in THREE_ADMINS
 
+    def without_grants(self) -> Principal:
+        """The same user by his role alone: what an approver may hand on is never what he was lent."""
+        return replace(self, grants=()) if self.grants else self
+
 
 ANONYMOUS = Principal(username="anonymous", role=Role.PUBLIC, display_name="公众")
 
 
-def can_read(user: Principal, record: Record) -> bool:
+def _by_role(user: Principal, record: Record) -> bool:
     if not user.sees_records:
         return False
     if user.role in (Role.PUBLIC, Role.READER):
@@ -48,8 +71,34 @@ def can_read(user: Principal, record: Record) -> bool:
     return user.role is Role.ARCHIVIST
 
 
-def record_filter(user: Principal) -> ColumnElement[bool]:
-    """A WHERE clause over `Record` equal to `can_read` for every row."""
+def grant_for(user: Principal, record: Record) -> Grant | None:
+    """The strongest grant of `user` that covers `record` (download and unmask preferred), if any."""
+    if not user.sees_records or record.security_rank > user.clearance.rank:
+        return None
+    found = [g for g in user.grants if g.record_id == record.id]
+    if not found:
+        return None
+    return max(found, key=lambda g: (g.download, g.unmask, g.expires_at))
+
+
+def granted_only(user: Principal, record: Record) -> Grant | None:
+    """The grant `user` reads `record` through, when his role alone would not let him (else None)."""
+    return None if _by_role(user, record) else grant_for(user, record)
+
+
+def can_read(user: Principal, record: Record) -> bool:
+    return _by_role(user, record) or grant_for(user, record) is not None
+
+
+def can_download(user: Principal, record: Record) -> bool:
+    """Whoever reads a record by his role may download its files; a grant must say so (scope 下载)."""
+    if _by_role(user, record):
+        return True
+    grant = grant_for(user, record)
+    return grant is not None and grant.download
+
+
+def _filter_by_role(user: Principal) -> ColumnElement[bool]:
     if not user.sees_records:
         return false()
     if user.role in (Role.PUBLIC, Role.READER):
@@ -61,3 +110,12 @@ def record_filter(user: Principal) -> ColumnElement[bool]:
     if user.role is Role.ARCHIVIST:
         return within_clearance
     return false()
+
+
+def record_filter(user: Principal) -> ColumnElement[bool]:
+    """A WHERE clause over `Record` equal to `can_read` for every row."""
+    by_role = _filter_by_role(user)
+    if not user.sees_records or not user.grants:
+        return by_role
+    granted = sorted({g.record_id for g in user.grants})
+    return or_(by_role, and_(Record.security_rank <= user.clearance.rank, Record.id.in_(granted)))

@@ -14,7 +14,7 @@ from .context import CheckContext
 from .model import Outcome, Property, Verdict
 from .ofd import OfdError
 from .registry import item
-from .signatures import verify_pdf_signatures
+from .signatures import ofd_trust_roots, verify_ofd_signatures, verify_pdf_signatures
 
 A = Property.AUTHENTICITY
 _DOC_NUMBER = re.compile(r"^\S+〔\d{4}〕\d+号$")
@@ -30,12 +30,15 @@ def _verdict(fail: bool, warn: bool) -> Verdict:
 
 @item("1-1", A, "固化信息有效性（数字签名、电子签章）")
 def signatures(ctx: CheckContext) -> Outcome:
-    """PDF signatures are validated with pyHanko; OFD signatures are found and the digests of the parts
-    they cover are recomputed (SM3/SHA-256); the SM2 signature value itself is reported as unverified."""
+    """PDF signatures are validated with pyHanko; OFD signatures (SES electronic seals, GB/T 35275 and
+    bare SM2 signatures) are verified with SM2/SM3 after the digests of the parts they cover."""
     found: dict[str, list[dict[str, Any]]] = {}
     broken: list[str] = []
     unverified: list[str] = []
+    untrusted: list[str] = []
+    reasons: dict[str, str] = {}
     roots = ctx.config.trust_roots
+    ofd_roots: tuple[list[Any], str | None] | None = None
     for f in ctx.files:
         kind = ctx.kind(f) if ctx.exists(f) else "missing"
         if kind == "pdf" and ctx.opened(f).signatures:
@@ -49,29 +52,42 @@ def signatures(ctx: CheckContext) -> Outcome:
             if any(not s.intact or not s.valid for s in sigs):
                 broken.append(f.path)
             elif not all(s.trusted for s in sigs):
-                unverified.append(f.path)
+                untrusted.append(f.path)
         elif kind == "ofd":
             doc = ctx.ofd(f)
             if isinstance(doc, OfdError) or not (doc.signatures or doc.integrity_entries):
                 continue
-            found[f.path] = [s.as_json() for s in doc.signatures]
-            if doc.integrity_entries:
-                found[f.path].append({"type": "OFDEntries", "unchecked": True})
-            if any(s.mismatched for s in doc.signatures):
-                broken.append(f.path)
-            else:
-                unverified.append(f.path)
+            if ofd_roots is None:
+                ofd_roots = ofd_trust_roots(roots)
+            entries = found[f.path] = verify_ofd_signatures(doc, ofd_roots[0])
+            worst = next((e for v in ("不通过", "警告") for e in entries if e["verdict"] == v), None)
+            if worst is not None:
+                reasons[f.path] = worst["message"]
+                if worst["verdict"] == "不通过":
+                    broken.append(f.path)
+                elif worst["status"] == "有效" and not worst["trusted"]:
+                    untrusted.append(f.path)
+                else:
+                    unverified.append(f.path)
     if not found:
         return Outcome(Verdict.NOT_APPLICABLE, "文件未含数字签名或电子签章", {})
-    evidence = {"signatures": found, "broken": broken, "unverified": unverified}
+    evidence = {"signatures": found, "broken": broken, "unverified": unverified, "untrusted": untrusted,
+                "reasons": reasons}  # fmt: skip
+    if ofd_roots is not None and ofd_roots[1]:
+        evidence["trust_roots_problem"] = ofd_roots[1]
+
+    def named(paths: list[str]) -> str:
+        return "、".join(f"{p}（{reasons[p]}）" if p in reasons else p for p in paths)
+
     if broken:
-        return Outcome(Verdict.FAIL, f"签名后内容被改动，签名无效：{'、'.join(broken)}", evidence)
-    if unverified:
-        return Outcome(
-            Verdict.WARN,
-            f"签名覆盖的内容未被改动，但签名证书或签章未能验证（无可信根或为 OFD/SM2 签章）：{'、'.join(unverified)}",
-            evidence,
-        )
+        return Outcome(Verdict.FAIL, f"签名后内容被改动或签名无效：{named(broken)}", evidence)
+    if unverified or untrusted:
+        parts = []
+        if untrusted:
+            parts.append(f"签名有效但证书不受信任：{'、'.join(untrusted)}")
+        if unverified:
+            parts.append(f"签名未能验证：{named(unverified)}")
+        return Outcome(Verdict.WARN, "；".join(parts), evidence)
     return Outcome(Verdict.PASS, f"{len(found)} 个文件的数字签名有效且可信", evidence)
 
 

@@ -125,18 +125,16 @@ class _Signatures:
         ]  # fmt: skip
         # Per first byte of a file, only the formats that could match it, still in fido's order (the
         # order decides which of two equal matches is reported first).
-        self.by_first_byte: list[list[tuple[str, list[tuple[bytes, list[tuple[int, bytes]]]]]]] = [
+        self.by_first_byte: list[list[tuple[str, list[tuple[bytes, list[_Pattern]]]]]] = [
             [] for _ in range(256)
         ]
         for puid, sigs in self.flat:
-            general: list[tuple[bytes, list[tuple[int, bytes]]]] = [
-                (pre, pats) for pre, pats in sigs if not pre
-            ]
-            specific: dict[int, list[tuple[bytes, list[tuple[int, bytes]]]]] = {}
+            general: list[tuple[bytes, list[_Pattern]]] = [(pre, pats) for pre, pats in sigs if not pre]
+            specific: dict[int, list[tuple[bytes, list[_Pattern]]]] = {}
             for pre, pats in sigs:
                 if pre:
                     specific.setdefault(pre[0], []).append((pre, pats))
-            shared: tuple[str, list[tuple[bytes, list[tuple[int, bytes]]]]] = (puid, general)
+            shared: tuple[str, list[tuple[bytes, list[_Pattern]]]] = (puid, general)
             for byte in range(256) if general else specific:
                 extra = specific.get(byte)
                 self.by_first_byte[byte].append((puid, general + extra) if extra else shared)
@@ -144,21 +142,24 @@ class _Signatures:
 
     def match(self, bof: bytes, eof: bytes) -> list[_Format]:
         found: list[str] = []
+        beaten: set[str] = set()  # puids some found format has priority over
         for puid, sigs in self.by_first_byte[bof[0]] if bof else self.empty:
-            if found and self._inferior(puid, found):
+            if puid in beaten:
                 continue
             for prefix, patterns in sigs:
                 if prefix and not bof.startswith(prefix):
                     continue
                 for kind, source in patterns:
+                    buf = eof if kind == 1 else bof
                     rx = self.compiled.get(source)
                     if rx is None:  # compiled on first use: most never are (prefix and first byte differ)
                         rx = self.compiled[source] = re.compile(source)
-                    hit = rx.match(bof) if kind == 0 else rx.search(eof if kind == 1 else bof)
+                    hit = rx.match(buf) if kind == 0 else rx.search(buf)
                     if hit is None:
                         break
                 else:
                     found.append(puid)
+                    beaten |= self.priority.get(puid, frozenset())
                     break
         return [self.by_puid[p] for p in found if not self._inferior(p, found)]
 
@@ -168,6 +169,8 @@ class _Signatures:
 
 
 _META = set(b".^$*+?{}[]|()\\")
+
+_Pattern = tuple[int, bytes]  # (0 BOF-anchored / 1 EOF / 2 anywhere, regex source)
 
 
 def _top_level_alternation(regex: bytes) -> bool:

@@ -4,8 +4,9 @@ Existing OFD libraries fail on their own samples (DESIGN.md §3), so this walks 
 OFD.xml → DocRoot (Document.xml) → each Page's Content.xml, resolving BaseLoc paths both absolute
 ("/Doc_0/...") and relative to the referring file, and matching elements by local name so that
 files written with a non-standard namespace still read. Signatures are found through
-DocBody/Signatures and their References' digests (SM3 or SHA-256) are recomputed; the signature
-value itself (SM2 / SES electronic seal) is not verified here.
+DocBody/Signatures and their References' digests (SM3 or SHA-256) are recomputed; the bytes a
+signature value signs (Signature.xml, SignedValue.dat, the seal file; OFDEntries.xml for integrity
+protection) are kept so that `ofd_signature` can verify the SM2 signature against trust roots.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ class OfdError(Exception):
     """The file is not a readable OFD; the message says why, in Chinese."""
 
 
+@dataclass(frozen=True)
+class SignedBytes:
+    """What a signature value signs and the value itself, read from the package for verification."""
+
+    signed: bytes
+    value: bytes | None
+    seal: bytes | None = None
+    problem: str | None = None
+
+
 @dataclass
 class OfdSignature:
     path: str
@@ -44,6 +55,10 @@ class OfdSignature:
     references: int = 0
     mismatched: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    signed_value: str | None = None
+    signature_time: str | None = None
+    material: SignedBytes | None = field(default=None, repr=False, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +68,8 @@ class OfdSignature:
             "references": self.references,
             "mismatched": self.mismatched,
             "unchecked": self.unchecked,
+            "missing": self.missing,
+            "signed_value": self.signed_value,
         }
 
 
@@ -63,6 +80,8 @@ class OfdDocument:
     signatures: list[OfdSignature]
     integrity_entries: bool
     encrypted: bool
+    integrity: SignedBytes | None = field(default=None, repr=False, compare=False)
+    unlisted: list[str] = field(default_factory=list)
 
 
 def _local(tag: Any) -> str:
@@ -112,18 +131,56 @@ def _signature(z: _Zip, path: str, kind: str) -> OfdSignature:
     refs = next((c for c in root.iter() if _local(c.tag) == "References"), None)
     method = refs.get("CheckMethod") if refs is not None else None
     sig = OfdSignature(path, kind, method)
+    sig.signature_time = _first_text(root, "SignatureDateTime")
+    sig.signed_value, sig.material = _signed_bytes(z, root, path)
     algo = _DIGESTS.get((method or "").strip().lower())
     for ref in _children(root, "Reference"):
         sig.references += 1
         target = z.resolve(ref.get("FileRef", ""), posixpath.dirname(path))
         expected = _first_text(ref, "CheckValue")
-        if target is None or expected is None or algo is None:
+        if target is None:
+            sig.missing.append(ref.get("FileRef", ""))
+            continue
+        if expected is None or algo is None:
             sig.unchecked.append(ref.get("FileRef", ""))
             continue
         digest = base64.b64encode(hashlib.new(algo, z.read(target)).digest()).decode()
         if digest != expected:
             sig.mismatched.append(ref.get("FileRef", ""))
     return sig
+
+
+def _signed_bytes(z: _Zip, root: ET.Element, path: str) -> tuple[str | None, SignedBytes]:
+    """Signature.xml as stored (the signed bytes), its SignedValue and the seal file it names."""
+    signed = z.read(path)
+    base = posixpath.dirname(path)
+    loc = _first_text(root, "SignedValue")
+    target = z.resolve(loc, base) if loc else None
+    if target is None:
+        return loc, SignedBytes(signed, None, problem=f"签名值文件 {loc or '（未指定）'} 不存在")
+    seal = None
+    seal_node = next((c for c in root.iter() if _local(c.tag) == "Seal"), None)
+    seal_loc = _first_text(seal_node, "BaseLoc") if seal_node is not None else None
+    seal_path = z.resolve(seal_loc, base) if seal_loc else None
+    if seal_path is not None:
+        seal = z.read(seal_path)
+    return loc, SignedBytes(signed, z.read(target), seal)
+
+
+def _integrity(z: _Zip) -> tuple[SignedBytes, list[str]]:
+    """OFDEntries.xml (ofdrw-crypto's integrity protection), its signed value, and files it omits."""
+    raw = z.read("OFDEntries.xml")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        return SignedBytes(raw, None, problem=f"OFDEntries.xml 不是有效的 XML：{exc}"), []
+    loc = _first_text(root, "SignedValueLoc")
+    target = z.resolve(loc, "") if loc else None
+    listed = {z.resolve(f.get("FileLoc", ""), "") for f in _children(root, "File")}
+    unlisted = sorted(n for n in z.names if n not in listed and n not in {target, "OFDEntries.xml"})
+    if target is None:
+        return SignedBytes(raw, None, problem=f"签名值文件 {loc or '（未指定）'} 不存在"), unlisted
+    return SignedBytes(raw, z.read(target)), unlisted
 
 
 def _signatures(z: _Zip, body: ET.Element) -> list[OfdSignature]:
@@ -139,7 +196,7 @@ def _signatures(z: _Zip, body: ET.Element) -> list[OfdSignature]:
         target = z.resolve(s.get("BaseLoc", ""), posixpath.dirname(path))
         if target is None:
             raise OfdError(f"OFD 签名文件 {s.get('BaseLoc')} 不存在")
-        out.append(_signature(z, target, s.get("Type") or "Sign"))
+        out.append(_signature(z, target, s.get("Type") or "Seal"))  # GB/T 33190: Type defaults to Seal
     return out
 
 
@@ -183,4 +240,7 @@ def read_ofd(path: Path, *, with_text: bool = True) -> OfdDocument:
             signatures.extend(_signatures(z, body))
         if pages == 0:
             raise OfdError("OFD 文档没有页面")
-        return OfdDocument(pages, "\n".join(texts), signatures, "OFDEntries.xml" in z.names, False)
+        doc = OfdDocument(pages, "\n".join(texts), signatures, "OFDEntries.xml" in z.names, False)
+        if doc.integrity_entries:
+            doc.integrity, doc.unlisted = _integrity(z)
+        return doc

@@ -1,4 +1,5 @@
-"""Digital signatures inside PDFs, verified with pyHanko (offline: no certificate or revocation fetching).
+"""Digital signatures inside PDFs, verified with pyHanko (offline: no certificate or revocation fetching),
+and the dispatch of OFD signatures to `ofd_signature` (SM2 seals and signatures, GmSSL).
 
 Three outcomes matter to an archivist: the signed bytes were changed (broken → 不通过), the
 signature is intact and its certificate chains to a configured trust root (通过), or it is intact
@@ -11,6 +12,17 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .ofd import OfdDocument, OfdSignature
+from .ofd_signature import (
+    INVALID,
+    UNVERIFIABLE,
+    VALID,
+    SignedValueCheck,
+    signed_data,
+    verify_signed_data,
+    verify_signed_value,
+)
 
 _LOGGERS = ("pyhanko", "pyhanko_certvalidator")
 
@@ -87,3 +99,82 @@ def verify_pdf_signatures(path: Path, trust_roots: tuple[Path, ...] = ()) -> lis
     finally:
         for lg, level in zip(quiet, levels, strict=True):
             lg.setLevel(level)
+
+
+# ---- OFD ---------------------------------------------------------------------------------------
+# Each OFD signature gets an outcome of its own (不通过 / 警告 / 通过 with the reason), so that item
+# 1-1 can name the file and the cause; the SM2 verification itself lives in `ofd_signature`.
+
+
+def ofd_trust_roots(paths: tuple[Path, ...]) -> tuple[list[Any], str | None]:
+    """The configured roots, or none and the reason when the file cannot be read."""
+    try:
+        return _trust_roots(paths), None
+    except (OSError, ValueError, TypeError) as exc:
+        return [], f"可信根证书无法读取：{exc}"
+
+
+def _ofd_outcome(sig: OfdSignature, check: SignedValueCheck) -> tuple[str, str]:
+    if sig.mismatched:
+        return "不通过", f"签名覆盖的部件在签名后被改动：{'、'.join(sig.mismatched)}"
+    if sig.missing:
+        return "不通过", f"签名覆盖的部件已不在文件中：{'、'.join(sig.missing)}"
+    if check.status == INVALID:
+        return "不通过", check.reason
+    if check.status != VALID:
+        return "警告", check.reason
+    if sig.unchecked:
+        return "警告", f"签名有效，但部分引用无法核验：{'、'.join(sig.unchecked)}"
+    if not check.trusted:
+        return "警告", "签名有效但证书不受信任：" + "；".join(check.trust_notes)
+    return "通过", "签名有效，签名者证书可信"
+
+
+def verify_ofd_signatures(doc: OfdDocument, roots: list[Any]) -> list[dict[str, Any]]:
+    """Every signature of the OFD (and its integrity protection, if any), verified, as evidence."""
+    out = []
+    for sig in doc.signatures:
+        m = sig.material
+        if m is None or m.value is None:
+            problem = m.problem if m is not None else None
+            check = SignedValueCheck("未知", INVALID, problem or "签名值文件不存在")
+        else:
+            try:
+                check = verify_signed_value(sig.kind, m.signed, m.value, seal_file=m.seal, roots=roots,
+                                            signature_time=sig.signature_time)  # fmt: skip
+            except Exception as exc:  # a verdict, never a crash of the whole check run
+                logging.getLogger(__name__).exception("OFD signature %s", sig.path)
+                check = SignedValueCheck("未知", UNVERIFIABLE, f"验证签名时出错：{exc}")
+        verdict, reason = _ofd_outcome(sig, check)
+        out.append({**sig.as_json(), **check.as_json(), "verdict": verdict, "message": reason})
+    if doc.integrity_entries:
+        out.append(_integrity(doc, roots))
+    return out
+
+
+def _integrity(doc: OfdDocument, roots: list[Any]) -> dict[str, Any]:
+    m = doc.integrity
+    signed = signed_data(m.value) if m is not None and m.value is not None else None
+    if m is None or m.value is None:
+        check = SignedValueCheck("OFD 完整性保护", INVALID, (m.problem if m else None) or "签名值文件不存在")
+    elif signed is None:
+        check = SignedValueCheck("OFD 完整性保护", UNVERIFIABLE, "完整性保护签名值不是 GB/T 35275 SignedData，无法验证")  # fmt: skip
+    else:
+        try:
+            check = verify_signed_data(signed, m.signed, roots, None)
+        except Exception as exc:  # a verdict, never a crash of the whole check run
+            logging.getLogger(__name__).exception("OFD integrity protection")
+            check = SignedValueCheck("OFD 完整性保护", UNVERIFIABLE, f"验证签名时出错：{exc}")
+    entry: dict[str, Any] = {"type": "OFDEntries", "signature": "/OFDEntries.xml", "unlisted": doc.unlisted,
+                             **check.as_json()}  # fmt: skip
+    if doc.unlisted and check.status != INVALID:
+        verdict, reason = "不通过", f"OFD 中夹带了完整性保护清单之外的文件：{'、'.join(doc.unlisted)}"
+    elif check.status == INVALID:
+        verdict, reason = "不通过", check.reason
+    elif check.status != VALID:
+        verdict, reason = "警告", check.reason
+    elif not check.trusted:
+        verdict, reason = "警告", "完整性保护签名有效但证书不受信任：" + "；".join(check.trust_notes)
+    else:
+        verdict, reason = "通过", "完整性保护签名有效，签名者证书可信"
+    return {**entry, "verdict": verdict, "message": reason}

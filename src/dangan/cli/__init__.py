@@ -5,15 +5,19 @@ from __future__ import annotations
 import typer
 
 from .archive_cmds import import_, init, search_cmd
+from .audit_cmds import audit_app, monitor_app
 from .bag_cmds import bag_app
 from .certify_cmds import certify
 from .check_cmds import check
 from .handover_cmds import handover_app
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
+from .preserve_cmds import preserve_cmd
+from .request_cmds import request_app
 from .serve_cmds import demo, serve
 from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
 from .user_cmds import user_app
+from .worker_cmds import worker
 
 app = typer.Typer(
     name="dangan",
@@ -28,17 +32,22 @@ app.command("search")(search_cmd)
 app.command("check")(check)
 app.command("demo")(demo)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.add_typer(user_app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(bag_app, name="bag")
 app.add_typer(handover_app, name="handover")
+app.add_typer(request_app, name="request")
 app.command("watch")(watch)
 app.command("verify")(verify)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
+app.command("preserve")(preserve_cmd)
 app.add_typer(keys_app, name="keys")
 app.command("certify")(certify)
+app.add_typer(audit_app, name="audit")
+app.add_typer(monitor_app, name="monitor")
 
 
 def main() -> None:

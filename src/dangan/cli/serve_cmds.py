@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
-from dangan.services import DEMO_PASSWORD, ingest_workers, load_demo, sweep_stale_uploads, watching
+from dangan.core import load_settings
+from dangan.services import (
+    DEMO_PASSWORD,
+    ingest_workers,
+    load_demo,
+    monitoring,
+    open_archive,
+    serve_jobs,
+    sweep_stale_uploads,
+    watching,
+)
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 
@@ -42,6 +53,7 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Web 进程数（规模化部署时可大于 1）")] = 1,
     data: DataOpt = None,
 ) -> None:
     """启动 Web 服务（界面与 /api/v1）。"""
@@ -49,10 +61,26 @@ def serve(
 
     from dangan.web import create_app
 
-    with archive_from(data) as archive, ingest_workers(archive), watching(archive) as watcher:
+    pool = workers if workers > 1 else None  # several web processes: each ingests in its own process
+    with archive_from(data) as archive, ingest_workers(archive, 0 if pool else None), watching(archive) as watcher, serve_jobs(archive) as jobs, monitoring(archive):  # fmt: skip
         sweep_stale_uploads(archive.staging)
-        app = create_app(archive)
         err.print(f"Dangan 已启动：http://{host}:{port}/  （数据目录 {archive.settings.home.resolve()}）")
         if watcher is not None:
             err.print(f"正在监视投递目录 {watcher.drop.resolve()}")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        if jobs is not None:
+            err.print(
+                "后台任务（定期完整性检查、检查点签名）在本进程中运行；另行运行 dangan worker 时不再重复"
+            )
+        if pool:
+            os.environ["DANGAN_HOME"] = str(archive.settings.home.resolve())  # the web processes' settings
+            uvicorn.run("dangan.cli.serve_cmds:web_app", factory=True, workers=pool, host=host, port=port,
+                        log_level="warning")  # fmt: skip
+        else:
+            uvicorn.run(create_app(archive), host=host, port=port, log_level="warning")
+
+
+def web_app() -> Any:
+    """The app of one of several web processes (`dangan serve --workers N`): settings from the environment."""
+    from dangan.web import create_app
+
+    return create_app(open_archive(load_settings(), migrate=False))

@@ -83,7 +83,13 @@ def restore_cmd(
     """从备份恢复一个完整的数据目录（目标须为空）。"""
     settings = load_settings(data)
     try:
-        doc = restore(settings.home, src, keys_src=keys_src, keys_dest=settings.master_key_path.parent)
+        doc = restore(
+            settings.home,
+            src,
+            keys_src=keys_src,
+            keys_dest=settings.master_key_path.parent,
+            settings=settings,
+        )
     except DanganError as exc:
         err.print(f"[red]错误：[/red]{exc.message}")
         raise typer.Exit(1) from None

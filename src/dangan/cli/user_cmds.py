@@ -1,4 +1,5 @@
-"""Account commands."""
+"""Account commands: the operator at the server's shell (actor `system`), who alone manages the accounts
+of the three administrators (三员); everything else the 安全保密管理员 can also do at /admin/users."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from typing import Annotated
 import typer
 
 from dangan.access import ROLE_CODES
-from dangan.services import add_user
+from dangan.services import (
+    UserInfo,
+    add_user,
+    list_users,
+    reset_password,
+    reset_totp,
+    set_active,
+    unlock_user,
+)
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
 
@@ -46,3 +55,78 @@ def user_add(
         emit_json(doc)
     else:
         err.print(f"已创建用户 {p.username}（{p.role.label}）")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if not password_stdin:
+        err.print("[red]错误：[/red]请使用 --password-stdin 从标准输入提供密码")
+        raise typer.Exit(2)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _report(info: UserInfo, message: str, json_out: bool) -> None:
+    if json_out:
+        emit_json(info.as_json())
+    else:
+        err.print(message)
+
+
+@user_app.command("list")
+def user_list(data: DataOpt = None, json_out: JsonOpt = False) -> None:
+    """列出全部用户（角色、部门、密级、状态、是否启用动态口令）。"""
+    with archive_from(data) as archive:
+        users = list_users(archive, None)
+    if json_out:
+        emit_json({"users": [u.as_json() for u in users]})
+        return
+    for u in users:
+        state = "已停用" if not u.active else "已锁定" if u.locked else "正常"
+        totp = "动态口令" if u.totp else "仅密码"
+        print(f"{u.username}\t{u.role.label}\t{u.department or '-'}\t{u.clearance}\t{state}\t{totp}")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读取新密码")] = False,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """重置用户密码（同时解锁账户，原有登录全部失效）。"""
+    password = _read_password(password_stdin)
+    with archive_from(data) as archive:
+        info = reset_password(archive, None, name, password)
+    _report(info, f"已重置 {name} 的密码", json_out)
+
+
+@user_app.command("totp-reset")
+def user_totp_reset(
+    name: Annotated[str, typer.Argument(help="用户名")], data: DataOpt = None, json_out: JsonOpt = False
+) -> None:
+    """重置用户的动态口令（手机丢失时）；用户登录后可重新启用。"""
+    with archive_from(data) as archive:
+        info = reset_totp(archive, None, name)
+    _report(info, f"已重置 {name} 的动态口令", json_out)
+
+
+@user_app.command("unlock")
+def user_unlock(
+    name: Annotated[str, typer.Argument(help="用户名")], data: DataOpt = None, json_out: JsonOpt = False
+) -> None:
+    """解锁因密码或动态口令连续错误而锁定的账户。"""
+    with archive_from(data) as archive:
+        info = unlock_user(archive, None, name)
+    _report(info, f"已解锁 {name}", json_out)
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    enable: Annotated[bool, typer.Option("--enable", help="重新启用已停用的账户")] = False,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """停用账户（其所有登录立即失效）；加 --enable 重新启用。"""
+    with archive_from(data) as archive:
+        info = set_active(archive, None, name, enable)
+    _report(info, f"已{'启用' if enable else '停用'} {name}", json_out)

@@ -57,7 +57,11 @@ def _load_case_json(root: Path) -> Any:
         )
     try:
         return json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        RecursionError,
+    ) as exc:  # too deep nesting: RecursionError
         msg = f"case.json 不是有效的 UTF-8 JSON：{exc}"
         raise PackageRejected(msg, problems=[Problem("invalid_case_json", msg)]) from exc
 

@@ -18,7 +18,7 @@ from dangan.core.errors import ConfigurationError
 
 DEFAULT_ARCHIVAL_CODE_RULE = "{fonds}-{year}-{retention}-{org}-{item:04d}"
 _DEV_SECRET = "dangan-development-only-secret"
-_TABLE_SETTINGS = ("checks", "matters")
+_TABLE_SETTINGS = ("checks", "matters", "preservation")
 
 
 class Settings(BaseSettings):
@@ -34,7 +34,21 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="门户的公开地址（档案证明二维码中的核验网址以它开头）"
     )
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
-    session_max_age: int = Field(default=8 * 3600, description="会话有效期（秒）")
+    session_max_age: int = Field(
+        default=8 * 3600, gt=0, description="会话绝对有效期（秒）：登录满此时长须重新登录"
+    )
+    session_idle_seconds: int = Field(
+        default=30 * 60, gt=0, description="会话空闲超时（秒）：无操作满此时长须重新登录"
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="会话 Cookie 是否带 Secure 标记；默认在 DANGAN_PUBLIC_URL 为 https 时带"
+    )
+    lockout_threshold: int = Field(default=5, gt=0, description="连续输错密码或动态口令多少次后锁定账户")
+    login_max_failures: int = Field(
+        default=20, gt=0, description="同一地址在时间窗口内登录失败多少次后暂停登录"
+    )
+    login_window_seconds: int = Field(default=600, gt=0, description="按地址统计登录失败的时间窗口（秒）")
+    api_rate_limit: int = Field(default=120, gt=0, description="每个 API Key 每分钟最多请求次数，超过答 429")
     ledger_signature: str = Field(default="ed25519", description="账本检查点签名算法：ed25519 或 sm2")
     witness_dir: Path | None = Field(
         default=None, description="账本检查点的见证目录（数据目录之外）；不设则不导出"
@@ -44,6 +58,10 @@ class Settings(BaseSettings):
     )
     matters: dict[str, Any] = Field(
         default_factory=dict, description='审批事项规则：[matters."事项"] required = [...]'
+    )
+    preservation: dict[str, Any] = Field(
+        default_factory=dict,
+        description="长期保存格式策略：[preservation] accepted / normalise（见 docs/decisions.md）",
     )
     clamav_db: str | None = Field(
         default=None, description="ClamAV 病毒特征库（文件或目录）；默认 clamscan 自带配置"
@@ -82,8 +100,50 @@ class Settings(BaseSettings):
     max_compression_ratio: int = Field(
         default=200, gt=0, description="ZIP 条目允许的最大压缩比（超过视为压缩炸弹）"
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis 地址（规模化部署）；设置后后台任务经 Redis 分发，否则用数据目录中的 SQLite 队列",
+    )
+    job_workers: int = Field(default=2, ge=1, description="dangan worker 同时执行后台任务的线程（或进程）数")
+    audit_interval: int = Field(
+        default=60, ge=0, description="定期完整性检查的间隔（分钟）；0 表示不定期检查"
+    )
+    audit_rate: float = Field(
+        default=50.0, gt=0, description="定期完整性检查的读取限速（MB/s），避免影响日常业务"
+    )
+    audit_batch: int = Field(default=1000, ge=1, description="每次定期检查的对象数（最久未检查的优先）")
+    audit_repair: bool = Field(
+        default=True, description="定期检查发现损坏或缺失的副本时，是否用完好的副本自动修复"
+    )
+    checkpoint_interval: int = Field(
+        default=60, ge=0, description="账本检查点定期签名的间隔（分钟）；0 表示不定期签名"
+    )
 
-    @field_validator("drop_dir", mode="before")
+    alert_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="dangan serve 运行监控规则的间隔（秒）；0 表示只由 dangan monitor run 运行",
+    )
+    alert_lookback_hours: int = Field(default=24, gt=0, description="监控规则回看的事件时长（小时）")
+    alert_bulk_downloads: int = Field(
+        default=50, gt=0, description="批量下载告警：同一用户在时间窗内的下载次数"
+    )
+    alert_bulk_minutes: int = Field(default=10, gt=0, description="批量下载告警的时间窗（分钟）")
+    alert_denials: int = Field(default=5, gt=0, description="反复被拒告警：同一用户在时间窗内被拒绝的次数")
+    alert_denial_minutes: int = Field(default=10, gt=0, description="反复被拒告警的时间窗（分钟）")
+    alert_work_hours: str = Field(
+        default="08:00-18:00", description="工作时间（如 08:00-18:00），之外的访问告警"
+    )
+    alert_workdays: str = Field(default="1-5", description="工作日（1=周一 … 7=周日，如 1-5 或 1,2,3,4,5,6）")
+    alert_timezone: str = Field(default="Asia/Shanghai", description="判断工作时间所用的时区")
+    alert_peer_factor: float = Field(
+        default=5.0, gt=0, description="异常多读告警：某用户当日阅读量超过其他用户中位数的倍数"
+    )
+    alert_peer_min_reads: int = Field(default=100, gt=0, description="异常多读告警：当日阅读量的最低门槛")
+    alert_webhook_url: str | None = Field(default=None, description="告警以 JSON POST 到此地址；不设则不发送")
+    alert_webhook_timeout: float = Field(default=5.0, gt=0, description="告警 Webhook 超时（秒）")
+
+    @field_validator("drop_dir", "redis_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`DANGAN_DROP_DIR=` (empty) turns the watcher off rather than watching the current folder."""
@@ -92,6 +152,13 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'catalog.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Mark the session cookie Secure: as set, or whenever the public address is HTTPS."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_url.lower().startswith("https://")
 
     @property
     def objects_dir(self) -> Path:

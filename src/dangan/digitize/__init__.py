@@ -1,4 +1,9 @@
-"""Digitisation: text from stored documents, page previews, media types (OCR and QC come later)."""
+"""Digitisation: text from stored documents, page previews, media types, PDF/A (OCR and QC come later)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from dangan.digitize.fonts import find_cjk_font
 from dangan.digitize.media import PREVIEWABLE_IMAGES, sniff_media_type
@@ -6,9 +11,35 @@ from dangan.digitize.preview import pdf_page_count, render_image, render_pdf_pag
 from dangan.digitize.text import pdf_text
 from dangan.digitize.watermark import Watermark, watermark_image, watermark_pdf, watermark_png
 
+if TYPE_CHECKING:
+    from dangan.digitize.fontembed import ConversionFailed
+    from dangan.digitize.pdfa import PdfaResult, convert_to_pdfa
+    from dangan.digitize.pdfa_check import PdfaReport, check_pdfa
+
+# PDF/A pulls in pikepdf (~0.2 s): loaded on first use, not by every process that imports digitize.
+_LAZY = {
+    "ConversionFailed": "fontembed",
+    "PdfaReport": "pdfa_check",
+    "PdfaResult": "pdfa",
+    "check_pdfa": "pdfa_check",
+    "convert_to_pdfa": "pdfa",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"dangan.digitize.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'dangan.digitize' has no attribute {name!r}")
+
+
 __all__ = [
     "PREVIEWABLE_IMAGES",
+    "ConversionFailed",
+    "PdfaReport",
+    "PdfaResult",
     "Watermark",
+    "check_pdfa",
+    "convert_to_pdfa",
     "find_cjk_font",
     "pdf_page_count",
     "pdf_text",

@@ -12,6 +12,17 @@ from dangan.store import Record
 
 from .archive import Archive
 from .ledger import record_event
+from .request_context import CLIENT_ADDRESS, with_client
+
+__all__ = [
+    "ACCESS_KINDS",
+    "CLIENT_ADDRESS",
+    "log_access",
+    "log_denied",
+    "log_event",
+    "record_view",
+    "with_client",
+]
 
 ACCESS_KINDS = frozenset({"view", "download", "unmask"})
 
@@ -22,8 +33,26 @@ def log_access(
     """Append one access event (its own small transaction, committed before the response goes out)."""
     if kind not in ACCESS_KINDS:
         raise ValueError(f"unknown access kind: {kind}")
+    log_event(archive, kind, actor, record_id, detail)
+
+
+def log_event(
+    archive: Archive,
+    kind: str,
+    actor: str,
+    record_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one event in its own transaction, with the requesting client's address when there is one."""
     with archive.db.write() as session:
-        record_event(session, kind, actor[:64], record_id, detail)
+        record_event(session, kind, actor[:64], record_id, detail)  # adds the client address
+
+
+def log_denied(
+    archive: Archive, actor: str, record_id: str | None, detail: dict[str, Any] | None = None
+) -> None:
+    """A refused read: the user is told "not found", the auditor is told the truth."""
+    log_event(archive, "denied", actor, record_id, detail)
 
 
 def record_view(archive: Archive, user: Principal, record: Record, via: str) -> RecordView:

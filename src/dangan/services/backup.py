@@ -1,7 +1,8 @@
 """Backup and restore of a whole archive: catalogue, objects (ledger included: it lives in the catalogue)
 and, kept apart, the master keys.
 
-A backup is a folder with `catalog.db` (an online, consistent SQLite snapshot), `objects/` (every stored
+A backup is a folder with `catalog.db` (an online, consistent SQLite snapshot) or, for a PostgreSQL
+catalogue, `catalog.pgdump` (pg_dump's custom format, see backup_pg), `objects/` (every stored
 object, still encrypted where it was) and `manifest-sha256.txt` over all of it, plus `backup.json`. The
 snapshot is taken first and the objects copied after: objects are immutable and written before the rows
 that name them, so everything the snapshot refers to is there. The master keys go to a separate folder
@@ -22,10 +23,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dangan.core import ConfigurationError, DanganError, Problem, ValidationFailed, utcnow
+from dangan.core import DanganError, Problem, Settings, ValidationFailed, utcnow
 from dangan.store import Record, RecordFile
 
 from .archive import Archive
+from .backup_pg import PG_DUMP, dump, require_empty_database, restore_pg
 
 MANIFEST = "manifest-sha256.txt"
 FORMAT = "dangan-backup/1"
@@ -78,21 +80,19 @@ def backup(
     keys_dest: Path | None = None,
     on_file: Callable[[int, int], None] | None = None,
 ) -> BackupInfo:
-    if not archive.db.is_sqlite:
-        raise ConfigurationError(
-            "PostgreSQL 目录请使用 pg_dump 备份目录库；本命令备份嵌入式（SQLite）档案",
-            code="backup_unsupported",
-        )
     _empty_target(dest)
     work = dest / ".partial"
     work.mkdir()
-    source_db = archive.settings.db_url.split("///", 1)[1]
-    src, dst = sqlite3.connect(source_db), sqlite3.connect(work / "catalog.db")
-    try:
-        src.backup(dst)  # SQLite's online backup: a consistent snapshot while others keep writing
-    finally:
-        src.close()
-        dst.close()
+    if not archive.db.is_sqlite:
+        records = dump(archive.settings.db_url, work / PG_DUMP)
+    else:
+        source_db = archive.settings.db_url.split("///", 1)[1]
+        src, dst = sqlite3.connect(source_db), sqlite3.connect(work / "catalog.db")
+        try:
+            src.backup(dst)  # SQLite's online backup: a consistent snapshot while others keep writing
+        finally:
+            src.close()
+            dst.close()
     names = sorted(archive.objects.primary.list_keys())
     total = 0
     for n, key in enumerate(names, start=1):
@@ -105,12 +105,13 @@ def backup(
         total += target.stat().st_size
         if on_file:
             on_file(n, len(names))
-    conn = sqlite3.connect(work / "catalog.db")
-    try:
-        records = conn.execute("SELECT count(*) FROM record").fetchone()[0]
-    finally:
-        conn.close()
-    info = {"format": FORMAT, "created_at": utcnow().isoformat(), "fonds": archive.settings.fonds_code,
+    if archive.db.is_sqlite:
+        conn = sqlite3.connect(work / "catalog.db")
+        try:
+            records = conn.execute("SELECT count(*) FROM record").fetchone()[0]
+        finally:
+            conn.close()
+    info = {"format": FORMAT, "catalogue": "sqlite" if archive.db.is_sqlite else "postgresql", "created_at": utcnow().isoformat(), "fonds": archive.settings.fonds_code,
             "records": records, "objects": len(names), "bytes": total}  # fmt: skip
     (work / "backup.json").write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
     lines = [
@@ -149,16 +150,36 @@ def verify_backup(src: Path) -> list[str]:
 
 
 def restore(
-    archive_home: Path, src: Path, *, keys_src: Path | None = None, keys_dest: Path | None = None
+    archive_home: Path,
+    src: Path,
+    *,
+    keys_src: Path | None = None,
+    keys_dest: Path | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Rebuild a data directory from a backup; the target must be empty. Objects go to both locations."""
+    """Rebuild a data directory from a backup; the target must be empty. Objects go to both locations.
+
+    A PostgreSQL backup needs `settings` naming an empty PostgreSQL database (and the object locations).
+    """
     problems = verify_backup(src)
     if problems:
         raise BackupInvalid(
             "备份校验未通过，已停止恢复：" + "；".join(problems[:5]),
             problems=[Problem("backup_damaged", p) for p in problems],
         )
+    from_pg = (src / PG_DUMP).is_file()
+    to_pg = settings is not None and not settings.db_url.startswith("sqlite")
+    if from_pg != to_pg:
+        msg = ("此备份的目录库是 PostgreSQL，请把 DANGAN_DATABASE_URL 设为一个空的 PostgreSQL 数据库后再恢复"
+               if from_pg else "此备份的目录库是 SQLite，恢复时请不要设置 PostgreSQL 的 DANGAN_DATABASE_URL")  # fmt: skip
+        raise ValidationFailed(msg, code="backup_catalogue_mismatch")
+    if settings is not None and from_pg:
+        require_empty_database(settings)
     _empty_target(archive_home)
+    if from_pg:
+        assert settings is not None
+        restore_pg(settings, src)
+        return _finish_restore(archive_home, src, keys_src, keys_dest)
     staging = archive_home / ".restoring"
     staging.mkdir()
     _copy(src / "catalog.db", staging / "catalog.db")
@@ -170,6 +191,12 @@ def restore(
     for child in staging.iterdir():
         child.rename(archive_home / child.name)
     staging.rmdir()
+    return _finish_restore(archive_home, src, keys_src, keys_dest)
+
+
+def _finish_restore(
+    archive_home: Path, src: Path, keys_src: Path | None, keys_dest: Path | None
+) -> dict[str, Any]:
     keys_from = keys_src or src.with_name(src.name + ".keys")
     restored_keys = None
     if keys_from.is_dir() and keys_dest is not None:

@@ -37,7 +37,8 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("admin", "sysadmin", "系统管理员", clearance="公开"),
         DemoAccount("secadmin", "secadmin", "安全保密管理员", clearance="公开"),
         DemoAccount("auditor", "auditor", "安全审计员", clearance="公开"),
-        DemoAccount("reader", "reader", "查阅用户", clearance="公开"),
+        # 内部, not 公开: grants are capped at clearance, so an approved 利用申请 for a 内部 record must work
+        DemoAccount("reader", "reader", "查阅用户", clearance="内部"),
     ]
     for i, dept in enumerate(DEPARTMENTS, start=1):
         accounts.append(DemoAccount(f"clerk{i}", "clerk", f"{dept.name}经办人", dept.name, "内部"))

@@ -4,6 +4,12 @@ Oldest-checked first, at a configurable pace (MB/s) so an audit can run beside n
 *damaged* when it exists but no longer yields its hash (or fails authentication when encrypted), and
 *missing* when it is absent. With `repair`, a bad copy is replaced from a good one and re-verified; an
 object bad in every location cannot be repaired and raises a fixity alert.
+
+"Every object" means every object the catalogue names: record files, preservation copies (status
+"done") and certified-copy PDFs. Record files keep their last check in `record_file.verified_at`; the
+other two have no such column (adding one needs a migration), so theirs is kept as an ISO timestamp
+under `verified_at` in their JSON column (`preservation_copy.detail`, `certificate.summary` — the
+public verification page picks its keys explicitly, so it never shows it).
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from dangan.core import utcnow
-from dangan.store import Location, Record, RecordFile, object_key
+from dangan.store import COPY_DONE, Certificate, Location, PreservationCopy, Record, RecordFile, object_key
 
 from .archive import Archive
 from .ledger import record_event
@@ -54,10 +62,19 @@ class FixityReport:
         }
 
 
-def _objects(archive: Archive, limit: int | None) -> list[tuple[str, bool, int, list[str]]]:
-    """(sha256, encrypted, size, record ids) of every stored object, least recently verified first."""
+def _stamp(value: Any) -> datetime | None:
+    """A `verified_at` kept in a JSON column (ISO text), as a datetime; None when never checked."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _stored_rows(archive: Archive) -> list[tuple[str, bool, int, datetime | None, str | None]]:
+    """(sha256, encrypted, size, last verified, record id) of every object row the catalogue names."""
     with archive.db.read() as s:
-        rows = s.execute(
+        ids = dict(s.execute(select(Record.seq, Record.id)).all())
+        files = s.execute(
             select(
                 RecordFile.sha256,
                 RecordFile.encrypted,
@@ -66,16 +83,51 @@ def _objects(archive: Archive, limit: int | None) -> list[tuple[str, bool, int, 
                 RecordFile.record_seq,
             )
         ).all()
-        ids = dict(s.execute(select(Record.seq, Record.id)).all())
+        copies = s.execute(
+            select(
+                PreservationCopy.sha256,
+                PreservationCopy.encrypted,
+                PreservationCopy.size,
+                PreservationCopy.detail,
+                PreservationCopy.record_id,
+            ).where(PreservationCopy.status == COPY_DONE, PreservationCopy.sha256.is_not(None))
+        ).all()
+        certs = s.execute(
+            select(
+                Certificate.pdf_sha256,
+                Certificate.encrypted,
+                Certificate.size,
+                Certificate.summary,
+                Certificate.record_id,
+            )
+        ).all()
+    rows = [
+        (sha, bool(enc), int(size or 0), verified, ids.get(seq)) for sha, enc, size, verified, seq in files
+    ]
+    for sha, enc, size, extra, record_id in [*copies, *certs]:
+        rows.append((sha, bool(enc), int(size or 0), _stamp((extra or {}).get("verified_at")), record_id))
+    return rows
+
+
+def _objects(archive: Archive, limit: int | None) -> list[tuple[str, bool, int, list[str]]]:
+    """(sha256, encrypted, size, record ids) of every stored object, least recently verified first."""
     grouped: dict[tuple[str, bool], dict[str, Any]] = {}
-    for sha, enc, size, verified, seq in rows:
-        g = grouped.setdefault((sha, bool(enc)), {"size": size, "verified": verified, "records": []})
-        g["records"].append(ids.get(seq))
+    for sha, enc, size, verified, record_id in _stored_rows(archive):
+        g = grouped.setdefault((sha, enc), {"size": size, "verified": verified, "records": set()})
+        if record_id:
+            g["records"].add(record_id)
         if verified is None or (g["verified"] is not None and verified < g["verified"]):
             g["verified"] = verified
-    order = sorted(grouped.items(), key=lambda kv: (kv[1]["verified"] is not None, kv[1]["verified"] or 0))
-    out = [(sha, enc, g["size"], sorted(r for r in g["records"] if r)) for (sha, enc), g in order]
+    order = sorted(grouped.items(), key=lambda kv: (kv[1]["verified"] is not None, _epoch(kv[1]["verified"])))
+    out = [(sha, enc, g["size"], sorted(g["records"])) for (sha, enc), g in order]
     return out[:limit] if limit else out
+
+
+def _epoch(when: datetime | None) -> float:
+    """Sort key for `verified_at` values: SQLite hands back naive datetimes, JSON aware ones (UTC)."""
+    if when is None:
+        return 0.0
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _state(archive: Archive, sha: str, enc: bool, loc: Location) -> str:
@@ -92,7 +144,9 @@ def audit(
     limit: int | None = None,
     actor: str = "system",
     on_object: Callable[[int, int], None] | None = None,
+    claim: Callable[[str, bool], bool] | None = None,
 ) -> FixityReport:
+    """`claim(sha256, encrypted)` False skips an object (another worker has it: see services.jobs)."""
     report = FixityReport()
     targets = _objects(archive, limit)
     started = time.monotonic()
@@ -103,6 +157,8 @@ def audit(
     pool = ThreadPoolExecutor(len(locations), thread_name_prefix="fixity")
     try:
         for n, (sha, enc, size, records) in enumerate(targets, start=1):
+            if claim is not None and not claim(sha, enc):
+                continue
             if size >= PARALLEL_BYTES and len(locations) > 1:
                 found = pool.map(lambda loc: _state(archive, sha, enc, loc), locations)  # noqa: B023
                 states = dict(zip((loc.name for loc in locations), found, strict=True))
@@ -187,9 +243,24 @@ class _Pending:
                         .where(RecordFile.sha256.in_(shas[i : i + 500]), RecordFile.encrypted.is_(enc))
                         .values(verified_at=now)
                     )
+            _stamp_json_rows(s, self.verified, now)
             for kind, actor, record_id, detail in self.events:
                 record_event(s, kind, actor, record_id, detail)
         self.verified, self.events = [], []
+
+
+def _stamp_json_rows(s: Session, verified: list[tuple[str, bool]], now: datetime) -> None:
+    """Preservation copies and certificates keep their last check in their JSON column (module doc)."""
+    wanted = set(verified)
+    shas = sorted({sha for sha, _ in verified})
+    for i in range(0, len(shas), 500):
+        chunk = shas[i : i + 500]
+        for copy in s.scalars(select(PreservationCopy).where(PreservationCopy.sha256.in_(chunk))).all():
+            if (copy.sha256, bool(copy.encrypted)) in wanted:
+                copy.detail = {**(copy.detail or {}), "verified_at": now.isoformat()}
+        for cert in s.scalars(select(Certificate).where(Certificate.pdf_sha256.in_(chunk))).all():
+            if (cert.pdf_sha256, bool(cert.encrypted)) in wanted:
+                cert.summary = {**(cert.summary or {}), "verified_at": now.isoformat()}
 
 
 def ledger_summary(archive: Archive) -> dict[str, Any]:

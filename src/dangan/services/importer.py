@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dangan.collect import PackageRejected, UnpackLimits, discover, open_package
+from dangan.collect import CasePackage, PackageRejected, UnpackLimits, discover, open_package
 from dangan.core import Settings
 
 from .archive import Archive, open_archive
-from .ingest import IngestOutcome, ingest_package
+from .ingest import IngestOutcome, ingest_packages
 
 # Below this many packages the start-up of worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 40
+# Packages per group commit: enough to share the syncs and the commit, few enough that a crash or one
+# slow package delays little, and that the progress bar still moves.
+GROUP = 8
 
 
 @dataclass
@@ -54,13 +57,29 @@ class ImportReport:
 
 
 def import_one(archive: Archive, source: Path, actor: str = "system") -> IngestOutcome:
-    try:
-        with open_package(
-            source, archive.staging, limits=UnpackLimits.from_settings(archive.settings)
-        ) as pkg:
-            return ingest_package(archive, pkg, actor)
-    except PackageRejected as exc:
-        return IngestOutcome("rejected", origin=str(source), problems=exc.problems)
+    return import_group(archive, [source], actor)[0]
+
+
+def import_group(
+    archive: Archive, sources: list[Path], actor: str | list[str] = "system"
+) -> list[IngestOutcome]:
+    """Import a few packages together: one object sync and one catalogue commit for the group.
+
+    `actor` is one name for all, or one per source (pushes from different systems share a group)."""
+    actors = actor if isinstance(actor, list) else [actor] * len(sources)
+    limits = UnpackLimits.from_settings(archive.settings)
+    outcomes: list[IngestOutcome | None] = [None] * len(sources)
+    with contextlib.ExitStack() as stack:
+        opened: list[tuple[int, CasePackage]] = []
+        for i, source in enumerate(sources):
+            try:
+                opened.append((i, stack.enter_context(open_package(source, archive.staging, limits=limits))))
+            except PackageRejected as exc:
+                outcomes[i] = IngestOutcome("rejected", origin=str(source), problems=exc.problems)
+        pkgs, who = [p for _, p in opened], [actors[i] for i, _ in opened]
+        for (i, _), outcome in zip(opened, ingest_packages(archive, pkgs, who), strict=True):
+            outcomes[i] = outcome
+    return [o for o in outcomes if o is not None]
 
 
 _worker_archive: Archive | None = None
@@ -85,26 +104,31 @@ def _init_worker(settings: dict[str, Any], parent_pid: int) -> None:
     _worker_archive = open_archive(Settings(**settings), migrate=False)
 
 
-def _import_in_worker(args: tuple[Path, str]) -> IngestOutcome:
+def _import_in_worker(args: tuple[list[Path], str]) -> list[IngestOutcome]:
     assert _worker_archive is not None
-    return import_one(_worker_archive, args[0], args[1])
+    return import_group(_worker_archive, args[0], args[1])
 
 
 def default_workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
+def _groups(sources: list[Path], size: int) -> list[list[Path]]:
+    return [sources[i : i + size] for i in range(0, len(sources), size)]
+
+
 def _outcomes(archive: Archive, sources: list[Path], actor: str, workers: int) -> Iterator[IngestOutcome]:
     if workers <= 1 or len(sources) < PARALLEL_THRESHOLD:
-        for source in sources:
-            yield import_one(archive, source, actor)
+        for group in _groups(sources, GROUP):
+            yield from import_group(archive, group, actor)
         return
     ctx = multiprocessing.get_context("spawn")
     settings = archive.settings.model_dump()
     with ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, os.getpid())
     ) as pool:
-        yield from pool.map(_import_in_worker, [(s, actor) for s in sources], chunksize=4)
+        for outcomes in pool.map(_import_in_worker, [(g, actor) for g in _groups(sources, GROUP)]):
+            yield from outcomes
 
 
 def import_paths(

@@ -36,8 +36,9 @@ from dangan.store import (
 )
 
 from .archive import Archive
-from .checks import screen_package
-from .ledger import record_event, record_snapshot
+from .checks import Screening, screen_package
+from .ledger import lock_log, record_event, record_snapshot
+from .preserve import ingest_formats
 
 Status = Literal["accepted", "duplicate", "rejected"]
 
@@ -85,17 +86,15 @@ def must_encrypt(archive: Archive, pkg: CasePackage) -> bool:
 
 
 def _store_objects(archive: Archive, pkg: CasePackage) -> tuple[dict[str, StoredObject], list[Problem]]:
+    """Store a package's files; the caller's `durable_batch` makes them durable before any row names them."""
     stored: dict[str, StoredObject] = {}
     problems: list[Problem] = []
     encrypt = must_encrypt(archive, pkg)
-    with archive.objects.durable_batch():
-        for f in pkg.files:
-            try:
-                stored[f.path] = archive.objects.put_file(
-                    f.source, f.declared_sha256, f.path, encrypt=encrypt
-                )
-            except HashMismatch as exc:
-                problems.extend(exc.problems)
+    for f in pkg.files:
+        try:
+            stored[f.path] = archive.objects.put_file(f.source, f.declared_sha256, f.path, encrypt=encrypt)
+        except HashMismatch as exc:
+            problems.extend(exc.problems)
     return stored, problems
 
 
@@ -114,41 +113,94 @@ def _body_text(
     return parts
 
 
-def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") -> IngestOutcome:
-    meta = pkg.metadata
-    with archive.db.read() as session:
-        existing = find_by_source(session, meta.source_system, meta.source_id)
-        if existing is not None:
-            hashes = {f.path: hash_file(f.source) for f in pkg.files}
-            return _existing_outcome(pkg, existing, hashes)
+@dataclass
+class _Ready:
+    """A package that passed its checks and whose objects are stored: only its rows are left to write."""
 
-    screening = screen_package(archive, pkg, actor)  # 四性检测 (归档): failing packages go to quarantine
-    if screening.problems:
-        return _outcome("rejected", pkg, problems=screening.problems)
-    stored, problems = _store_objects(archive, pkg)
-    if problems:
-        return _outcome("rejected", pkg, problems=problems)
-    hashes = {path: obj.sha256 for path, obj in stored.items()}
-    media = {f.path: sniff_media_type(f.source) for f in pkg.files}
-    body = _body_text(pkg, media, screening.text)  # the checks already read the 决定书's text
-    try:
+    index: int
+    pkg: CasePackage
+    screening: Screening
+    stored: dict[str, StoredObject]
+    hashes: dict[str, str]
+    media: dict[str, str]
+    body: list[str]
+    formats: dict[str, dict[str, str | None]]
+
+
+def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") -> IngestOutcome:
+    return ingest_packages(archive, [pkg], actor)[0]
+
+
+def ingest_packages(
+    archive: Archive, pkgs: list[CasePackage], actor: str | list[str] = "system"
+) -> list[IngestOutcome]:
+    """Ingest several packages with one object sync and one catalogue transaction (group commit).
+
+    Each package is still all-or-nothing: its rows are written inside their own savepoint, so one
+    package losing a race on its source key, or failing to write, never takes the others with it; a
+    crash before the commit loses the whole group's rows (each package then simply imports again).
+    """
+    actors = actor if isinstance(actor, list) else [actor] * len(pkgs)
+    outcomes: list[IngestOutcome | None] = [None] * len(pkgs)
+    with archive.db.read() as session:
+        for i, pkg in enumerate(pkgs):
+            existing = find_by_source(session, pkg.metadata.source_system, pkg.metadata.source_id)
+            if existing is not None:
+                hashes = {f.path: hash_file(f.source) for f in pkg.files}
+                outcomes[i] = _existing_outcome(pkg, existing, hashes)
+    ready: list[_Ready] = []
+    with archive.objects.durable_batch():
+        for i, pkg in enumerate(pkgs):
+            if outcomes[i] is not None:
+                continue
+            screening = screen_package(archive, pkg, actors[i])  # 四性检测 (归档): failures go to quarantine
+            if screening.problems:
+                outcomes[i] = _outcome("rejected", pkg, problems=screening.problems)
+                continue
+            stored, problems = _store_objects(archive, pkg)
+            if problems:
+                outcomes[i] = _outcome("rejected", pkg, problems=problems)
+                continue
+            media = {f.path: sniff_media_type(f.source) for f in pkg.files}
+            ready.append(
+                _Ready(
+                    i, pkg, screening, stored, {p: o.sha256 for p, o in stored.items()}, media,
+                    _body_text(pkg, media, screening.text),  # the checks already read the 决定书's text
+                    ingest_formats(screening.report, pkg),  # PRONOM ids found by the 3-3 check
+                )
+            )  # fmt: skip
+    raced: list[_Ready] = []
+    if ready:
         with archive.db.write() as session:
-            # No second look-up here: the unique key on (source_system, source_id) decides a race.
-            record = _write_record(archive, session, pkg, stored, media, hashes)
-            index_record(session, record, body, new=True)
-            # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
-            record_event(
-                session, "ingest", actor, record.id, {**_event_detail(record), "checks": screening.summary()}
-            )
-            screening.keep(session, record)
-            return _outcome("accepted", pkg, record_id=record.id, archival_code=record.archival_code)
-    except IntegrityError:
-        # Another importer committed the same key between our check and our insert.
+            lock_log(session)
+            for item in ready:
+                try:
+                    # No second look-up: the unique key on (source_system, source_id) decides a race.
+                    with session.begin_nested():
+                        outcomes[item.index] = _write_rows(archive, session, item, actors[item.index])
+                except IntegrityError:
+                    raced.append(item)
+    for item in raced:  # another importer committed the same key between our check and our insert
         with archive.db.read() as session:
+            meta = item.pkg.metadata
             existing = find_by_source(session, meta.source_system, meta.source_id)
-            if existing is None:
-                raise
-            return _existing_outcome(pkg, existing, hashes)
+        if existing is None:
+            raise RuntimeError(f"案卷 {meta.source_system}/{meta.source_id} 写入目录时发生冲突")
+        outcomes[item.index] = _existing_outcome(item.pkg, existing, item.hashes)
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(pkgs), "every package has an outcome"
+    return done
+
+
+def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str) -> IngestOutcome:
+    pkg = item.pkg
+    record = _write_record(archive, session, pkg, item.stored, item.media, item.hashes, item.formats)
+    index_record(session, record, item.body, new=True)
+    # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
+    detail = {**_event_detail(record), "checks": item.screening.summary()}
+    record_event(session, "ingest", actor, record.id, detail)
+    item.screening.keep(session, record)
+    return _outcome("accepted", pkg, record_id=record.id, archival_code=record.archival_code)
 
 
 def _write_record(
@@ -158,6 +210,7 @@ def _write_record(
     stored: dict[str, StoredObject],
     media: dict[str, str],
     hashes: dict[str, str],
+    formats: dict[str, dict[str, str | None]] | None = None,
 ) -> Record:
     meta = pkg.metadata
     settings = archive.settings
@@ -192,6 +245,7 @@ def _write_record(
                 media_type=media[f.path],
                 sm3=obj.sm3,
                 encrypted=obj.encrypted,
+                **(formats or {}).get(f.path, {}),
             )
         )
     session.add(record)

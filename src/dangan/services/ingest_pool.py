@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from dangan.core import DanganError, Settings
 
 from .archive import Archive, open_archive
-from .importer import default_workers, die_with_parent, import_one
+from .importer import GROUP, default_workers, die_with_parent, import_group, import_one
 from .ingest import IngestOutcome
 
 INGEST_LOCK = threading.Lock()
@@ -44,9 +44,55 @@ def _init(settings: dict[str, Any], parent_pid: int) -> None:
     _worker = open_archive(Settings(**settings), migrate=False)
 
 
-def _run(folder: str, actor: str) -> IngestOutcome:
+def _run(items: list[tuple[str, str]]) -> list[IngestOutcome]:
     assert _worker is not None
-    return import_one(_worker, Path(folder), actor)
+    return import_group(_worker, [Path(f) for f, _ in items], [a for _, a in items])
+
+
+class _Dispatcher:
+    """Hands queued packages to free workers, up to `GROUP` at a time (one group commit each)."""
+
+    def __init__(self, archive: Archive, workers: int):
+        self.key = id(archive)
+        self.workers = workers
+        self.busy = 0
+        self.queue: list[tuple[str, str, Future[IngestOutcome]]] = []
+        self.lock = threading.Lock()
+
+    def submit(self, folder: str, actor: str) -> Future[IngestOutcome]:
+        future: Future[IngestOutcome] = Future()
+        with self.lock:
+            self.queue.append((folder, actor, future))
+            self._dispatch()
+        return future
+
+    def _dispatch(self) -> None:
+        while self.queue and self.busy < self.workers:
+            group, self.queue = self.queue[:GROUP], self.queue[GROUP:]
+            try:
+                done = _pools[self.key].submit(_run, [(f, a) for f, a, _ in group])
+            except BrokenProcessPool as exc:
+                for _, _, future in group:
+                    future.set_exception(exc)
+                continue
+            self.busy += 1
+            done.add_done_callback(lambda d, group=group: self._finished(d, group))  # type: ignore[misc]
+
+    def _finished(
+        self, done: Future[list[IngestOutcome]], group: list[tuple[str, str, Future[IngestOutcome]]]
+    ) -> None:
+        exc = done.exception()
+        for i, (_, _, future) in enumerate(group):
+            if exc is not None:
+                future.set_exception(exc)
+            else:
+                future.set_result(done.result()[i])
+        with self.lock:
+            self.busy -= 1
+            self._dispatch()
+
+
+_dispatchers: dict[int, _Dispatcher] = {}
 
 
 def _ready() -> bool:
@@ -67,7 +113,7 @@ def ingest_folder(archive: Archive, folder: Path, actor: str) -> IngestOutcome:
         with INGEST_LOCK:
             return import_one(archive, folder, actor)
     try:
-        return pool.submit(_run, str(folder), actor).result()
+        return _dispatchers[id(archive)].submit(str(folder), actor).result()
     except BrokenProcessPool:
         # A worker died (killed, out of memory): start fresh ones; this package is not stored, and the
         # client's retry is safe because ingest is idempotent.
@@ -87,9 +133,11 @@ def ingest_workers(archive: Archive, workers: int | None = None) -> Iterator[Non
         yield
         return
     pool = _pools[id(archive)] = _new_pool(archive, workers)
+    _dispatchers[id(archive)] = _Dispatcher(archive, workers)
     for _ in range(workers):  # start the workers now, not on the first push (about a second each)
         pool.submit(_ready)
     try:
         yield
     finally:
+        _dispatchers.pop(id(archive), None)
         _pools.pop(id(archive)).shutdown(wait=True, cancel_futures=True)

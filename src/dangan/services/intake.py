@@ -38,7 +38,7 @@ def _decode_case(text: str | None) -> dict[str, Any]:
         raise _problem("missing_part", "缺少 case 部分（案卷元数据 case.json 的内容）", "case")
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nesting too deep
         raise _problem("invalid_case_json", f"case 不是有效的 JSON：{exc}", "case") from None
     if not isinstance(doc, dict):
         raise _problem("invalid_case_json", "case 的顶层应为 JSON 对象", "case")
@@ -74,7 +74,7 @@ def early_scope_check(key: ApiKeyInfo) -> Callable[[str, str], None]:
             return
         try:
             doc = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return  # reported with every other problem once the body is in
         if isinstance(doc, dict):
             check_scope(key, doc)
@@ -146,7 +146,7 @@ def _roles(upload: ReceivedUpload) -> dict[str, str]:
     raw = upload.field("file_roles")
     try:
         roles = json.loads(raw) if raw else {}
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         roles = {}
     if not isinstance(roles, dict):
         return {}

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dangan.core import ConfigurationError
-from dangan.store import KeyRing, MasterKey, RecordFile, load_keyring
+from dangan.store import Certificate, KeyRing, MasterKey, PreservationCopy, RecordFile, load_keyring
 
 from .archive import Archive
 from .ledger import record_event
@@ -56,6 +56,19 @@ def rotate_master_key(archive: Archive, actor: str = "system") -> dict[str, Any]
 
 
 def _rewrap_all(archive: Archive, ring: KeyRing) -> int:
+    """Every encrypted object the catalogue names: record files, preservation copies, certified copies.
+
+    Missing one would leave it wrapped only by the retired key, unreadable once that key is discarded."""
     with archive.db.read() as s:
-        shas = sorted(set(s.scalars(select(RecordFile.sha256).where(RecordFile.encrypted.is_(True))).all()))
-    return sum(1 for sha in shas if archive.objects.rewrap(sha, ring))
+        shas: set[str | None] = set(
+            s.scalars(select(RecordFile.sha256).where(RecordFile.encrypted.is_(True))).all()
+        )
+        shas |= set(
+            s.scalars(
+                select(PreservationCopy.sha256).where(
+                    PreservationCopy.encrypted.is_(True), PreservationCopy.sha256.is_not(None)
+                )
+            ).all()
+        )
+        shas |= set(s.scalars(select(Certificate.pdf_sha256).where(Certificate.encrypted.is_(True))).all())
+    return sum(1 for sha in sorted(x for x in shas if x) if archive.objects.rewrap(sha, ring))

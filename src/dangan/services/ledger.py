@@ -48,6 +48,7 @@ from dangan.ledger import (
 from dangan.store import Event, Record
 
 from .archive import Archive
+from .request_context import with_client
 
 SNAPSHOT_KINDS = frozenset({"ingest", "ledger_adopt"})  # detail holds "record" (the row) and "files"
 ADOPT_CHUNK = 5000
@@ -63,15 +64,27 @@ def record_event(
     """Write one event and append it to the log in `session`'s transaction; returns its leaf index.
 
     A detail that cannot be written canonically (e.g. a datetime object) raises before anything commits.
+    Inside a web request the client's address is added under "client" (unless the detail names one), so
+    every event — access, API keys, user admin, utilization — says from where, the same way.
     """
     at = utcnow()
-    body = dict(detail or {})
+    body = with_client(detail)
     canonical_json(body)  # refuse what the log cannot hold before anything is written
     event = Event(at=at, kind=kind, actor=actor, record_id=record_id, detail=body)
     session.add(event)
     session.flush()
     entry = Entry(kind, format_time(at), actor, record_id, int(event.id), body)
     return append_entries(session.connection(), [entry])[0]
+
+
+def lock_log(session: Session) -> None:
+    """Take the log's head lock now, before any other row lock of this transaction.
+
+    Every write appends to the log, so a transaction that also locks other rows (the 档号 counters of
+    several records in a group commit) must take the head first, or two of them can wait on each other
+    (PostgreSQL reports a deadlock). SQLite writers are already serialised by BEGIN IMMEDIATE.
+    """
+    ledger_head_locked(session.connection())
 
 
 def adopt_preexisting(archive: Archive) -> int:

@@ -84,7 +84,7 @@ def edit_quarantined_case(archive: Archive, user: Principal, qid: str, text: str
     folder = _held_folder(archive, user, qid)
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nesting too deep
         raise ValidationFailed(f"case.json 不是有效的 JSON：{exc}", code="invalid_case_json") from exc
     if not isinstance(doc, dict):
         raise ValidationFailed("case.json 的顶层应为 JSON 对象", code="invalid_case_json")

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, func, select
 
-from dangan.access import Principal, can_read, record_filter
-from dangan.core import NotFound
+from dangan.access import Principal, can_download, can_read, record_filter
+from dangan.core import NotFound, PermissionDenied
 from dangan.store import Department, Matter, ObjectStore, Record, RecordFile, get_record
 
 from .archive import Archive
+from .audit import log_denied
+from .grants import note_grant_use
 
 PAGE_SIZE = 20
 
@@ -118,10 +120,15 @@ def record_for(archive: Archive, user: Principal, record_id: str) -> Record:
     """The record if this user may read it; otherwise NotFound, exactly as for a missing one."""
     with archive.db.read() as s:
         record = get_record(s, record_id)
-        if record is None or not can_read(user, record):
-            raise NotFound("档案不存在或您无权查看")
-        _ = record.files  # load while the session is open
+        readable = record is not None and can_read(user, record)
+        if record is not None and readable:
+            _ = record.files  # load while the session is open
+    if record is not None and readable:
+        note_grant_use(archive, user, record, "view")  # an event when read only through a grant
         return record
+    if record is not None:  # the user is told "not found"; the audit trail is told the truth
+        log_denied(archive, user.username, record_id, {"action": "read"})
+    raise NotFound("档案不存在或您无权查看")
 
 
 @dataclass(frozen=True)
@@ -144,10 +151,14 @@ class FileContent:
 
 
 def file_for(
-    archive: Archive, user: Principal, record_id: str, position: int
+    archive: Archive, user: Principal, record_id: str, position: int, *, download: bool = False
 ) -> tuple[Record, RecordFile, FileContent]:
     """One file of a record the user may read; NotFound otherwise, exactly as for a missing one."""
     record = record_for(archive, user, record_id)
+    if download:
+        if not can_download(user, record):
+            raise PermissionDenied("您的利用授权仅限查看，不含下载", code="download_not_granted")
+        note_grant_use(archive, user, record, "download")
     for f in record.files:
         if f.position == position:
             return record, f, FileContent(archive.objects, f.sha256, f.encrypted)

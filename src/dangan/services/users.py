@@ -1,21 +1,45 @@
-"""People: accounts with roles, departments and clearances, and the checks at login."""
+"""People: accounts with roles, departments and clearances, and the checks at login.
+
+Login is one step (password) or two (password, then a TOTP or recovery code). Wrong codes count towards
+the same per-account lockout as wrong passwords, and a right password alone never resets that count for
+an account with a second factor — otherwise password + four guesses, repeated, would outrun the lockout.
+
+Account administration is the 安全保密管理员's alone (三员分立): the system administrator and the auditor
+manage no one, the security officer changes nothing of his own account, and the three administrator
+accounts themselves are managed only from the server's shell (`dangan user ...`, actor `system`) — the
+security officer could otherwise disable the auditor who watches him, or make a second officer.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from dangan.access import THREE_ADMINS, Principal, Role, hash_password, password_problem, verify_password
-from dangan.core import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from dangan.core import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from dangan.domain import SecurityLevel
 from dangan.store import User
 
 from .archive import Archive
+from .auth_factors import bump_session_epoch, check_second_factor, clear_totp, session_epoch, totp_enabled
+from .grants import with_grants
 from .ledger import record_event
 
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = 5  # the default of DANGAN_LOCKOUT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class LoginStep:
+    """The outcome of a right password: the principal, and whether a second factor must follow."""
+
+    principal: Principal
+    second_factor: bool
 
 
 def principal_of(user: User) -> Principal:
@@ -26,6 +50,33 @@ def principal_of(user: User) -> Principal:
         clearance=SecurityLevel.parse(user.clearance),
         display_name=user.display_name,
     )
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role.parse(role)
+    except ValueError:
+        raise ValidationFailed(f"未知角色：{role}", code="unknown_role") from None
+
+
+def parse_clearance(clearance: str) -> SecurityLevel:
+    try:
+        return SecurityLevel.parse(clearance)
+    except ValueError:
+        raise ValidationFailed(
+            f"未知密级：{clearance}（可选 公开、内部、秘密、机密）", code="unknown_clearance"
+        ) from None
+
+
+def check_text(*values: str | None) -> None:
+    """Names and departments are shown everywhere: no control characters (PostgreSQL refuses NUL)."""
+    if any(v and any(ord(c) < 0x20 or ord(c) == 0x7F for c in v) for v in values):
+        raise ValidationFailed("显示名称或部门名称中含有不允许的控制字符", code="invalid_characters")
+
+
+def check_password_policy(password: str, username: str) -> None:
+    if reason := password_problem(password, username):
+        raise ValidationFailed(reason, code="weak_password")
 
 
 def add_user(
@@ -39,30 +90,25 @@ def add_user(
     display_name: str | None = None,
     actor: str = "system",
 ) -> Principal:
-    try:
-        role_ = Role.parse(role)
-    except ValueError:
-        raise ValidationFailed(f"未知角色：{role}", code="unknown_role") from None
-    try:
-        level = SecurityLevel.parse(clearance)
-    except ValueError:
-        raise ValidationFailed(
-            f"未知密级：{clearance}（可选 公开、内部、秘密、机密）", code="unknown_clearance"
-        ) from None
+    role_ = parse_role(role)
+    level = parse_clearance(clearance)
+    department = (department or "").strip() or None
     if role_ in (Role.CLERK, Role.DEPT_HEAD) and not department:
         raise ValidationFailed(
             "部门经办人和部门负责人必须指定所属部门（--department）", code="department_required"
         )
     if role_ in THREE_ADMINS and department:
         department = None
-    if reason := password_problem(password):
-        raise ValidationFailed(reason, code="weak_password")
     if (
         not username
         or len(username) > 64
         or not username.replace("_", "").replace("-", "").replace(".", "").isalnum()
     ):
         raise ValidationFailed("用户名只能含字母、数字、_ - .，且不超过64个字符", code="invalid_username")
+    check_password_policy(password, username)
+    check_text(display_name, department)
+    if display_name is not None and len(display_name) > 100:
+        raise ValidationFailed("显示名称不能超过100个字符", code="invalid_display_name")
     with archive.db.write() as s:
         if s.scalar(select(User).where(User.username == username)):
             raise Conflict(f"用户名 {username} 已存在", code="user_exists")
@@ -71,7 +117,13 @@ def add_user(
             role=role_.code, department=department, clearance=level.label,
         )  # fmt: skip
         s.add(user)
-        record_event(s, "user_add", actor, None, {"username": username, "role": role_.code})
+        detail = {
+            "username": username,
+            "role": role_.code,
+            "department": department,
+            "clearance": level.label,
+        }
+        record_event(s, "user_add", actor[:64], None, detail)
         s.flush()
         return principal_of(user)
 
@@ -81,64 +133,289 @@ def get_principal(archive: Archive, username: str) -> Principal:
         user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise NotFound(f"用户 {username} 不存在", code="unknown_user")
-    return principal_of(user)
+    return with_grants(archive, principal_of(user))
 
 
-def authenticate(archive: Archive, username: str, password: str, source: str = "") -> Principal:
-    """The principal for a correct password; one message for every failure so usernames do not leak.
+def _login_failed() -> AuthenticationFailed:
+    return AuthenticationFailed("用户名或密码错误，或账户已被锁定", code="login_failed")
+
+
+def begin_login(archive: Archive, username: str, password: str, source: str = "") -> LoginStep:
+    """Check the password; one message for every failure so usernames do not leak.
 
     Failures are committed (counter and event) before the error is raised: a rollback would erase them.
     """
-    principal: Principal | None = None
+    step: LoginStep | None = None
+    threshold = archive.settings.lockout_threshold
     with archive.db.write() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
             record_event(s, "login_failed", username[:64], None, {"source": source})
-        elif user.failed_logins >= MAX_FAILED_LOGINS:
+        elif user.failed_logins >= threshold:
             record_event(s, "login_locked", username, None, {"source": source})
         elif not verify_password(user.password_hash, password):
             user.failed_logins += 1
             record_event(s, "login_failed", username, None, {"source": source})
+        elif totp_enabled(s, user):
+            record_event(s, "login_password_ok", username, None, {"source": source})
+            step = LoginStep(principal_of(user), True)
         else:
             user.failed_logins = 0
             record_event(s, "login", username, None, {"source": source})
+            step = LoginStep(principal_of(user), False)
+    if step is None:
+        raise _login_failed()
+    return step
+
+
+def authenticate(archive: Archive, username: str, password: str, source: str = "") -> Principal:
+    """The principal for a correct password of an account without a second factor."""
+    step = begin_login(archive, username, password, source)
+    if step.second_factor:
+        raise AuthenticationFailed(
+            "该账户已启用动态口令，请在登录页面输入动态口令", code="second_factor_required"
+        )
+    return step.principal
+
+
+def finish_login(
+    archive: Archive, username: str, code: str, source: str = "", now: float | None = None
+) -> Principal:
+    """The second step: a TOTP code (not used before) or an unused recovery code."""
+    now = time.time() if now is None else now
+    principal: Principal | None = None
+    with archive.db.write() as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            record_event(s, "login_failed", username[:64], None, {"source": source, "factor": "totp"})
+        elif user.failed_logins >= archive.settings.lockout_threshold:
+            record_event(s, "login_locked", username, None, {"source": source, "factor": "totp"})
+        elif (factor := check_second_factor(archive, s, user, code.strip()[:64], now)) is None:
+            user.failed_logins += 1
+            record_event(s, "login_failed", username, None, {"source": source, "factor": "totp"})
+        else:
+            user.failed_logins = 0
+            record_event(s, "login", username, None, {"source": source, "factor": factor})
             principal = principal_of(user)
     if principal is None:
-        raise AuthenticationFailed("用户名或密码错误，或账户已被锁定", code="login_failed")
+        raise AuthenticationFailed("动态口令错误或已使用过，或账户已被锁定", code="totp_failed")
     return principal
 
 
-def _stamp(user: User) -> str:
-    """A fingerprint of the current password hash: a session made under another password is void."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def _stamp(user: User, epoch: int) -> str:
+    """A fingerprint of the password hash and the session epoch: a session made before either changed
+    (new password, second factor switched on or off, sessions revoked) is void."""
+    return hashlib.sha256(f"{user.password_hash}|{epoch}".encode()).hexdigest()[:16]
 
 
 def session_stamp(archive: Archive, username: str) -> str:
-    """What a new session of `username` records, so that a later password change revokes it."""
+    """What a new session of `username` records, so that a later change revokes it."""
     with archive.db.read() as s:
         user = s.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"用户 {username} 不存在", code="unknown_user")
-    return _stamp(user)
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在", code="unknown_user")
+        return _stamp(user, session_epoch(s, user))
 
 
 def session_principal(archive: Archive, username: str, stamp: str) -> Principal:
-    """The principal of a session, or NotFound when the user is gone, inactive or has a new password."""
+    """The principal of a session, or NotFound when the user is gone, inactive or the stamp is stale."""
     with archive.db.read() as s:
         user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not hmac.compare_digest(_stamp(user), stamp):
+        good = user is not None and hmac.compare_digest(_stamp(user, session_epoch(s, user)), stamp)
+    if user is None or not good:
         raise NotFound("会话已失效，请重新登录", code="session_revoked")
-    return principal_of(user)
+    return with_grants(archive, principal_of(user))
 
 
 def set_password(archive: Archive, username: str, new_password: str, actor: str = "system") -> None:
     """Change a password (policy checked); every session made under the old one stops working at once."""
-    if reason := password_problem(new_password):
-        raise ValidationFailed(reason, code="weak_password")
+    check_password_policy(new_password, username)
     with archive.db.write() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"用户 {username} 不存在", code="unknown_user")
         user.password_hash = hash_password(new_password)
         user.failed_logins = 0
-        record_event(s, "password_change", actor[:64], None, {"username": username})
+        kind = "password_change" if actor == username else "password_reset"
+        record_event(s, kind, actor[:64], None, {"username": username})
+
+
+def change_own_password(archive: Archive, username: str, current: str, new_password: str) -> None:
+    """The account page: the current password proves it is the owner, not a borrowed session."""
+    with archive.db.read() as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        good = user is not None and verify_password(user.password_hash, current)
+    if not good:
+        raise AuthenticationFailed("当前密码不正确", code="wrong_password")
+    if current == new_password:
+        raise ValidationFailed("新密码不能与当前密码相同", code="same_password")
+    set_password(archive, username, new_password, actor=username)
+
+
+# ---- administration by the 安全保密管理员 (by=None: the operator at the server's shell) ----
+
+USER_ADMINS = frozenset({Role.SECADMIN})
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    display_name: str
+    role: Role
+    department: str | None
+    clearance: str
+    active: bool
+    locked: bool
+    totp: bool
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "username": self.username, "display_name": self.display_name, "role": self.role.code,
+            "role_label": self.role.label, "department": self.department, "clearance": self.clearance,
+            "active": self.active, "locked": self.locked, "totp": self.totp,
+            "created_at": self.created_at.isoformat(),
+        }  # fmt: skip
+
+
+def may_manage_users(user: Principal) -> bool:
+    return user.role in USER_ADMINS
+
+
+def _require_manager(by: Principal | None) -> None:
+    if by is not None and not may_manage_users(by):
+        raise PermissionDenied("只有安全保密管理员可以管理用户", code="forbidden")
+
+
+def _target(s: Any, by: Principal | None, username: str) -> User:
+    user = s.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", code="unknown_user")
+    if by is not None:
+        if user.username == by.username:
+            raise PermissionDenied(
+                "不能更改自己的账户（角色、部门、密级、状态、密码重置、动态口令），请由部署人员办理",
+                code="self_change_refused",
+            )
+        if Role.parse(user.role) in THREE_ADMINS:
+            raise PermissionDenied(_THREE_ADMINS_SHELL, code="three_admins_shell_only")
+    return user
+
+
+_THREE_ADMINS_SHELL = (
+    "系统管理员、安全保密管理员、安全审计员账户只能由部署人员在服务器上用 dangan user 命令管理"
+)
+
+
+def _info(s: Any, user: User, threshold: int) -> UserInfo:
+    return UserInfo(
+        user.username, user.display_name, Role.parse(user.role), user.department, user.clearance,
+        user.active, user.failed_logins >= threshold, totp_enabled(s, user), user.created_at,
+    )  # fmt: skip
+
+
+def list_users(archive: Archive, by: Principal | None) -> list[UserInfo]:
+    _require_manager(by)
+    with archive.db.read() as s:
+        users = s.scalars(select(User).order_by(User.username)).all()
+        return [_info(s, u, archive.settings.lockout_threshold) for u in users]
+
+
+def get_user(archive: Archive, by: Principal | None, username: str) -> UserInfo:
+    _require_manager(by)
+    with archive.db.read() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在", code="unknown_user")
+        return _info(s, user, archive.settings.lockout_threshold)
+
+
+def create_user(
+    archive: Archive, by: Principal | None, username: str, password: str, role: str, *,
+    department: str | None = None, clearance: str = "内部", display_name: str | None = None,
+) -> UserInfo:  # fmt: skip
+    _require_manager(by)
+    if by is not None and parse_role(role) in THREE_ADMINS:
+        raise PermissionDenied(_THREE_ADMINS_SHELL, code="three_admins_shell_only")
+    actor = by.username if by else "system"
+    add_user(archive, username, password, role, department=department, clearance=clearance,
+             display_name=display_name, actor=actor)  # fmt: skip
+    return get_user(archive, by, username)
+
+
+def update_user(
+    archive: Archive, by: Principal | None, username: str, *, role: str | None = None,
+    department: str | None = None, clearance: str | None = None, display_name: str | None = None,
+) -> UserInfo:  # fmt: skip
+    """Change role, department, clearance or display name; every change is one `user_update` event."""
+    _require_manager(by)
+    with archive.db.write() as s:
+        user = _target(s, by, username)
+        old_role = Role.parse(user.role)
+        new_role = parse_role(role) if role else old_role
+        if new_role != old_role and new_role in THREE_ADMINS and (by is not None or old_role in THREE_ADMINS):
+            raise PermissionDenied(
+                _THREE_ADMINS_SHELL if by is not None else "一个账户不能先后担任两种三员角色，请另建账户",
+                code="three_admins_shell_only" if by is not None else "three_admins_exclusive",
+            )
+        dept = user.department if department is None else (department.strip() or None)
+        if new_role in THREE_ADMINS:
+            dept = None
+        if new_role in (Role.CLERK, Role.DEPT_HEAD) and not dept:
+            raise ValidationFailed("部门经办人和部门负责人必须指定所属部门", code="department_required")
+        level = parse_clearance(clearance).label if clearance else user.clearance
+        name = user.display_name if display_name is None else (display_name.strip() or user.username)
+        check_text(name, dept)
+        if len(name) > 100 or (dept and len(dept) > 200):
+            raise ValidationFailed("显示名称或部门名称过长", code="too_long")
+        new = {"role": new_role.code, "department": dept, "clearance": level, "display_name": name}
+        changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
+        for key, (_, value) in changes.items():
+            setattr(user, key, value)
+        if changes:
+            record_event(s, "user_update", by.username if by else "system", None,
+                         {"username": username, "changes": changes})  # fmt: skip
+    return get_user(archive, by, username)
+
+
+def _admin_change(archive: Archive, by: Principal | None, username: str, kind: str, change: Any) -> UserInfo:
+    _require_manager(by)
+    with archive.db.write() as s:
+        user = _target(s, by, username)
+        detail = change(s, user) or {}
+        record_event(s, kind, by.username if by else "system", None, {"username": username, **detail})
+    return get_user(archive, by, username)
+
+
+def set_active(archive: Archive, by: Principal | None, username: str, active: bool) -> UserInfo:
+    """Deactivate (every session ends at once: sessions are reloaded per request) or reactivate."""
+
+    def change(s: Any, user: User) -> None:
+        user.active = active
+        bump_session_epoch(s, user)
+
+    return _admin_change(archive, by, username, "user_activate" if active else "user_deactivate", change)
+
+
+def reset_password(archive: Archive, by: Principal | None, username: str, new_password: str) -> UserInfo:
+    """A new password chosen by the officer (policy checked); unlocks the account, ends its sessions."""
+    check_password_policy(new_password, username)
+
+    def change(s: Any, user: User) -> None:
+        user.password_hash = hash_password(new_password)
+        user.failed_logins = 0
+
+    return _admin_change(archive, by, username, "password_reset", change)
+
+
+def reset_totp(archive: Archive, by: Principal | None, username: str) -> UserInfo:
+    """For a lost phone: the second factor is dropped; the user may enrol again after logging in."""
+    return _admin_change(archive, by, username, "totp_reset", lambda s, u: {"was_enabled": clear_totp(s, u)})
+
+
+def unlock_user(archive: Archive, by: Principal | None, username: str) -> UserInfo:
+    def change(s: Any, user: User) -> dict[str, Any]:
+        count, user.failed_logins = user.failed_logins, 0
+        return {"failed_logins": count}
+
+    return _admin_change(archive, by, username, "user_unlock", change)

@@ -1,6 +1,7 @@
 """Catalogue (SQLAlchemy models, migrations, shared queries) and the content-addressed object store."""
 
 from dangan.store.apikeys import ApiKey
+from dangan.store.auth_factors import AuthFactor, RecoveryCode
 from dangan.store.catalog import (
     allocate_item,
     ensure_department,
@@ -18,7 +19,7 @@ from dangan.store.collection import (
     MatterRule,
     QuarantineEntry,
 )
-from dangan.store.crypto import DecryptionFailed, MasterKey
+from dangan.store.crypto import DecryptionFailed, MasterKey, WrappedKey
 from dangan.store.db import Database, make_engine
 from dangan.store.handover import (
     HANDOVER_ACCEPTED,
@@ -44,9 +45,27 @@ from dangan.store.models import (
     SeriesCounter,
     User,
 )
+from dangan.store.monitoring import ALERT_ACKNOWLEDGED, ALERT_OPEN, Alert
 from dangan.store.objects import HashMismatch, ObjectMissing, ObjectStore, StoredObject, hash_file, object_key
+from dangan.store.preservation import COPY_DONE, COPY_FAILED, PreservationCopy
+from dangan.store.utilization import (
+    REQUEST_APPROVED,
+    REQUEST_PENDING,
+    REQUEST_REJECTED,
+    REQUEST_REVOKED,
+    REQUEST_STATUSES,
+    SCOPE_DOWNLOAD,
+    SCOPE_VIEW,
+    SCOPES,
+    UtilizationItem,
+    UtilizationRequest,
+)
 
 __all__ = [
+    "ALERT_ACKNOWLEDGED",
+    "ALERT_OPEN",
+    "COPY_DONE",
+    "COPY_FAILED",
     "HANDOVER_ACCEPTED",
     "HANDOVER_PENDING",
     "HANDOVER_RETURNED",
@@ -55,7 +74,17 @@ __all__ = [
     "QUARANTINE_HELD",
     "QUARANTINE_RELEASED",
     "QUARANTINE_RETURNED",
+    "REQUEST_APPROVED",
+    "REQUEST_PENDING",
+    "REQUEST_REJECTED",
+    "REQUEST_REVOKED",
+    "REQUEST_STATUSES",
+    "SCOPES",
+    "SCOPE_DOWNLOAD",
+    "SCOPE_VIEW",
+    "Alert",
     "ApiKey",
+    "AuthFactor",
     "Base",
     "Certificate",
     "CheckReportRow",
@@ -75,14 +104,19 @@ __all__ = [
     "MatterRule",
     "ObjectMissing",
     "ObjectStore",
+    "PreservationCopy",
     "QuarantineEntry",
     "Record",
     "RecordFile",
+    "RecoveryCode",
     "S3Location",
     "SearchDoc",
     "SeriesCounter",
     "StoredObject",
     "User",
+    "UtilizationItem",
+    "UtilizationRequest",
+    "WrappedKey",
     "allocate_item",
     "create_master_key_file",
     "downgrade",

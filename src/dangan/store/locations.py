@@ -51,6 +51,10 @@ class LocalLocation:
         for directory in sorted(pending or (), key=lambda p: len(p.parts), reverse=True):
             fsync_dir(directory)
 
+    def forget_dir_syncs(self) -> None:
+        """Drop the collected directory fsyncs: a filesystem-wide sync made those entries durable."""
+        self._deferred = None
+
     def _sync_dir(self, directory: Path) -> None:
         if self._deferred is not None:
             self._deferred.add(directory)

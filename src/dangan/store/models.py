@@ -119,6 +119,10 @@ class RecordFile(Base):
     sm3: Mapped[str | None] = mapped_column(String(64))
     encrypted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # PRONOM identification (migration 0012): set at ingest, by `dangan preserve` for older rows
+    format_puid: Mapped[str | None] = mapped_column(String(40), index=True)
+    format_name: Mapped[str | None] = mapped_column(String(200))
+    format_version: Mapped[str | None] = mapped_column(String(100))
 
     record: Mapped[Record] = relationship(back_populates="files")
 

@@ -9,11 +9,16 @@ from starlette.staticfiles import StaticFiles
 from dangan import __version__
 from dangan.services import Archive
 
+from .client_address import ClientAddressMiddleware
 from .errors import install_error_handlers
 from .render import STATIC_DIR, make_templates
 from .routes import (
+    account,
+    admin_users,
+    alerts,
     api,
     apikeys,
+    audit,
     auth,
     docs,
     files,
@@ -25,9 +30,11 @@ from .routes import (
     proof,
     quarantine,
     reports,
+    requests,
     upload,
 )
-from .security import SESSION_COOKIE, SecurityHeadersMiddleware, csrf_protect
+from .schemas import declare_common_errors
+from .security import SESSION_COOKIE, SecurityHeadersMiddleware, csrf_protect, reject_nul
 
 API_DESCRIPTION = (
     "档案管理系统对外接口。查询接口以浏览器会话（登录后的 Cookie）认证；业务系统推送案卷"
@@ -48,7 +55,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(reject_nul), Depends(csrf_protect)],
     )
     app.state.archive = archive
     app.state.templates = make_templates()
@@ -60,13 +67,19 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
         session_cookie=SESSION_COOKIE,
         max_age=archive.settings.session_max_age,
         same_site="lax",
-        https_only=https_only,
+        https_only=https_only or archive.settings.secure_cookies,
     )
+    app.add_middleware(ClientAddressMiddleware)  # the client address for the audit trail
     app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so every response gets them
 
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports)
-    for module in (*routers, matters, handover, portal):
+    for module in (*routers, matters, handover, portal, requests):
         app.include_router(module.router)
+    app.include_router(account.router)
+    for module in (audit, alerts, admin_users):
+        app.include_router(module.router)
+        app.include_router(module.api)
+    declare_common_errors(app)  # after every router: documents the app-wide error answers
     return app

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from dangan.access import Principal
 from dangan.core import AuthenticationFailed, NotFound
 from dangan.services import ApiKeyInfo, Archive, authenticate_api_key, session_principal
 
+from .ratelimit import RateLimiter
+
 SESSION_USER = "username"
 SESSION_STAMP = "stamp"  # fingerprint of the password at login: a password change revokes the session
+SESSION_STARTED = "iat"  # when the session was made (absolute expiry, DANGAN_SESSION_MAX_AGE)
+SESSION_SEEN = "seen"  # last request (idle expiry, DANGAN_SESSION_IDLE_SECONDS)
+SEEN_RESOLUTION = 60  # refresh `seen` at most once a minute: the cookie is not rewritten on every request
+
+
+def now() -> float:
+    """The clock sessions are timed by (tests move it)."""
+    return time.time()
+
+
+def start_session(request: Request, username: str, stamp: str) -> None:
+    """A fresh session (and CSRF token) for a completed login."""
+    request.session.clear()
+    at = int(now())
+    request.session.update(
+        {SESSION_USER: username, SESSION_STAMP: stamp, SESSION_STARTED: at, SESSION_SEEN: at}
+    )
+
+
+def _session_expired(request: Request) -> bool:
+    """Past the absolute lifetime or idle too long; refreshes the idle clock otherwise."""
+    settings = request.app.state.archive.settings
+    started, seen, at = request.session.get(SESSION_STARTED), request.session.get(SESSION_SEEN), now()
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return True
+    if at - started > settings.session_max_age or at - seen > settings.session_idle_seconds:
+        return True
+    if at - seen >= SEEN_RESOLUTION:
+        request.session[SESSION_SEEN] = int(at)
+    return False
 
 
 class LoginRequired(AuthenticationFailed):
@@ -36,6 +69,9 @@ def load_user(request: Request) -> Principal | None:
         return cached
     username = request.session.get(SESSION_USER)
     if not isinstance(username, str) or not username:
+        return None
+    if _session_expired(request):
+        request.session.clear()
         return None
     stamp = request.session.get(SESSION_STAMP)
     try:
@@ -70,7 +106,15 @@ def api_key(request: Request) -> ApiKeyInfo:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("请在 Authorization 头中提供 API Key（Bearer）", code="api_key_required")
-    return authenticate_api_key(request.app.state.archive, token)
+    info = authenticate_api_key(request.app.state.archive, token)
+    limiter = getattr(request.app.state, "api_limiter", None)
+    if not isinstance(limiter, RateLimiter):
+        limiter = request.app.state.api_limiter = RateLimiter(
+            request.app.state.archive.settings.api_rate_limit
+        )
+    if wait := limiter.hit(info.id):
+        raise HTTPException(429, detail="rate_limited", headers={"Retry-After": str(wait)})
+    return info
 
 
 ApiKeyDep = Annotated[ApiKeyInfo, Depends(api_key)]

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -46,6 +47,19 @@ STATUS_MESSAGES: dict[int, str] = {
     500: "系统内部错误，请稍后重试或联系系统管理员",
 }
 PAGE_TITLES: dict[int, str] = {403: "无权访问", 404: "未找到", 500: "系统错误"}
+# Starlette's form parser refuses oversize forms with a 400 and an English detail; they are answered as
+# what they are, 413, in Chinese.
+FORM_LIMITS: dict[str, str] = {
+    "Field exceeded maximum size": "表单中某一项内容过大（单项不超过 1 MB）",
+    "Part exceeded maximum size": "表单中某一部分内容过大（单项不超过 1 MB）",
+    "Too many fields": "表单项过多",
+    "Too many files": "一次提交的文件过多",
+}
+BODY_ERRORS = (
+    "There was an error parsing the body",
+    "Invalid multipart data",
+    "Missing boundary in multipart",
+)
 
 
 def is_api(request: Request) -> bool:
@@ -87,13 +101,46 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     status = exc.status_code
     headers = dict(exc.headers or {})
     message = STATUS_MESSAGES.get(status, "请求无法完成")
+    detail = str(exc.detail) if status == 400 else ""
+    if detail.startswith(BODY_ERRORS):
+        message = "请求体格式有误，无法解析"
+    for prefix, text in FORM_LIMITS.items():
+        if detail.startswith(prefix):
+            status, message = 413, text
     if is_api(request):
         return error_json(status, STATUS_CODES.get(status, f"http_{status}"), message, headers=headers)
     if status < 400:
         return Response(message, status_code=status, headers=headers, media_type="text/plain; charset=utf-8")
-    response = error_page(request, status)
+    response = error_page(request, status, message)
     response.headers.update(headers)
     return response
+
+
+# Pydantic's messages are English; the API answers people in Chinese (the `code` stays pydantic's type).
+FIELD_MESSAGES: dict[str, str] = {
+    "missing": "缺少必填参数",
+    "string_too_long": "长度不能超过 {max_length} 个字符",
+    "string_too_short": "长度不能少于 {min_length} 个字符",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "float_parsing": "须为数字",
+    "bool_parsing": "须为 true 或 false",
+    "string_type": "须为文本",
+    "enum": "取值须为以下之一：{expected}",
+    "literal_error": "取值须为以下之一：{expected}",
+}
+
+
+def field_message(err: Any) -> str:
+    template = FIELD_MESSAGES.get(str(err.get("type", "")), "取值无效")
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return "取值无效"
 
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:
@@ -104,7 +151,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
         {
             "field": ".".join(str(p) for p in err.get("loc", ())),
             "code": str(err.get("type", "invalid")),
-            "message": str(err.get("msg", "")),
+            "message": field_message(err),
         }
         for err in exc.errors()
     ]
@@ -121,6 +168,17 @@ async def on_dangan_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired):
         return login_redirect(request)
     return error_page(request, exc.status, exc.message)
+
+
+async def on_data_error(request: Request, exc: Exception) -> Response:
+    """The database refused a value sent in the request (a NUL in a form field, a number out of range):
+    that is bad input, answered 422 like any other; the unit of work has already rolled back."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]  # not the statement's parameters: user data
+    log.info("database refused request data on %s %s: %s", request.method, request.url.path, reason)
+    message = "请求中含有无法保存或查询的内容（如空字符），请检查后重试"
+    if is_api(request):
+        return error_json(422, "invalid_input", message)
+    return error_page(request, 422, message)
 
 
 async def on_server_error(request: Request, exc: Exception) -> Response:
@@ -142,4 +200,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(DanganError, on_dangan_error)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_server_error)

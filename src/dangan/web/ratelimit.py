@@ -62,3 +62,33 @@ class FailureLimiter:
                     self._failures.pop(next(iter(self._failures)))
                 self._failures[key] = hits
             hits.append(now)
+
+
+class RateLimiter:
+    """At most `limit` requests per key in any `window` seconds (sliding log): the per-API-key budget.
+
+    A business system that loops on a push cannot starve the archive; the refusal says when to retry.
+    """
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> int:
+        """Count one request; 0 when allowed, else the seconds until one is allowed again (not counted)."""
+        with self._lock:
+            now = self._clock()
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= MAX_TRACKED:
+                    self._hits.pop(next(iter(self._hits)))
+                hits = self._hits[key] = deque()
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(1, int(hits[0] + self.window - now) + 1)
+            hits.append(now)
+            return 0

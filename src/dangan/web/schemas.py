@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -125,3 +127,52 @@ class Stats(BaseModel):
     bytes: int = Field(description="总容量（字节）")
     departments: int = Field(description="部门数")
     matters: int = Field(description="事项数")
+
+
+PUBLIC_API = frozenset({"/api/v1/certificates/{certificate_id}"})  # answered without login or key
+UNSAFE = frozenset({"post", "put", "patch", "delete"})
+
+
+def declare_common_errors(app: FastAPI) -> None:
+    """Document on every `/api` operation the errors that app-wide machinery answers with.
+
+    The NUL guard (422) and CSRF (403 on unsafe methods) apply to every route, every operation but
+    the public ones needs a session or an API key (401) and passes the role policy (403), an id in the path may name nothing (404) and
+    a body may not parse (400); a router need not remember to declare them. What an operation
+    declares itself is kept, except FastAPI's default 422 model, which is not the body we send. Done
+    on the generated document (FastAPI's documented way to customise it), so routers added later
+    are covered without change here.
+    """
+    generate = app.openapi
+
+    def error(description: str) -> dict[str, Any]:
+        schema = {"$ref": "#/components/schemas/ErrorResponse"}
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        for path, operations in document.get("paths", {}).items():
+            for method, operation in operations.items():
+                if not path.startswith("/api/") or not isinstance(operation, dict):
+                    continue
+                answers = operation.setdefault("responses", {})
+                answers.setdefault("422", error("参数有误（含不允许的字符）"))
+                if "HTTPValidationError" in json.dumps(answers["422"]):  # FastAPI's default: not our body
+                    answers["422"] = error(answers["422"].get("description") or "参数有误")
+                if "{" in path:
+                    answers.setdefault("404", error("不存在，或您无权查看"))
+                if "requestBody" in operation:
+                    answers.setdefault("400", error("请求体无法解析"))
+                if path not in PUBLIC_API:
+                    answers.setdefault("401", error("未登录，或凭据无效、已过期"))
+                if path not in PUBLIC_API or method in UNSAFE:  # the role policy; CSRF on unsafe methods
+                    answers.setdefault("403", error("无权执行此操作，或页面已过期（CSRF 校验未通过）"))
+        defined = document.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):  # the first refers to the second
+            if f"/{name}" not in json.dumps(document):
+                defined.pop(name, None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dangan.core import PermissionDenied
+from dangan.core import PermissionDenied, ValidationFailed
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -82,6 +82,17 @@ async def csrf_protect(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not secrets.compare_digest(str(expected), sent):
         raise PermissionDenied("页面已过期或请求来源无法验证，请刷新页面后重试", code="csrf_failed")
+
+
+async def reject_nul(request: Request) -> None:
+    """App-wide dependency: a NUL character in the path or the query string is refused up front (422).
+
+    No legitimate identifier or search term contains one, and PostgreSQL cannot even compare text with
+    it: left through, it would surface as a database error (500) instead of a clear answer.
+    """
+    params = request.query_params.multi_items()
+    if "\x00" in request.scope.get("path", "") or any("\x00" in k or "\x00" in v for k, v in params):
+        raise ValidationFailed("请求地址或参数中含有不允许的空字符（NUL）", code="invalid_characters")
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

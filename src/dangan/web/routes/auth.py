@@ -1,4 +1,8 @@
-"""Login and logout: a session that holds only the username (the principal is reloaded per request)."""
+"""Login and logout: a session that holds only the username (the principal is reloaded per request).
+
+An account with a second factor logs in in two steps: the right password leaves a short-lived "pending"
+mark in the session (no principal), and only a valid TOTP or recovery code turns it into a session.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,17 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import AuthenticationFailed
-from dangan.services import DEMO_PASSWORD, authenticate, demo_accounts, session_stamp
+from dangan.services import DEMO_PASSWORD, begin_login, demo_accounts, finish_login, log_event, session_stamp
 
-from ..deps import SESSION_STAMP, SESSION_USER, ArchiveDep, OptionalUser
+from ..deps import ArchiveDep, OptionalUser, now, start_session
 from ..ratelimit import FailureLimiter
 from ..render import render
 from ..security import safe_next
 
 router = APIRouter(include_in_schema=False)
 DEMO_USERS = ("archivist", "clerk1", "auditor")
+PENDING_USER, PENDING_AT, PENDING_NEXT = "mfa_user", "mfa_at", "mfa_next"
+PENDING_SECONDS = 300  # time allowed between the password and the code
 
 
 def _login_page(
@@ -34,6 +40,7 @@ def _login_page(
         "logged_out": request.query_params.get("logged_out") == "1",
         "demo_users": accounts,
         "demo_password": DEMO_PASSWORD if demo else None,
+        "lockout_threshold": archive.settings.lockout_threshold,
     }
     return render(request, "login.html", context, status_code=status_code)
 
@@ -42,8 +49,27 @@ def _limiter(request: Request) -> FailureLimiter:
     """The app's failed-login counter per client address (made on first use)."""
     limiter = getattr(request.app.state, "login_limiter", None)
     if not isinstance(limiter, FailureLimiter):
-        limiter = request.app.state.login_limiter = FailureLimiter()
+        settings = request.app.state.archive.settings
+        limiter = FailureLimiter(settings.login_max_failures, float(settings.login_window_seconds))
+        request.app.state.login_limiter = limiter
     return limiter
+
+
+def _throttled(request: Request, page: str, target: str, username: str = "") -> Response | None:
+    """The 429 page while this client address has failed too often, else None."""
+    source = request.client.host if request.client else ""
+    limiter = _limiter(request)
+    if not limiter.blocked(source):
+        return None
+    wait = limiter.retry_after(source)
+    error = f"登录失败次数过多，请 {-(-wait // 60)} 分钟后再试"
+    response: Response
+    if page == "totp":
+        response = render(request, "login_totp.html", {"error": error}, status_code=429)
+    else:
+        response = _login_page(request, target, error=error, username=username, status_code=429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.get("/login")
@@ -66,26 +92,64 @@ def login(
     username = username.strip()
     if not username or not password:
         return _login_page(request, target, error="请输入用户名和密码", username=username, status_code=400)
+    if (refused := _throttled(request, "password", target, username)) is not None:
+        return refused
     source = request.client.host if request.client else ""
-    limiter = _limiter(request)
-    if limiter.blocked(source):
-        minutes = -(-limiter.retry_after(source) // 60)
-        error = f"登录失败次数过多，请 {minutes} 分钟后再试"
-        response = _login_page(request, target, error=error, username=username, status_code=429)
-        response.headers["Retry-After"] = str(limiter.retry_after(source))
-        return response
     try:
-        principal = authenticate(archive, username, password, source=source)
+        step = begin_login(archive, username, password, source=source)
     except AuthenticationFailed as exc:
-        limiter.failed(source)
+        _limiter(request).failed(source)
         return _login_page(request, target, error=exc.message, username=username, status_code=401)
-    request.session.clear()  # a fresh session (and CSRF token) on every login
-    request.session[SESSION_USER] = principal.username
-    request.session[SESSION_STAMP] = session_stamp(archive, principal.username)
+    if step.second_factor:
+        request.session.clear()
+        request.session.update({PENDING_USER: username, PENDING_AT: int(now()), PENDING_NEXT: target})
+        return RedirectResponse("/login/totp", status_code=303)
+    start_session(request, step.principal.username, session_stamp(archive, step.principal.username))
+    return RedirectResponse(target, status_code=303)
+
+
+def _pending(request: Request) -> str | None:
+    """The username waiting for its second factor, while the password step is recent enough."""
+    username, at = request.session.get(PENDING_USER), request.session.get(PENDING_AT)
+    if not isinstance(username, str) or not isinstance(at, int) or now() - at > PENDING_SECONDS:
+        return None
+    return username
+
+
+@router.get("/login/totp")
+def totp_form(request: Request) -> Response:
+    if _pending(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "login_totp.html", {"error": None})
+
+
+@router.post("/login/totp")
+def totp_login(
+    request: Request, archive: ArchiveDep, code: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    username = _pending(request)
+    if username is None:
+        for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
+            request.session.pop(key, None)
+        return _login_page(request, "/", error="登录已超时，请重新输入用户名和密码", status_code=401)
+    if (refused := _throttled(request, "totp", "/")) is not None:
+        return refused
+    if not code.strip():
+        return render(request, "login_totp.html", {"error": "请输入动态口令"}, status_code=400)
+    source = request.client.host if request.client else ""
+    try:
+        principal = finish_login(archive, username, code, source=source)
+    except AuthenticationFailed as exc:
+        _limiter(request).failed(source)
+        return render(request, "login_totp.html", {"error": exc.message}, status_code=401)
+    target = safe_next(request.session.get(PENDING_NEXT))
+    start_session(request, principal.username, session_stamp(archive, principal.username))
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, archive: ArchiveDep, user: OptionalUser) -> Response:
+    if user is not None:
+        log_event(archive, "logout", user.username)
     request.session.clear()
     return RedirectResponse("/login?logged_out=1", status_code=303)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from starlette.responses import Response, StreamingResponse
 
-from dangan.access import Principal
+from dangan.access import Principal, granted_only
 from dangan.core import NotFound, ValidationFailed
 from dangan.digitize import (
     Watermark,
@@ -24,7 +24,7 @@ from dangan.digitize import (
     watermark_png,
 )
 from dangan.domain import SecurityLevel
-from dangan.services import file_for, log_access
+from dangan.services import file_for, log_access, preservation_copy_for
 
 from ..deps import ArchiveDep, CurrentUser
 from ..present import MAX_PREVIEW_PAGES, content_disposition, file_kind, file_name, file_urls
@@ -60,9 +60,17 @@ def new_request_id() -> str:
     return secrets.token_hex(8)
 
 
-def _mark(user: Principal, request_id: str) -> Watermark:
+def _mark(user: Principal, request_id: str, record: Any, detail: dict[str, Any]) -> Watermark:
+    """The visible mark: who, when, and which request — the 利用申请 when the user reads the record only
+    through a grant (so a leaked copy names the approval it came out under), else the HTTP request id.
+
+    The grant's id is also added to `detail`, so the access event links both ids."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return Watermark(user.display_name, user.username, now, request_id)
+    grant = granted_only(user, record)
+    if grant is None:
+        return Watermark(user.display_name, user.username, now, request_id)
+    detail["utilization_request_id"] = grant.request_id
+    return Watermark(user.display_name, user.username, now, f"利用申请 {grant.request_id}")
 
 
 def _marked_png(
@@ -72,10 +80,9 @@ def _marked_png(
     if is_public(record):
         return _png(png)
     request_id = new_request_id()
-    marked = watermark_png(png, _mark(user, request_id))
-    log_access(
-        archive, user.username, "view", record.id, {**detail, "file": f.path, "request_id": request_id}
-    )
+    detail = {**detail, "file": f.path, "request_id": request_id}
+    marked = watermark_png(png, _mark(user, request_id, record, detail))
+    log_access(archive, user.username, "view", record.id, detail)
     return _png(marked, request_id)
 
 
@@ -152,13 +159,30 @@ def image_png(archive: ArchiveDep, user: CurrentUser, record_id: str, position: 
 
 @router.get("/records/{record_id}/files/{position}/download")
 def download(archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position) -> Response:
-    record, f, content = file_for(archive, user, record_id, position)
+    record, f, content = file_for(archive, user, record_id, position, download=True)
+    return _deliver(archive, user, record, f, content)
+
+
+@router.get("/records/{record_id}/files/{position}/preservation")
+def download_preservation_copy(
+    archive: ArchiveDep, user: CurrentUser, record_id: str, position: Position
+) -> Response:
+    """The file's preservation copy (e.g. PDF/A), delivered under exactly the original's rules."""
+    record, f, copy, content = preservation_copy_for(archive, user, record_id, position)
+    return _deliver(archive, user, record, copy, content, {"preservation_copy_of": f.sha256})
+
+
+def _deliver(
+    archive: Any, user: Principal, record: Any, f: Any, content: Any, extra: dict[str, Any] | None = None
+) -> Response:
+    """Send a stored file (`f` has path, sha256, size, media_type): public as stored, else watermarked."""
     if not content.available():
         log.error("object %s of record %s is missing from the store", f.sha256, record.id)
         raise NotFound("文件内容暂不可用，请联系档案管理员", code="object_missing")
     headers = {"Content-Disposition": content_disposition(file_name(f.path)), **NO_STORE}
     request_id = new_request_id()
     detail: dict[str, Any] = {"file": f.path, "sha256": f.sha256, "size": f.size, "request_id": request_id}
+    detail.update(extra or {})
     headers["X-Request-ID"] = request_id
     kind = file_kind(f.media_type)
     if is_public(record) or kind == "other":
@@ -166,7 +190,7 @@ def download(archive: ArchiveDep, user: CurrentUser, record_id: str, position: P
         log_access(archive, user.username, "download", record.id, detail)
         headers["Content-Length"] = str(f.size)
         return StreamingResponse(content.chunks(), media_type=f.media_type, headers=headers)
-    mark = _mark(user, request_id)
+    mark = _mark(user, request_id, record, detail)
     with content.path() as path:
         data = path.read_bytes()
     try:

@@ -52,6 +52,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _err("同一来源编号的案卷已归档且内容不同（不会覆盖）"),
     413: _err("请求体超过大小上限（DANGAN_MAX_UPLOAD_BYTES）"),
     422: _err("案卷包校验未通过，details 逐项列出问题及字段"),
+    429: _err("该 Key 请求过于频繁，请按 Retry-After 稍后再试"),
 }
 MULTIPART_BODY = {
     "requestBody": {

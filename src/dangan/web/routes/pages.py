@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from dangan.access import can_download
 from dangan.services import (
     BrowseFilter,
     browse,
     facets,
     log_access,
     overview,
+    preservation_copies,
     record_for,
     record_view,
     report_for_record,
@@ -75,7 +77,8 @@ def records(
 
 @router.get("/records/{record_id}")
 def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str) -> Response:
-    record = record_view(archive, user, record_for(archive, user, record_id), "web")
+    raw = record_for(archive, user, record_id)
+    record = record_view(archive, user, raw, "web")
     log_access(archive, user.username, "view", record.id, {"via": "web"})
     files = [
         {"file": f, "kind": file_kind(f.media_type), **file_urls(record.id, f.position)} for f in record.files
@@ -87,6 +90,8 @@ def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record
         "extra": sorted((record.extra or {}).items()),
         "files": files,
         "checks": report_for_record(archive, record.id),
+        "copies": preservation_copies(archive, record.id),
+        "may_download": can_download(user, raw),  # a view-only 利用 grant: no download links
     }
     return render(request, "record.html", context)
 
