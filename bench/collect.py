@@ -1,5 +1,6 @@
 """Collection throughput: packages/s through the push API (a real `dangan serve`, 4 concurrent clients)
-and through bulk import, for 3-file packages of about 100 KB.
+and through bulk import, for 3-file packages of about 100 KB; and the share of the 四性检测's time
+taken by each check item.
 
 Packages are demo cases (Chinese PDFs whose text ingest extracts and the 四性检测 reads), each PDF
 grown to about 33 KB by an incremental update that adds an unreferenced stream of random bytes: still
@@ -32,9 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, print_table, write_json
 
+from dangan.checks import REGISTRY
+from dangan.collect import open_package
 from dangan.core import load_settings
 from dangan.demo import generate_cases
-from dangan.services import create_api_key, import_one, import_paths, open_archive
+from dangan.services import check_package, create_api_key, import_one, import_paths, open_archive
 
 FILE_BYTES = 33 * 1024
 TRAILER = re.compile(rb"/Root (\d+ \d+ R).*?/Size (\d+).*?startxref\s+(\d+)\s+%%EOF\s*$", re.S)
@@ -210,6 +213,24 @@ def run_bulk(pool_dir: Path, home: Path, count: int) -> dict[str, Any]:
             "packages_per_s": round(count / elapsed, 1), "p50_ms": "", "p95_ms": ""}  # fmt: skip
 
 
+def run_check_items(pool: list[Path], home: Path) -> list[dict[str, Any]]:
+    """The 归档 scheme on every package, timed per item: where the 四性检测's time goes."""
+    archive = open_archive(load_settings(home))
+    timings: dict[str, float] = {}
+    try:
+        for pkg in pool:
+            with open_package(pkg, archive.staging) as opened:
+                check_package(archive, opened, timings=timings)
+    finally:
+        archive.close()
+    total = sum(timings.values()) or 1.0
+    return [
+        {"item": code, "name": REGISTRY[code].name, "ms_per_package": round(t / len(pool) * 1000, 2),
+         "share": f"{t / total:.0%}"}
+        for code, t in sorted(timings.items(), key=lambda kv: -kv[1])
+    ]  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--packages", type=int, default=400)
@@ -230,14 +251,16 @@ def main() -> None:
         for pkg in pool:
             shutil.copytree(pkg, bulk_dir / pkg.name)
         bulk = run_bulk(bulk_dir, work / "home-bulk", len(pool))
+        items = run_check_items(pool, work / "home-checks")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = [api, intake, serial, bulk]
     kb = statistics.mean(sizes) / 1024
     print_table(f"Collection: {len(pool)} packages of 3 PDFs, {kb:.0f} KB each on average", rows,
                 ["channel", "packages", "seconds", "packages_per_s", "p50_ms", "p95_ms"])  # fmt: skip
+    print_table("四性检测 (归档 scheme) per item", items, ["item", "name", "ms_per_package", "share"])
     path = write_json("collect", {"machine": machine(), "package_kb": round(kb, 1), "results": rows,
-                                  "targets": {"api_packages_per_s": 50}})  # fmt: skip
+                                  "check_items": items, "targets": {"api_packages_per_s": 50}})  # fmt: skip
     print(f"\nwritten {path}")
 
 

@@ -148,3 +148,12 @@ def test_the_security_officer_runs_rules_and_acknowledges_with_a_note(
     assert ack.detail["note"] == "已电话核实" and ack.detail["client"] == "testclient"
     for record_id in web_env.a_ids:
         assert record_id not in c.get("/alerts?status=all").text
+
+
+def test_the_trail_shows_chinese_details_as_characters_and_escapes_markup(
+    web_env: WebEnv, as_user: Client
+) -> None:
+    log_event(web_env.archive, "user_update", "secadmin", None, {"department": "<b>市场监管局</b>"})
+    page = as_user("auditor").get("/audit", params={"user": "secadmin"}).text
+    assert "&lt;b&gt;市场监管局&lt;/b&gt;" in page
+    assert "\\u5e02" not in page and "<b>市场监管局</b>" not in page

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dangan.core import DanganError, load_settings
-from dangan.services import audit_fixity, backup, ledger_summary, restore, rotate_master_key
+from dangan.services import audit_fixity, backup, ledger_summary, raise_alerts, restore, rotate_master_key
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 
@@ -31,6 +31,7 @@ def verify(
         task = bar.add_task("校验对象", total=None, note="")
         report = audit_fixity(archive, repair=repair, mb_per_s=mb_per_s, limit=limit,
                               on_object=lambda n, total: bar.update(task, completed=n, total=total))  # fmt: skip
+        raise_alerts(archive, report, actor="cli")  # an object bad in every copy alerts the security officer
         ledger = ledger_summary(archive)
     doc = {**report.as_json(), "ledger": ledger}
     bad = (

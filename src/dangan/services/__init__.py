@@ -85,7 +85,7 @@ from dangan.services.intake import (
     push_case,
     upload_case,
 )
-from dangan.services.jobs import ALERT_KIND, Jobs, run_audit, serve_jobs, worker_lock
+from dangan.services.jobs import ALERT_KIND, Jobs, raise_alerts, run_audit, serve_jobs, worker_lock
 from dangan.services.keys import rotate_master_key
 from dangan.services.ledger import (
     LedgerError,
@@ -326,6 +326,7 @@ __all__ = [
     "quarantine_report_pdf",
     "quarantine_report_xlsx",
     "quarantined_case_text",
+    "raise_alerts",
     "recheck_quarantined",
     "record_event",
     "record_for",

@@ -57,6 +57,11 @@ def show(value: Any) -> str:
     return str(value)
 
 
+def json_text(value: Any) -> str:
+    """A value as readable JSON (Chinese as characters, not \\u escapes); autoescape makes it HTML-safe."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -64,7 +69,9 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(filesize=filesize, datefmt=datefmt, show=show, category_label=category_label)
+    env.filters.update(
+        filesize=filesize, datefmt=datefmt, show=show, category_label=category_label, json_text=json_text
+    )
     return Jinja2Templates(env=env)
 
 
