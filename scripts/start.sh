@@ -13,6 +13,7 @@ cat >&2 <<MSG
  演示账户（密码均为 Dangan@2024）：
    archivist  档案管理员       clerk1  部门经办人
    head1      部门负责人       auditor 安全审计员
+   reader     查阅用户         secadmin 安全保密管理员
  数据目录：$DANGAN_HOME      按 Ctrl+C 停止
 ============================================================
 MSG
