@@ -145,28 +145,30 @@ from dangan.services.records import (
     record_for,
 )
 from dangan.services.search import SearchHit, SearchResult, search
+from dangan.services.user_admin import (
+    UserInfo,
+    create_user,
+    get_user,
+    list_users,
+    may_manage_users,
+    reset_password,
+    reset_totp,
+    set_active,
+    unlock_user,
+    update_user,
+)
 from dangan.services.users import (
     LoginStep,
-    UserInfo,
     add_user,
     authenticate,
     begin_login,
     change_own_password,
-    create_user,
     finish_login,
     get_principal,
-    get_user,
-    list_users,
-    may_manage_users,
     principal_of,
-    reset_password,
-    reset_totp,
     session_principal,
     session_stamp,
-    set_active,
     set_password,
-    unlock_user,
-    update_user,
 )
 from dangan.services.utilization import (
     SCOPE_LABELS,

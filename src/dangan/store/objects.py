@@ -17,12 +17,11 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 from dangan.core import DanganError, Problem
 
@@ -30,8 +29,8 @@ from .crypto import WrappedKey, decrypt_chunks, encrypt_chunks
 from .durability import Batch, Pending, have_syncfs, placement_lock, sync_filesystems
 from .keyring import KeyRing, key_record_bytes
 from .locations import LocalLocation, Location
+from .onepass import CHUNK, OnePass, fsync_all
 
-CHUNK = 1024 * 1024
 DEFAULT_CIPHER = "AES-256-GCM"
 
 
@@ -51,70 +50,6 @@ class StoredObject:
     size: int
     sm3: str | None = None
     encrypted: bool = False
-
-
-class _OnePass:
-    """Hash and write in one pass: SHA-256 and every copy in the caller's thread, SM3 beside it in a
-    helper thread for big chunks.
-
-    OpenSSL releases the GIL while hashing, so on two cores the slower SM3 (about 0.25-0.34 GB/s here,
-    the limit for big files) runs beside the SHA-256 and the copies instead of after them; measured,
-    moving the replica's copy to the helper too made it slower (the helper is the critical path).
-    Small chunks are handled inline (a thread hand-off would cost more).
-    """
-
-    def __init__(self, outs: Sequence[IO[bytes]]) -> None:
-        self.sha = hashlib.sha256()
-        self.sm3 = hashlib.new("sm3")
-        self.size = 0
-        self.outs = list(outs)
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
-
-    def update(self, plain: bytes, data: bytes | None = None) -> None:
-        """`plain` is hashed; `data` (the sealed bytes, or `plain` itself) goes to every copy."""
-        data = plain if data is None else data
-        self.size += len(plain)
-        self._wait()  # keep SM3's input in order
-        if len(plain) >= CHUNK:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="sm3")
-            self._pending = self._pool.submit(self.sm3.update, plain)
-        else:
-            self.sm3.update(plain)
-        self.sha.update(plain)
-        for out in self.outs:
-            out.write(data)
-
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
-
-    def close(self) -> None:
-        """Wait for the helper (every copy complete, or its error raised) and stop it."""
-        try:
-            self._wait()
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown()
-                self._pool = None
-
-    def digests(self) -> tuple[str, str]:
-        return self.sha.hexdigest(), self.sm3.hexdigest()
-
-
-def _fsync_all(outs: Sequence[IO[bytes]], size: int) -> None:
-    """Flush and fsync every copy; big copies are synced in parallel (fsync releases the GIL), small ones
-    one after the other (starting threads would cost more than the fsyncs)."""
-    for out in outs:
-        out.flush()
-    if len(outs) == 1 or size < 4 * CHUNK:
-        for out in outs:
-            os.fsync(out.fileno())
-        return
-    with ThreadPoolExecutor(len(outs)) as pool:
-        list(pool.map(lambda o: os.fsync(o.fileno()), outs))
 
 
 def object_key(sha256: str, encrypted: bool = False) -> str:
@@ -246,7 +181,7 @@ class ObjectStore:
                 fd, name = tempfile.mkstemp(dir=directory, prefix="put-")
                 temps.append(Path(name))
                 outs.append(os.fdopen(fd, "wb"))
-            digests = _OnePass(outs)
+            digests = OnePass(outs)
             try:
                 if encrypt:
                     data_key, wrapped = self.keyring.wrap(self.cipher)
@@ -259,7 +194,7 @@ class ObjectStore:
                         digests.update(chunk)
                 digests.close()
                 if batch is None:
-                    _fsync_all(outs, digests.size)
+                    fsync_all(outs, digests.size)
             finally:
                 digests.close()
                 for out in outs:
@@ -360,15 +295,11 @@ class ObjectStore:
                 new = keyring.rewrap(json.loads(f.read()))
             if new is None:
                 continue
-            fd, name = tempfile.mkstemp(dir=self.tmp, prefix="key-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(key_record_bytes(new))
-                out.flush()
-                os.fsync(out.fileno())
+            temp = self._key_temp(self.tmp, new, sync=True)
             try:
-                loc.put_file(key, Path(name), move=True)
+                loc.put_file(key, temp, move=True)
             finally:
-                Path(name).unlink(missing_ok=True)
+                temp.unlink(missing_ok=True)
             changed = True
         return changed
 
