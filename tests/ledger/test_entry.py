@@ -81,3 +81,36 @@ def test_times_are_utc_with_microseconds() -> None:
     east8 = timezone(timedelta(hours=8))
     assert format_time(datetime(2026, 1, 2, 8, 0, 0, 5, tzinfo=east8)) == "2026-01-02T00:00:00.000005Z"
     assert format_time(datetime(2026, 1, 2)) == "2026-01-02T00:00:00.000000Z"  # naive = UTC
+
+
+def _exact(value: object) -> bytes:
+    from dangan.ledger.entry import _write
+
+    out: list[str] = []
+    _write(value, out, "$")
+    return "".join(out).encode("utf-8")
+
+
+@given(json_values)
+def test_the_fast_writer_gives_the_exact_writers_bytes(value: object) -> None:
+    """`json.dumps` is used where it is provably canonical: it must never disagree with the exact writer."""
+    from dangan.ledger.entry import _plain_json
+
+    fast = _plain_json(value)
+    try:
+        exact = _exact(value)
+    except EntryError:
+        assert fast is None  # a lone surrogate: only the exact writer may answer (with the error)
+        return
+    assert fast is None or fast == exact
+    assert canonical_json(value) == exact
+
+
+def test_the_fast_writer_steps_aside_where_json_dumps_would_be_wrong() -> None:
+    from dangan.ledger.entry import _plain_json
+
+    assert _plain_json({"a": [1, "x", None, True], "b": {"c": ("t",)}}) is not None
+    assert _plain_json({"x": 1.0}) is None  # floats need the ES6 form ("1", not "1.0")
+    assert _plain_json({"\ufb33": 1, "\U0001f600": 2}) is None  # UTF-16 order differs from code points
+    assert _plain_json({"k": "\ud800"}) is None  # a lone surrogate: the exact writer refuses it
+    assert canonical_json({"x": 1.0}) == b'{"x":1}'

@@ -63,3 +63,51 @@ def test_parallel_processes_number_cases_uniquely_and_without_gaps(tmp_path: Pat
         items[key].append(item)
     for key, numbers in items.items():
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), key
+
+
+def test_workers_are_forked_only_from_a_single_threaded_process() -> None:
+    """A fork while another thread may hold a lock can deadlock the child: then a fork server is used."""
+    import threading
+
+    from dangan.services.importer import worker_context, worker_parent
+
+    assert threading.active_count() == 1, "the test needs a single-threaded start"
+    ctx = worker_context()
+    assert ctx.get_start_method() == "fork"
+    assert worker_parent(ctx) == os.getpid()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        ctx = worker_context()
+        assert ctx.get_start_method() == "forkserver"
+        assert worker_parent(ctx) is None  # the fork server is the worker's parent
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_parallel_import_from_a_threaded_process_uses_the_fork_server(tmp_path: Path) -> None:
+    """The CLI's progress bar runs a refresh thread: the import must still run in worker processes."""
+    import threading
+
+    from dangan.core import load_settings
+    from dangan.services import import_paths, open_archive
+    from dangan.services.importer import PARALLEL_THRESHOLD
+    from tests.factories import package_dir
+
+    root = tmp_path / "in"
+    for seed in range(PARALLEL_THRESHOLD):
+        package_dir(root, 500 + seed)
+    archive = open_archive(load_settings(tmp_path / "data"))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        report = import_paths(archive, [root], workers=2)
+    finally:
+        stop.set()
+        other.join()
+        archive.close()
+    assert len(report.accepted) == PARALLEL_THRESHOLD and not report.rejected
+    assert len({o.archival_code for o in report.accepted}) == PARALLEL_THRESHOLD

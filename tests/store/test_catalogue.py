@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import inspect, select
 
 from dangan.store import (
@@ -59,3 +61,47 @@ def test_departments_and_matters_are_created_once(db_url: str) -> None:
     with db.read() as s:
         assert len(s.scalars(select(Department)).all()) == 1
     db.dispose()
+
+
+def test_catalogue_cache_is_forgotten_after_a_rolled_back_savepoint(db_url: str) -> None:
+    """A department created inside a savepoint that rolls back must not be handed out afterwards."""
+    from dangan.store import forget_catalog_cache
+
+    upgrade(db_url)
+    db = Database(db_url)
+    with db.write() as s:
+        kept = ensure_department(s, "市场监督管理局")
+        assert ensure_department(s, "市场监督管理局") is kept  # the second look-up is the cached row
+        nested = s.begin_nested()
+        lost = ensure_department(s, "新设部门")
+        ensure_matter(s, lost, "新事项", None)
+        nested.rollback()
+        forget_catalog_cache(s)
+        again = ensure_department(s, "新设部门")  # created again, not the rolled-back row from the cache
+        assert s.scalar(select(Department.id).where(Department.name == "新设部门")) == again.id
+        matter = ensure_matter(s, again, "新事项", "X01")
+        assert matter.department_id == again.id
+    with db.read() as s:
+        names = set(s.scalars(select(Department.name)))
+    assert {"市场监督管理局", "新设部门"} <= names
+    db.dispose()
+
+
+def test_find_by_sources_returns_only_the_archived_keys(archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dangan.services import import_paths
+    from dangan.store import find_by_sources
+    from tests.factories import package_dir, rewrite_case_json
+
+    a = package_dir(tmp_path / "in", 1)
+    b = package_dir(tmp_path / "in", 2)
+    rewrite_case_json(a, lambda d: d.update(source_id="SRC-A"))
+    rewrite_case_json(b, lambda d: d.update(source_id="SRC-B"))
+    report = import_paths(archive, [a, b], workers=1)
+    assert len(report.accepted) == 2
+    archived = {(o.source_system or "", o.source_id or "") for o in report.accepted}
+    system = report.accepted[0].source_system or ""
+    with archive.db.read() as s:
+        found = find_by_sources(s, [*archived, (system, "SRC-C"), ("other", "SRC-A")])
+        assert find_by_sources(s, []) == {}
+    assert set(found) == archived
+    assert {r.id for r in found.values()} == {o.record_id for o in report.accepted}

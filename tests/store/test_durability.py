@@ -69,3 +69,22 @@ def test_content_placed_by_another_writer_first_keeps_its_own_key_record(tmp_pat
         assert first.verify(sha, True, loc)
     assert (tmp_path / "a" / object_key(sha, True)).exists()
     assert _temps(tmp_path / "a") == [] and _temps(tmp_path / "b") == []
+
+
+def test_big_objects_start_their_writeback_while_being_written(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every 8 MiB each copy is handed to the kernel's writeback, so the final sync has only the tail."""
+    from dangan.store import onepass
+
+    calls: list[int] = []
+    real = onepass.start_writeback
+    monkeypatch.setattr(onepass, "start_writeback", lambda fd: (calls.append(fd), real(fd)))
+    store = _store(tmp_path)
+    data = hashlib.sha256(b"seed").digest() * (20 * 1024 * 1024 // 32)  # 20 MiB
+    with store.durable_batch():
+        obj = store.put_bytes(data)
+    assert len(calls) == 2 * 2  # two 8 MiB marks, two copies (primary and replica)
+    assert store.path_for(obj.sha256).read_bytes() == data
+    assert hashlib.sha256((tmp_path / "b" / object_key(obj.sha256)).read_bytes()).hexdigest() == obj.sha256
+    calls.clear()
+    store.put_bytes(b"small object")
+    assert calls == []

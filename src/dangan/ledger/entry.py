@@ -106,9 +106,43 @@ def _write(value: Any, out: list[str], where: str) -> None:
 
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of `value` (see the module docstring)."""
+    fast = _plain_json(value)
+    if fast is not None:
+        return fast
     out: list[str] = []
     _write(value, out, "$")
     return "".join(out).encode("utf-8")
+
+
+def _plain_json(value: Any) -> bytes | None:
+    """The canonical bytes by `json.dumps` in C, when it provably writes them: None when not.
+
+    Every ingest writes a ledger entry of a few hundred values; the exact writer above took about 1 ms
+    of the ~30 ms a small case costs. `json.dumps(sort_keys=True)` writes the same bytes when nothing
+    but dicts, lists, tuples, strings, ints, bools and None occur (floats need the ES6 form), and no
+    character beyond U+FFFF occurs (above it code point order and UTF-16 order can differ). Anything
+    else, lone surrogates included, goes to the exact writer, which also words the error.
+    """
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is dict:
+            for k in v:
+                if type(k) is not str:
+                    return None
+            stack.extend(v.values())
+        elif t is list or t is tuple:
+            stack.extend(v)
+        elif not (t is str or t is int or t is bool or v is None):
+            return None
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    if not text.isascii() and max(text) > "\uffff":
+        return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def format_time(at: datetime) -> str:

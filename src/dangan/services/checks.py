@@ -8,11 +8,12 @@ stores the report in the same transaction as the record.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from dangan.access import Principal, Role
@@ -59,19 +60,34 @@ _REJECTION_ITEMS = {
 
 def _required_materials(archive: Archive, matter: str | None) -> dict[str, tuple[str, ...]]:
     """The rule of one matter: the catalogue's (edited in the UI) wins over dangan.toml's."""
-    if not matter:
+    return required_materials_of(archive, [matter] if matter else []).get(matter or "", {})
+
+
+def required_materials_of(
+    archive: Archive, matters: list[str], session: Session | None = None
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The rules of several matters with one query (a group of packages checked together), in the
+    caller's session when given."""
+    wanted = sorted({m for m in matters if m})
+    if not wanted:
         return {}
-    with archive.db.read() as session:
-        row = session.get(MatterRule, matter)
-    if row is not None:
-        return {matter: tuple(row.required)}
-    entry = archive.settings.matters.get(matter)
-    if isinstance(entry, dict) and "required" in entry:
-        required = entry["required"]
-        if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-            raise ConfigurationError(f'[matters."{matter}"].required 应为材料名称的列表')
-        return {matter: tuple(required)}
-    return {}
+    with contextlib.nullcontext(session) if session is not None else archive.db.read() as s:
+        rows = {r.matter: r for r in s.scalars(select(MatterRule).where(MatterRule.matter.in_(wanted)))}
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for matter in wanted:
+        row = rows.get(matter)
+        if row is not None:
+            out[matter] = {matter: tuple(row.required)}
+            continue
+        entry = archive.settings.matters.get(matter)
+        if isinstance(entry, dict) and "required" in entry:
+            required = entry["required"]
+            if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+                raise ConfigurationError(f'[matters."{matter}"].required 应为材料名称的列表')
+            out[matter] = {matter: tuple(required)}
+        else:
+            out[matter] = {}
+    return out
 
 
 def check_config(archive: Archive, matter: str | None = None, **overrides: Any) -> CheckConfig:
@@ -83,7 +99,9 @@ def check_config(archive: Archive, matter: str | None = None, **overrides: Any) 
         raise ConfigurationError('[checks].accepted_formats 应为 PRONOM 编号的列表，例如 ["fmt/17"]')
     values: dict[str, Any] = {
         "accepted_formats": frozenset(accepted) if accepted is not None else DEFAULT_ACCEPTED,
-        "required_materials": _required_materials(archive, matter),
+        "required_materials": overrides.pop("required_materials", None)
+        if "required_materials" in overrides
+        else _required_materials(archive, matter),
         "clamav_db": settings.clamav_db,
         "clamd_socket": settings.clamd_socket,
         "trust_roots": (settings.trust_roots,) if settings.trust_roots else (),
@@ -182,8 +200,11 @@ class Screening:
         return {"stage": self.report.stage.value, "passed": report["passed"],
                 "items": [[item["code"], item["verdict"]] for item in report["items"]]}  # fmt: skip
 
-    def keep(self, session: Session, record: Record) -> None:
-        """Store the report with the new record; a quarantined earlier copy of it is now released."""
+    def keep(self, session: Session, record: Record, *, held: bool = True) -> None:
+        """Store the report with the new record; a quarantined earlier copy of it is now released.
+
+        `held` False: the caller knows no quarantine entry waits for this source (`held_sources`).
+        """
         session.add(
             CheckReportRow(
                 record_id=record.id,
@@ -194,6 +215,8 @@ class Screening:
                 actor=self.actor,
             )
         )
+        if not held:
+            return
         now = utcnow()
         session.execute(
             update(QuarantineEntry)
@@ -212,15 +235,37 @@ class Screening:
         )
 
 
-def screen_package(archive: Archive, pkg: CasePackage, actor: str = "system") -> Screening:
-    """Check a package at 归档; a package failing a blocking item is quarantined and its reasons returned."""
+def held_sources(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these sources have a package waiting in quarantine: one query for a group."""
+    if not keys:
+        return set()
+    rows = session.execute(
+        select(QuarantineEntry.source_system, QuarantineEntry.source_id).where(
+            QuarantineEntry.status == QUARANTINE_HELD,
+            tuple_(QuarantineEntry.source_system, QuarantineEntry.source_id).in_(set(keys)),
+        )
+    )
+    return {(a or "", b or "") for a, b in rows}
+
+
+def screen_package(
+    archive: Archive,
+    pkg: CasePackage,
+    actor: str = "system",
+    required: dict[str, tuple[str, ...]] | None = None,
+) -> Screening:
+    """Check a package at 归档; a package failing a blocking item is quarantined and its reasons returned.
+
+    `required`: the matter's materials rule when the caller already read it (`required_materials_of`).
+    """
     texts: dict[str, str] = {}
 
     def text_of(path: Path) -> str:
         texts[str(path)] = pdf_text(path)
         return texts[str(path)]
 
-    report = check_package(archive, pkg, Stage.ARCHIVING, text_of=text_of)
+    extra: dict[str, Any] = {} if required is None else {"required_materials": required}
+    report = check_package(archive, pkg, Stage.ARCHIVING, text_of=text_of, **extra)
     scheme = scheme_for(Stage.ARCHIVING, archive.settings.checks).as_json()
     screening = Screening(report, scheme, actor, texts=texts)
     if not report.passed:

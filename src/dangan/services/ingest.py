@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,11 +33,13 @@ from dangan.store import (
     ensure_department,
     ensure_matter,
     find_by_source,
+    find_by_sources,
+    forget_catalog_cache,
     hash_file,
 )
 
 from .archive import Archive
-from .checks import Screening, screen_package
+from .checks import Screening, held_sources, required_materials_of, screen_package
 from .ledger import lock_log, record_event, record_snapshot
 from .preserve import ingest_formats
 
@@ -143,8 +146,10 @@ def ingest_packages(
     actors = actor if isinstance(actor, list) else [actor] * len(pkgs)
     outcomes: list[IngestOutcome | None] = [None] * len(pkgs)
     with archive.db.read() as session:
+        rules = required_materials_of(archive, [p.metadata.matter_name for p in pkgs], session)
+        known = find_by_sources(session, [_key(p) for p in pkgs])
         for i, pkg in enumerate(pkgs):
-            existing = find_by_source(session, pkg.metadata.source_system, pkg.metadata.source_id)
+            existing = known.get(_key(pkg))
             if existing is not None:
                 hashes = {f.path: hash_file(f.source) for f in pkg.files}
                 outcomes[i] = _existing_outcome(pkg, existing, hashes)
@@ -153,7 +158,10 @@ def ingest_packages(
         for i, pkg in enumerate(pkgs):
             if outcomes[i] is not None:
                 continue
-            screening = screen_package(archive, pkg, actors[i])  # 四性检测 (归档): failures go to quarantine
+            required = rules.get(pkg.metadata.matter_name, {})
+            screening = screen_package(
+                archive, pkg, actors[i], required
+            )  # 四性检测 (归档): failures go to quarantine
             if screening.problems:
                 outcomes[i] = _outcome("rejected", pkg, problems=screening.problems)
                 continue
@@ -173,12 +181,16 @@ def ingest_packages(
     if ready:
         with archive.db.write() as session:
             lock_log(session)
+            held = held_sources(session, [_key(item.pkg) for item in ready])
             for item in ready:
                 try:
                     # No second look-up: the unique key on (source_system, source_id) decides a race.
                     with session.begin_nested():
-                        outcomes[item.index] = _write_rows(archive, session, item, actors[item.index])
+                        outcomes[item.index] = _write_rows(
+                            archive, session, item, actors[item.index], _key(item.pkg) in held
+                        )
                 except IntegrityError:
+                    forget_catalog_cache(session)  # the savepoint may have taken new rows with it
                     raced.append(item)
     for item in raced:  # another importer committed the same key between our check and our insert
         with archive.db.read() as session:
@@ -192,14 +204,18 @@ def ingest_packages(
     return done
 
 
-def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str) -> IngestOutcome:
+def _key(pkg: CasePackage) -> tuple[str, str]:
+    return pkg.metadata.source_system, pkg.metadata.source_id
+
+
+def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str, held: bool) -> IngestOutcome:
     pkg = item.pkg
-    record = _write_record(archive, session, pkg, item.stored, item.media, item.hashes, item.formats)
+    record, files = _write_record(archive, session, pkg, item.stored, item.media, item.hashes, item.formats)
     index_record(session, record, item.body, new=True)
     # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
-    detail = {**_event_detail(record), "checks": item.screening.summary()}
+    detail = {**_event_detail(record, files), "checks": item.screening.summary()}
     record_event(session, "ingest", actor, record.id, detail)
-    item.screening.keep(session, record)
+    item.screening.keep(session, record, held=held)
     return _outcome("accepted", pkg, record_id=record.id, archival_code=record.archival_code)
 
 
@@ -211,7 +227,7 @@ def _write_record(
     media: dict[str, str],
     hashes: dict[str, str],
     formats: dict[str, dict[str, str | None]] | None = None,
-) -> Record:
+) -> tuple[Record, list[dict[str, Any]]]:
     meta = pkg.metadata
     settings = archive.settings
     dept = ensure_department(session, meta.department)
@@ -233,31 +249,25 @@ def _write_record(
         security_rank=meta.security_level.rank, open_to_public=meta.open_to_public, extra=meta.extra,
         document=pkg.document,
     )  # fmt: skip
-    for i, f in enumerate(pkg.files):
-        obj = stored[f.path]
-        record.files.append(
-            RecordFile(
-                position=i,
-                path=f.path,
-                role=f.role,
-                sha256=obj.sha256,
-                size=obj.size,
-                media_type=media[f.path],
-                sm3=obj.sm3,
-                encrypted=obj.encrypted,
-                **(formats or {}).get(f.path, {}),
-            )
-        )
     session.add(record)
     session.flush()
-    return record
+    # one executemany for the files (the ORM would insert them one statement each)
+    files = [
+        {"record_seq": record.seq, "position": i, "path": f.path, "role": f.role,
+         "sha256": stored[f.path].sha256, "size": stored[f.path].size, "media_type": media[f.path],
+         "sm3": stored[f.path].sm3, "encrypted": stored[f.path].encrypted, **(formats or {}).get(f.path, {})}
+        for i, f in enumerate(pkg.files)
+    ]  # fmt: skip
+    session.execute(insert(RecordFile), files)
+    session.expire(record, ["files"])  # read back from the rows if anyone asks
+    return record, files
 
 
-def _event_detail(record: Record) -> dict[str, Any]:
+def _event_detail(record: Record, files: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "archival_code": record.archival_code,
         "source": [record.source_system, record.source_id],
         "fingerprint": record.fingerprint,
-        "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in record.files],
+        "files": [{"path": f["path"], "sha256": f["sha256"], "size": f["size"]} for f in files],
         "record": record_snapshot(record),
     }

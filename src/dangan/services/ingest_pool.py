@@ -9,8 +9,6 @@ import does. Without a pool (tests, the CLI) ingest runs in the calling thread, 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,7 +19,15 @@ from typing import Any
 from dangan.core import DanganError, Settings
 
 from .archive import Archive, open_archive
-from .importer import GROUP, default_workers, die_with_parent, import_group, import_one
+from .importer import (
+    GROUP,
+    default_workers,
+    die_with_parent,
+    import_group,
+    import_one,
+    worker_context,
+    worker_parent,
+)
 from .ingest import IngestOutcome
 
 INGEST_LOCK = threading.Lock()
@@ -37,7 +43,7 @@ _SWAP = threading.Lock()
 _worker: Archive | None = None
 
 
-def _init(settings: dict[str, Any], parent_pid: int) -> None:
+def _init(settings: dict[str, Any], parent_pid: int | None) -> None:
     """A worker opens its own connections and dies with the server (no orphans after a kill)."""
     global _worker
     die_with_parent(parent_pid)
@@ -100,9 +106,12 @@ def _ready() -> bool:
 
 
 def _new_pool(archive: Archive, workers: int) -> ProcessPoolExecutor:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = worker_context()
     return ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init, initargs=(archive.settings.model_dump(), os.getpid())
+        workers,
+        mp_context=ctx,
+        initializer=_init,
+        initargs=(archive.settings.model_dump(), worker_parent(ctx)),
     )
 
 

@@ -8,6 +8,8 @@ from dangan.store.catalog import (
     ensure_fonds,
     ensure_matter,
     find_by_source,
+    find_by_sources,
+    forget_catalog_cache,
     get_record,
 )
 from dangan.store.certificates import Certificate
@@ -124,6 +126,8 @@ __all__ = [
     "ensure_fonds",
     "ensure_matter",
     "find_by_source",
+    "find_by_sources",
+    "forget_catalog_cache",
     "get_record",
     "hash_file",
     "load_keyring",

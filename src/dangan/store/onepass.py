@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
+from .durability import start_writeback
+
 CHUNK = 1024 * 1024
+WRITEBACK_EVERY = 8 * CHUNK
 
 
 class OnePass:
@@ -28,6 +31,7 @@ class OnePass:
         self.outs = list(outs)
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
+        self._unflushed = 0
 
     def update(self, plain: bytes, data: bytes | None = None) -> None:
         """`plain` is hashed; `data` (the sealed bytes, or `plain` itself) goes to every copy."""
@@ -43,6 +47,12 @@ class OnePass:
         self.sha.update(plain)
         for out in self.outs:
             out.write(data)
+        self._unflushed += len(data)
+        if self._unflushed >= WRITEBACK_EVERY:  # big objects only: small ones never get here
+            self._unflushed = 0
+            for out in self.outs:
+                out.flush()
+                start_writeback(out.fileno())
 
     def _wait(self) -> None:
         if self._pending is not None:
