@@ -165,6 +165,7 @@ def run_api(
                         latencies.append(took)
 
         threads = [threading.Thread(target=worker) for _ in range(clients)]
+        os.sync()  # earlier steps' writes must not land in this one's syncs
         start = time.perf_counter()
         for t in threads:
             t.start()
@@ -190,6 +191,7 @@ def run_serial(pool: list[Path], home: Path) -> dict[str, Any]:
     """`import_one` per package in one thread: what one server process can ingest at most."""
     archive = open_archive(load_settings(home))
     try:
+        os.sync()  # earlier steps' writes must not land in this one's syncs
         start = time.perf_counter()
         for pkg in pool:
             assert import_one(archive, pkg).status == "accepted"
@@ -203,6 +205,7 @@ def run_serial(pool: list[Path], home: Path) -> dict[str, Any]:
 def run_bulk(pool_dir: Path, home: Path, count: int) -> dict[str, Any]:
     archive = open_archive(load_settings(home))
     try:
+        os.sync()  # earlier steps' writes must not land in this one's syncs
         start = time.perf_counter()
         report = import_paths(archive, [pool_dir])
         elapsed = time.perf_counter() - start

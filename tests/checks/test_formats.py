@@ -71,3 +71,69 @@ def test_common_archival_formats(samples: list[Path]) -> None:
     assert by_name["note.txt"].method == "extension" and by_name["note.txt"].puid == "x-fmt/111"
     assert by_name["unknown.zzz"].method == "none" and by_name["unknown.zzz"].puid is None
     assert any(i.puid == "fmt/354" for n, i in by_name.items() if n.startswith("PDFA-1b"))
+
+
+@pytest.fixture(scope="module")
+def big_samples(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Files above HINT_MIN_BYTES, where the literal pre-tests run: PDFs with random bytes appended in
+    an unreferenced stream (as scans bring), a noisy JPEG and PNG, and the shared sample documents."""
+    import random
+
+    from dangan.checks.formats import HINT_MIN_BYTES
+
+    root = tmp_path_factory.mktemp("big-formats")
+    rng = random.Random(7)
+    paths = []
+    for seed in range(4):
+        for name, data in demo_case(seed).files.items():
+            if name.endswith(".pdf"):
+                noise = bytes(rng.getrandbits(8) for _ in range(40_000))
+                grown = (
+                    data
+                    + b"\n99 0 obj\n<< /Length %d >>\nstream\n" % len(noise)
+                    + noise
+                    + b"\nendstream\nendobj\n%%EOF\n"
+                )
+                (root / f"{seed}-{name}").write_bytes(grown)
+                paths.append(root / f"{seed}-{name}")
+    for fmt, suffix in (("JPEG", "jpg"), ("PNG", "png"), ("TIFF", "tif")):
+        img = Image.frombytes("L", (256, 256), bytes(rng.getrandbits(8) for _ in range(256 * 256)))
+        img.save(root / f"noise.{suffix}", format=fmt)
+        paths.append(root / f"noise.{suffix}")
+    paths += [p for p in sorted((VECTORS / "docs").rglob("*")) if p.is_file()]
+    big = [p for p in paths if p.stat().st_size >= HINT_MIN_BYTES]
+    assert len(big) >= 10
+    return big
+
+
+def test_literal_pretests_change_no_answer(big_samples: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-tests only skip regexes that cannot match: the same formats with and without them."""
+    from dangan.checks import formats
+
+    with_hints = {p: identify(p) for p in big_samples}
+    monkeypatch.setattr(formats, "HINT_MIN_BYTES", 1 << 40)
+    assert {p: identify(p) for p in big_samples} == with_hints
+    fido = _fido_puids(big_samples)
+    for path in big_samples:
+        theirs = fido[str(path)]
+        assert (with_hints[path].puid is None) == (not theirs), path.name
+        if theirs:
+            assert with_hints[path].puid == theirs[0], (path.name, with_hints[path], theirs)
+
+
+def test_a_pretest_is_only_what_the_regex_demands() -> None:
+    from dangan.checks.formats import BUFSIZE, _hint
+
+    assert _hint(0, rb"(?s)\A.{0,1024}\x3c\!DOCTYPE html") == (
+        0,
+        1024 + len(b"<!DOCTYPE html"),
+        b"<!DOCTYPE html",
+    )
+    assert _hint(0, rb"(?s)\A.{8}.{2,6}ftyp") == (10, 14 + 4, b"ftyp")
+    assert _hint(0, rb"(?s)\A%PDF-1\.4") is None  # a literal at a fixed start: the regex is as quick
+    assert _hint(0, rb"(?s)\A(?:a|b).{3}XYZ") is None  # an alternation first: no safe window
+    assert _hint(0, rb"(?s)\A.*XYZW") is None  # unbounded: no window
+    assert _hint(2, rb"(?s)0(?:\r\n|\n|\r)SECTION(?:\r\n|\n)") == (0, BUFSIZE + 1, b"SECTION")
+    assert _hint(1, rb"(?s)%%EOF.{0,1024}\Z") == (0, BUFSIZE + 1, b"%%EOF")
+    assert _hint(2, rb"(?i)SECTION") is None  # case-insensitive: a literal test would be wrong
+    assert _hint(2, rb"(?s)ab(?:c|d)ef") is None  # no run of four literal bytes

@@ -66,25 +66,23 @@ def test_parallel_processes_number_cases_uniquely_and_without_gaps(tmp_path: Pat
 
 
 def test_workers_are_forked_only_from_a_single_threaded_process() -> None:
-    """A fork while another thread may hold a lock can deadlock the child: then a fork server is used."""
-    import threading
+    """A fork while another thread may hold a lock can deadlock the child: then a fork server is used.
 
-    from dangan.services.importer import worker_context, worker_parent
+    Run in a fresh interpreter: the test process may have threads left by other tests."""
+    import sys
 
-    assert threading.active_count() == 1, "the test needs a single-threaded start"
-    ctx = worker_context()
-    assert ctx.get_start_method() == "fork"
-    assert worker_parent(ctx) == os.getpid()
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        ctx = worker_context()
-        assert ctx.get_start_method() == "forkserver"
-        assert worker_parent(ctx) is None  # the fork server is the worker's parent
-    finally:
-        stop.set()
-        other.join()
+    script = (
+        "import os, threading\n"
+        "from dangan.services.importer import worker_context, worker_parent\n"
+        "ctx = worker_context()\n"
+        "print(threading.active_count(), ctx.get_start_method(), worker_parent(ctx) == os.getpid())\n"
+        "stop = threading.Event(); t = threading.Thread(target=stop.wait); t.start()\n"
+        "ctx = worker_context()\n"
+        "print(threading.active_count(), ctx.get_start_method(), worker_parent(ctx))\n"
+        "stop.set(); t.join()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["1 fork True", "2 forkserver None"]
 
 
 def test_parallel_import_from_a_threaded_process_uses_the_fork_server(tmp_path: Path) -> None:
