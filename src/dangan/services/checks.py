@@ -97,11 +97,14 @@ def check_config(archive: Archive, matter: str | None = None, **overrides: Any) 
         isinstance(accepted, list) and all(isinstance(a, str) for a in accepted)
     ):
         raise ConfigurationError('[checks].accepted_formats 应为 PRONOM 编号的列表，例如 ["fmt/17"]')
+    # a caller checking a group passes the rules it read at once (`required_materials_of`)
+    if "required_materials" in overrides:
+        required = overrides.pop("required_materials")
+    else:
+        required = _required_materials(archive, matter)
     values: dict[str, Any] = {
         "accepted_formats": frozenset(accepted) if accepted is not None else DEFAULT_ACCEPTED,
-        "required_materials": overrides.pop("required_materials", None)
-        if "required_materials" in overrides
-        else _required_materials(archive, matter),
+        "required_materials": required,
         "clamav_db": settings.clamav_db,
         "clamd_socket": settings.clamd_socket,
         "trust_roots": (settings.trust_roots,) if settings.trust_roots else (),

@@ -158,10 +158,8 @@ def ingest_packages(
         for i, pkg in enumerate(pkgs):
             if outcomes[i] is not None:
                 continue
-            required = rules.get(pkg.metadata.matter_name, {})
-            screening = screen_package(
-                archive, pkg, actors[i], required
-            )  # 四性检测 (归档): failures go to quarantine
+            # 四性检测 (归档): failures go to quarantine
+            screening = screen_package(archive, pkg, actors[i], rules.get(pkg.metadata.matter_name, {}))
             if screening.problems:
                 outcomes[i] = _outcome("rejected", pkg, problems=screening.problems)
                 continue
