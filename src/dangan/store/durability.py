@@ -28,6 +28,9 @@ except (OSError, AttributeError):
 
 
 _SYNC_FILE_RANGE_WRITE = 2
+_sync_file_range = getattr(_libc, "sync_file_range", None) if _libc is not None else None
+if _sync_file_range is not None:
+    _sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
 
 
 def start_writeback(fd: int) -> None:
@@ -37,12 +40,8 @@ def start_writeback(fd: int) -> None:
     them durable has only the tail left to wait for. Advice only: where `sync_file_range` is missing or
     refuses, nothing changes but the timing.
     """
-    if _libc is None:
-        return
-    fn = getattr(_libc, "sync_file_range", None)
-    if fn is not None:
-        fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-        fn(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
+    if _sync_file_range is not None:
+        _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
 
 
 def have_syncfs() -> bool:
