@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from dangan.core import PDFIUM
+from .textfont import text_mode
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 200
@@ -17,8 +17,10 @@ _WRAPPED = re.compile(r"(?<=[\u3400-\u9fff])\r?\n(?=[\u3400-\u9fff])")
 
 
 def pdf_text(path: Path, max_pages: int = MAX_PAGES) -> str:
-    """The text layer of a PDF, page by page; empty for a PDF without one or one that will not open."""
-    with PDFIUM:
+    """The text layer of a PDF, page by page; empty for a PDF without one or one that will not open.
+
+    Non-embedded CJK fonts are read without loading a system font's glyphs (see `textfont`)."""
+    with text_mode():
         return _pdf_text(path, max_pages)
 
 
