@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from dangan.core import PDFIUM
 from dangan.digitize import pdf_text
 from dangan.digitize.text import _pdf_text
-from dangan.digitize.textfont import box_font, text_mode
+from dangan.digitize.textfont import box_font, font_bytes, text_mode
 from tests.factories import demo_case
 
 
@@ -119,10 +119,12 @@ def test_rendering_keeps_the_real_font_before_during_and_after_text_mode(tmp_pat
     assert _render(path) == before
 
 
-def test_box_font_is_a_tiny_valid_truetype_font() -> None:
+def test_shipped_box_font_is_the_one_the_builder_makes() -> None:
+    """data/textbox.ttf is generated: rebuild it with `box_font()` when this fails after a change."""
     from fontTools.ttLib import TTFont
 
-    data = box_font()
+    data = font_bytes()
+    assert data == box_font()
     assert len(data) < 4096
     font = TTFont(io.BytesIO(data))
     assert font.getBestCmap()[ord("审")] == "box"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 from collections.abc import Iterator
+from importlib import resources
 from typing import Any
 
 from dangan.core import PDFIUM
@@ -32,8 +33,17 @@ _state: dict[str, Any] = {"installed": False, "text": False}
 _keep: list[Any] = []  # the structure and callbacks PDFium calls, alive for the process
 
 
+def font_bytes() -> bytes:
+    """The box font as shipped (`data/textbox.ttf`, written by `box_font`): importing fontTools to build
+    it would cost every import worker ~0.2 s. tests/digitize/test_textfont.py rebuilds and compares."""
+    return resources.files("dangan.digitize").joinpath("data/textbox.ttf").read_bytes()
+
+
 def box_font() -> bytes:
-    """A TrueType font of one glyph, a full-width box, mapped from every BMP character (cmap format 13)."""
+    """A TrueType font of one glyph, a full-width box, mapped from every BMP character (cmap format 13).
+
+    Deterministic (fixed timestamps), so the shipped file can be checked against it.
+    """
     from io import BytesIO
 
     from fontTools.fontBuilder import FontBuilder
@@ -48,6 +58,7 @@ def box_font() -> bytes:
         return pen.glyph()
 
     fb = FontBuilder(1000, isTTF=True)
+    fb.updateHead(created=0, modified=0)
     fb.setupGlyphOrder([".notdef", "box"])
     fb.setupCharacterMap({0x20: "box"})
     many_to_one = CmapSubtable.newSubtable(13)
@@ -58,7 +69,9 @@ def box_font() -> bytes:
     fb.setupHorizontalMetrics({".notdef": (1000, 50), "box": (1000, 50)})
     fb.setupHorizontalHeader(ascent=880, descent=-120)
     fb.setupNameTable({"familyName": FACE_NAME.decode(), "styleName": "Regular"})
-    fb.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    # The Unicode ranges are given (CJK ideographs bit 59) so fontTools does not walk the 63k-entry cmap.
+    fb.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120, ulUnicodeRange1=1,
+                ulUnicodeRange2=1 << (59 - 32), ulUnicodeRange3=0, ulUnicodeRange4=0)  # fmt: skip
     fb.setupPost()
     out = BytesIO()
     fb.save(out)
@@ -76,7 +89,7 @@ def _install() -> None:
         _state["installed"] = True
         return
     d = default.contents
-    data = box_font()
+    data = font_bytes()
     buffers = {cs: ctypes.create_string_buffer(1) for cs in CJK_CHARSETS}  # one handle per charset
     handles = {ctypes.addressof(b): cs for cs, b in buffers.items()}
     by_charset = {cs: ctypes.addressof(b) for cs, b in buffers.items()}

@@ -109,7 +109,6 @@ class _Raw:
 @dataclass(frozen=True, slots=True)
 class _Table:
     by_code: dict[str, tuple[District, ...]]
-    by_name: dict[str, tuple[District, ...]]
     ordered: tuple[District, ...]
 
 
@@ -209,20 +208,23 @@ def _table() -> _Table:
     districts.sort(key=lambda d: (d.code, d.valid_to or 10_000, d.valid_from or 0))
 
     by_code: dict[str, list[District]] = {}
-    by_name: dict[str, list[District]] = {}
     for district in districts:
         by_code.setdefault(district.code, []).append(district)
+    return _Table(by_code={k: tuple(v) for k, v in by_code.items()}, ordered=tuple(districts))
+
+
+@cache
+def _by_name() -> dict[str, tuple[District, ...]]:
+    """Built on the first look-up by name: checking a code (every ingest) never needs it."""
+    by_name: dict[str, list[District]] = {}
+    for district in _table().ordered:
         if district.placeholder:
             continue
         for key in _name_keys(district):
             bucket = by_name.setdefault(key, [])
             if district not in bucket:
                 bucket.append(district)
-    return _Table(
-        by_code={k: tuple(v) for k, v in by_code.items()},
-        by_name={k: tuple(v) for k, v in by_name.items()},
-        ordered=tuple(districts),
-    )
+    return {k: tuple(v) for k, v in by_name.items()}
 
 
 def _name_keys(district: District) -> set[str]:
@@ -258,7 +260,7 @@ def districts_by_name(name: str, *, current_only: bool = True) -> list[District]
     """
     if not isinstance(name, str):
         return []
-    found = _table().by_name.get("".join(name.split()), ())
+    found = _by_name().get("".join(name.split()), ())
     return [d for d in found if d.current or not current_only]
 
 
