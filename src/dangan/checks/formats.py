@@ -150,6 +150,10 @@ class _Signatures:
     def match(self, bof: bytes, eof: bytes) -> list[_Format]:
         found: list[str] = []
         beaten: set[str] = set()  # puids some found format has priority over
+        # Many signatures share a pattern (every PDF version starts `\A.{0,144}%PDF-1\.[0-7]`) or a
+        # pre-test literal: each is tried once per file (on a 33 KB PDF, half the finds were repeats).
+        tried: dict[tuple[int, bytes], bool] = {}
+        present: dict[tuple[bool, int, int, bytes], bool] = {}
         for puid, sigs in self.by_first_byte[bof[0]] if bof else self.empty:
             if puid in beaten:
                 continue
@@ -157,24 +161,37 @@ class _Signatures:
                 if prefix and not bof.startswith(prefix):
                     continue
                 for kind, source in patterns:
-                    buf = eof if kind == 1 else bof
-                    if len(buf) >= HINT_MIN_BYTES:
-                        hint = self.hints.get((kind, source), _UNREAD)
-                        if hint is _UNREAD:
-                            hint = self.hints[(kind, source)] = _hint(kind, source)
-                        if hint is not None and buf.find(hint[2], hint[0], hint[1]) < 0:
-                            break  # a literal every match needs is not where it would have to be
-                    rx = self.compiled.get(source)
-                    if rx is None:  # compiled on first use: most never are (prefix and first byte differ)
-                        rx = self.compiled[source] = re.compile(source)
-                    hit = rx.match(buf) if kind == 0 else rx.search(buf)
+                    hit = tried.get((kind, source))
                     if hit is None:
+                        hit = tried[(kind, source)] = self._try(
+                            kind, source, eof if kind == 1 else bof, present
+                        )
+                    if not hit:
                         break
                 else:
                     found.append(puid)
                     beaten |= self.priority.get(puid, frozenset())
                     break
         return [self.by_puid[p] for p in found if not self._inferior(p, found)]
+
+    def _try(
+        self, kind: int, source: bytes, buf: bytes, present: dict[tuple[bool, int, int, bytes], bool]
+    ) -> bool:
+        if len(buf) >= HINT_MIN_BYTES:
+            hint = self.hints.get((kind, source), _UNREAD)
+            if hint is _UNREAD:
+                hint = self.hints[(kind, source)] = _hint(kind, source)
+            if hint is not None:
+                key = (kind == 1, *hint)
+                there = present.get(key)
+                if there is None:
+                    there = present[key] = buf.find(hint[2], hint[0], hint[1]) >= 0
+                if not there:
+                    return False  # a literal every match needs is not where it would have to be
+        rx = self.compiled.get(source)
+        if rx is None:  # compiled on first use: most never are (prefix and first byte differ)
+            rx = self.compiled[source] = re.compile(source)
+        return (rx.match(buf) if kind == 0 else rx.search(buf)) is not None
 
     def by_extension(self, suffix: str) -> list[_Format]:
         found = [f.puid for f in self.formats if suffix and suffix in f.extensions]
