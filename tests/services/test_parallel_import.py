@@ -109,3 +109,35 @@ def test_parallel_import_from_a_threaded_process_uses_the_fork_server(tmp_path: 
         archive.close()
     assert len(report.accepted) == PARALLEL_THRESHOLD and not report.rejected
     assert len({o.archival_code for o in report.accepted}) == PARALLEL_THRESHOLD
+
+
+def test_a_worker_freezes_its_warm_heap_once_after_its_first_group(tmp_path: Path) -> None:
+    """Warm-up's long-lived objects leave the collector's reach after the first group, and only then:
+    later groups' garbage stays collectable. A fresh interpreter, so other tests' state does not count."""
+    import sys
+
+    from tests.factories import package_dir
+
+    for seed in range(3):
+        package_dir(tmp_path / "in", 700 + seed)
+    script = (
+        "import gc, sys\n"
+        "from pathlib import Path\n"
+        "from dangan.core import load_settings\n"
+        "from dangan.services import open_archive\n"
+        "from dangan.services import importer\n"
+        "settings = open_archive(load_settings(Path(sys.argv[1]))).settings.model_dump()\n"
+        "importer._init_worker(settings, None)\n"
+        "pkgs = sorted(Path(sys.argv[2]).iterdir())\n"
+        "before = gc.get_freeze_count()\n"
+        "first = importer._import_in_worker(([pkgs[0]], 'test'))\n"
+        "after_first = gc.get_freeze_count()\n"
+        "rest = importer._import_in_worker((pkgs[1:], 'test'))\n"
+        "print(before, after_first > 10000, gc.get_freeze_count() == after_first,\n"
+        "      [o.status for o in first + rest])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "data"), str(tmp_path / "in")],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert out.split() == ["0", "True", "True", "['accepted',", "'accepted',", "'accepted']"]

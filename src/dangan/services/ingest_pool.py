@@ -23,6 +23,7 @@ from .importer import (
     GROUP,
     default_workers,
     die_with_parent,
+    freeze_warm_heap,
     import_group,
     import_one,
     worker_context,
@@ -52,7 +53,10 @@ def _init(settings: dict[str, Any], parent_pid: int | None) -> None:
 
 def _run(items: list[tuple[str, str]]) -> list[IngestOutcome]:
     assert _worker is not None
-    return import_group(_worker, [Path(f) for f, _ in items], [a for _, a in items])
+    try:
+        return import_group(_worker, [Path(f) for f, _ in items], [a for _, a in items])
+    finally:
+        freeze_warm_heap()
 
 
 class _Dispatcher:
