@@ -3,12 +3,20 @@
 SQLite writers take the write lock at BEGIN (`BEGIN IMMEDIATE`): two importers that each read a counter
 and then upgrade to a writer would otherwise deadlock and fail with "database is locked". Readers keep a
 plain deferred BEGIN so they never wait for writers (WAL).
+
+Before that BEGIN, `Database.write` queues SQLite writers on a lock file (`WriterQueue`). SQLite's own
+busy handler sleeps 1, 2, 5, 10 … 100 ms between tries: two import workers taking turns lost ~6 % of
+their time asleep after the lock was already free (waits of 79 ms for a 40 ms transaction). The lock
+file only orders our own writers; SQLite's lock still decides, so another program stays safe.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +56,45 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class WriterQueue:
+    """An exclusive `flock` on `<database>-writer.lock`, held around a SQLite write transaction.
+
+    Tried without blocking and polled every 0.2 ms, so a waiter starts within a fraction of a
+    millisecond of the lock's release, and gives up after `timeout` seconds like SQLite's busy timeout
+    (then SQLite's own wait decides). A killed holder's lock is released by the kernel.
+    """
+
+    POLL_S = 0.0002
+
+    def __init__(self, path: Path, timeout: float = 60.0):
+        self.path = path
+        self.timeout = timeout
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(self.POLL_S)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" and "mode=memory" not in path else None
+
+
 class Database:
     """The catalogue connection: a read session factory and a write unit-of-work."""
 
@@ -55,6 +102,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        db_file = _sqlite_file(url)
+        self._queue = WriterQueue(db_file.with_name(db_file.name + "-writer.lock")) if db_file else None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -68,15 +117,16 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work: everything inside commits together or not at all."""
-        session = self._write()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._queue.held() if self._queue else nullcontext():
+            session = self._write()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
