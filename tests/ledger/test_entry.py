@@ -114,3 +114,16 @@ def test_the_fast_writer_steps_aside_where_json_dumps_would_be_wrong() -> None:
     assert _plain_json({"\ufb33": 1, "\U0001f600": 2}) is None  # UTF-16 order differs from code points
     assert _plain_json({"k": "\ud800"}) is None  # a lone surrogate: the exact writer refuses it
     assert canonical_json({"x": 1.0}) == b'{"x":1}'
+
+
+@given(json_values, st.one_of(st.none(), st.text(max_size=8)), st.one_of(st.none(), st.integers(0, 2**40)))
+def test_a_spliced_detail_gives_the_same_bytes(
+    detail: object, actor: str | None, event_id: int | None
+) -> None:
+    """record_event hands its canonical detail to the entry instead of canonicalising it twice."""
+    if not isinstance(detail, dict):
+        detail = {"value": detail}
+    plain = Entry("ingest", "2024-01-02T03:04:05.000006Z", actor, "R1", event_id, detail)
+    spliced = Entry(plain.kind, plain.at, actor, "R1", event_id, detail, detail_json=canonical_json(detail))
+    assert spliced.body() == plain.body()
+    assert Entry.parse(spliced.body()).body() == plain.body()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, and_, column, func, insert, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from dangan.store import Record, SearchDoc
@@ -16,16 +16,28 @@ from dangan.store import Record, SearchDoc
 from .segment import PREFIX, index_tokens, query_phrases
 
 
+def document_tokens(title: str, body_parts: list[str]) -> tuple[str, str]:
+    """A record's title and body as the index stores them; computable before the write transaction."""
+    return index_tokens(title), index_tokens(" ".join(p for p in body_parts if p))
+
+
 def index_record(session: Session, record: Record, body_parts: list[str], *, new: bool = False) -> None:
     """Add or replace the search document of one record (inside the caller's transaction)."""
+    title, body = document_tokens(record.title, body_parts)
     doc = None if new else session.get(SearchDoc, record.seq)
-    title = index_tokens(record.title)
-    body = index_tokens(" ".join(p for p in body_parts if p))
     if doc is None:
-        session.add(SearchDoc(record_seq=record.seq, title_tokens=title, body_tokens=body))
+        add_document(session, record.seq, (title, body))
     else:
         doc.title_tokens, doc.body_tokens = title, body
-    session.flush()
+        session.flush()
+
+
+def add_document(session: Session, record_seq: int, tokens: tuple[str, str]) -> None:
+    """Insert a new record's search document (tokens from `document_tokens`) as one Core statement."""
+    session.connection().execute(
+        insert(SearchDoc),
+        {"record_seq": record_seq, "title_tokens": tokens[0], "body_tokens": tokens[1]},
+    )
 
 
 def _fts5_expression(phrases: list[list[str]]) -> str:

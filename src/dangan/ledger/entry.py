@@ -161,6 +161,8 @@ class Entry:
     record_id: str | None = None
     event_id: int | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
+    # canonical_json(detail) when the caller already made it (record_event does, to refuse bad input)
+    detail_json: bytes | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -174,7 +176,16 @@ class Entry:
         }
 
     def body(self) -> bytes:
-        return canonical_json(self.as_json())
+        if self.detail_json is None:
+            return canonical_json(self.as_json())
+        # The same bytes as canonical_json(as_json()): its keys are ASCII, so sorted they are in this
+        # order, and "detail"'s value is the caller's canonical form of it.
+        fields = self.as_json()
+        parts = [
+            canonical_json(k) + b":" + (self.detail_json if k == "detail" else canonical_json(fields[k]))
+            for k in sorted(fields)
+        ]
+        return b"{" + b",".join(parts) + b"}"
 
     @classmethod
     def parse(cls, body: bytes, *, strict: bool = True) -> Entry:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from .entry import Entry
 from .merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash
@@ -40,16 +40,22 @@ class StoredEntry:
     body: bytes
 
 
+# Built once: every write of the archive appends, and building these per call was a third of it.
+_BUMP = (
+    update(ledger_head)
+    .where(ledger_head.c.id == 1)
+    .values(size=ledger_head.c.size + bindparam("added"))
+    .returning(ledger_head.c.size, ledger_head.c.frontier)
+)
+_INSERT = ledger_entry.insert()
+_SET_FRONTIER = update(ledger_head).where(ledger_head.c.id == 1).values(frontier=bindparam("new_frontier"))
+
+
 def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
     """Append `entries` in order; return their leaf indices. O(1) amortised statements per entry."""
     if not entries:
         return []
-    new_size, frontier = conn.execute(
-        update(ledger_head)
-        .where(ledger_head.c.id == 1)
-        .values(size=ledger_head.c.size + len(entries))
-        .returning(ledger_head.c.size, ledger_head.c.frontier)
-    ).one()
+    new_size, frontier = conn.execute(_BUMP, {"added": len(entries)}).one()
     first = int(new_size) - len(entries)
     cr = CompactRange.from_bytes(first, bytes(frontier))
     rows: list[dict[str, Any]] = []
@@ -71,8 +77,8 @@ def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
                 "nodes": b"".join(completed),
             }
         )
-    conn.execute(ledger_entry.insert(), rows)
-    conn.execute(update(ledger_head).where(ledger_head.c.id == 1).values(frontier=cr.to_bytes()))
+    conn.execute(_INSERT, rows)
+    conn.execute(_SET_FRONTIER, {"new_frontier": cr.to_bytes()})
     return indices
 
 

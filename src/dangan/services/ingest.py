@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dangan.collect import CasePackage
-from dangan.core import Problem
+from dangan.core import Problem, new_id, utcnow
 from dangan.digitize import pdf_text, sniff_media_type
 from dangan.domain import ArchivalCodeParts, classify
-from dangan.index import index_record
+from dangan.index import add_document, document_tokens
 from dangan.store import (
     HashMismatch,
     Record,
@@ -128,6 +128,13 @@ class _Ready:
     media: dict[str, str]
     body: list[str]
     formats: dict[str, dict[str, str | None]]
+    # computed before the write transaction, so the catalogue's write lock is held for less
+    fingerprint: str = ""
+    tokens: tuple[str, str] = ("", "")
+
+    def __post_init__(self) -> None:
+        self.fingerprint = fingerprint(self.pkg.document, self.hashes)
+        self.tokens = document_tokens(self.pkg.metadata.title, self.body)
 
 
 def ingest_package(archive: Archive, pkg: CasePackage, actor: str = "system") -> IngestOutcome:
@@ -208,8 +215,10 @@ def _key(pkg: CasePackage) -> tuple[str, str]:
 
 def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str, held: bool) -> IngestOutcome:
     pkg = item.pkg
-    record, files = _write_record(archive, session, pkg, item.stored, item.media, item.hashes, item.formats)
-    index_record(session, record, item.body, new=True)
+    record, files = _write_record(
+        archive, session, pkg, item.stored, item.media, item.hashes, item.formats, item.fingerprint
+    )
+    add_document(session, record.seq, item.tokens)
     # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
     detail = {**_event_detail(record, files), "checks": item.screening.summary()}
     record_event(session, "ingest", actor, record.id, detail)
@@ -225,7 +234,11 @@ def _write_record(
     media: dict[str, str],
     hashes: dict[str, str],
     formats: dict[str, dict[str, str | None]] | None = None,
+    package_fingerprint: str | None = None,
 ) -> tuple[Record, list[dict[str, Any]]]:
+    """Insert the record and its files as Core statements; the returned `Record` is transient, for
+    reading its fields (the event's snapshot, the outcome): the ORM's unit of work cost ~1 ms a record.
+    """
     meta = pkg.metadata
     settings = archive.settings
     dept = ensure_department(session, meta.department)
@@ -234,21 +247,28 @@ def _write_record(
     series = archive.code_rule.series_key(parts)
     item = allocate_item(session, series)
     a = meta.applicant
-    record = Record(
-        fonds_code=settings.fonds_code, archival_code=archive.code_rule.format(parts, item),
+    values: dict[str, Any] = dict(
+        id=new_id(), fonds_code=settings.fonds_code, archival_code=archive.code_rule.format(parts, item),
         series_key=series, item_no=item, source_system=meta.source_system, source_id=meta.source_id,
-        fingerprint=fingerprint(pkg.document, hashes), title=meta.title, doc_number=meta.doc_number,
-        department_id=dept.id, matter_id=matter.id, applicant_name=a.name, applicant_type=a.type,
-        applicant_uscc=a.uscc, legal_representative=a.legal_representative, id_number=a.id_number,
-        phone=a.phone, address=a.address, district=meta.district, industry=meta.industry,
-        category=classify(meta.matter_name, meta.industry).code,
+        fingerprint=package_fingerprint or fingerprint(pkg.document, hashes), title=meta.title,
+        doc_number=meta.doc_number, department_id=dept.id, matter_id=matter.id, applicant_name=a.name,
+        applicant_type=a.type, applicant_uscc=a.uscc, legal_representative=a.legal_representative,
+        id_number=a.id_number, phone=a.phone, address=a.address, district=meta.district,
+        industry=meta.industry, category=classify(meta.matter_name, meta.industry).code,
         accepted_at=meta.accepted_at, decided_at=meta.decided_at, year=meta.year, result=meta.result,
         retention=meta.retention.label, security_level=meta.security_level.label,
         security_rank=meta.security_level.rank, open_to_public=meta.open_to_public, extra=meta.extra,
-        document=pkg.document,
+        document=pkg.document, created_at=utcnow(),
     )  # fmt: skip
-    session.add(record)
-    session.flush()
+    session.flush()  # anything the caller added goes in first, as the ORM would have ordered it
+    conn = session.connection()
+    key = conn.execute(insert(Record), values).inserted_primary_key
+    assert key is not None
+    record = Record(seq=int(key[0]), **values)
+    record.department, record.matter = (
+        dept,
+        matter,
+    )  # no backref: the transient record stays out of the session
     # one executemany for the files (the ORM would insert them one statement each)
     files = [
         {"record_seq": record.seq, "position": i, "path": f.path, "role": f.role,
@@ -256,8 +276,7 @@ def _write_record(
          "sm3": stored[f.path].sm3, "encrypted": stored[f.path].encrypted, **(formats or {}).get(f.path, {})}
         for i, f in enumerate(pkg.files)
     ]  # fmt: skip
-    session.execute(insert(RecordFile), files)
-    session.expire(record, ["files"])  # read back from the rows if anyone asks
+    conn.execute(insert(RecordFile), files)
     return record, files
 
 

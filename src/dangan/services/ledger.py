@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -69,12 +69,14 @@ def record_event(
     """
     at = utcnow()
     body = with_client(detail)
-    canonical_json(body)  # refuse what the log cannot hold before anything is written
-    event = Event(at=at, kind=kind, actor=actor, record_id=record_id, detail=body)
-    session.add(event)
-    session.flush()
-    entry = Entry(kind, format_time(at), actor, record_id, int(event.id), body)
-    return append_entries(session.connection(), [entry])[0]
+    detail_json = canonical_json(body)  # refuse what the log cannot hold before anything is written
+    session.flush()  # rows the caller added first keep their order before the event
+    conn = session.connection()
+    row = {"at": at, "kind": kind, "actor": actor, "record_id": record_id, "detail": body}
+    key = conn.execute(insert(Event), row).inserted_primary_key  # Core: no unit-of-work flush
+    assert key is not None
+    entry = Entry(kind, format_time(at), actor, record_id, int(key[0]), body, detail_json=detail_json)
+    return append_entries(conn, [entry])[0]
 
 
 def lock_log(session: Session) -> None:
