@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
@@ -30,19 +31,24 @@ class OnePass:
         self.size = 0
         self.outs = list(outs)
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
+        self._pending: deque[Future[None]] = deque()
         self._unflushed = 0
 
     def update(self, plain: bytes, data: bytes | None = None) -> None:
         """`plain` is hashed; `data` (the sealed bytes, or `plain` itself) goes to every copy."""
         data = plain if data is None else data
         self.size += len(plain)
-        self._wait()  # keep SM3's input in order
         if len(plain) >= CHUNK:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="sm3")
-            self._pending = self._pool.submit(self.sm3.update, plain)
+            # One chunk queued behind the one being hashed: the helper (the critical path) goes on to
+            # the next chunk at once instead of waiting for this thread to wake and hand it over (~5 %
+            # of a 100 MB ingest). Its single thread takes them in order; at most 3 chunks in memory.
+            while len(self._pending) >= 2:
+                self._pending.popleft().result()
+            self._pending.append(self._pool.submit(self.sm3.update, plain))
         else:
+            self._wait()  # keep SM3's input in order
             self.sm3.update(plain)
         self.sha.update(plain)
         for out in self.outs:
@@ -55,9 +61,8 @@ class OnePass:
                 start_writeback(out.fileno())
 
     def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
+        while self._pending:
+            self._pending.popleft().result()
 
     def close(self) -> None:
         """Wait for the helper (every copy complete, or its error raised) and stop it."""
