@@ -17,6 +17,7 @@ from typing import Any
 
 from dangan.core import PDFIUM
 from dangan.digitize import pdf_text
+from dangan.digitize.text import pdfium_source
 from dangan.domain import CaseMetadata
 
 from .formats import FormatId, identify
@@ -78,10 +79,15 @@ class CheckContext:
 
     # ---- bytes -------------------------------------------------------------------------------
     def exists(self, f: CheckedFile) -> bool:
-        try:
-            return stat.S_ISREG(os.lstat(f.source).st_mode)
-        except OSError:
-            return False
+        """A regular file (not a link) at the listed path; asked by most items, looked up once."""
+
+        def compute() -> bool:
+            try:
+                return stat.S_ISREG(os.lstat(f.source).st_mode)
+            except OSError:
+                return False
+
+        return bool(self._memo("exists", f, compute))
 
     def size(self, f: CheckedFile) -> int:
         return os.stat(f.source).st_size if self.exists(f) else 0
@@ -205,7 +211,7 @@ def _open_pdf(path: Path) -> Opened:
 
 def _open_pdf_locked(path: Path, pdfium: Any, pdfium_c: Any) -> Opened:
     try:
-        doc = pdfium.PdfDocument(str(path))
+        doc = pdfium.PdfDocument(pdfium_source(path))
     except pdfium.PdfiumError as exc:
         message = str(exc)
         encrypted = "password" in message.lower()
