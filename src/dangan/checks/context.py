@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.core import PDFIUM
-from dangan.digitize import pdf_text
-from dangan.digitize.text import pdfium_source
+from dangan.digitize import pdf_text, pdfium_source
 from dangan.domain import CaseMetadata
 
 from .formats import FormatId, identify

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dangan.digitize.fonts import find_cjk_font
 from dangan.digitize.media import PREVIEWABLE_IMAGES, sniff_media_type
 from dangan.digitize.preview import pdf_page_count, render_image, render_pdf_page
-from dangan.digitize.text import pdf_text
+from dangan.digitize.text import pdf_text, pdfium_source
 from dangan.digitize.watermark import Watermark, watermark_image, watermark_pdf, watermark_png
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ __all__ = [
     "find_cjk_font",
     "pdf_page_count",
     "pdf_text",
+    "pdfium_source",
     "render_image",
     "render_pdf_page",
     "sniff_media_type",
