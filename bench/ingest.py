@@ -78,7 +78,7 @@ def _import_all(archive: Archive, pool: Path) -> None:
 
 def measure(name: str, pool: Path, work: Path, runs: int, count: int) -> dict[str, object]:
     """Each run times ingest and then every baseline, one after the other: this machine's speed drifts
-    by ±30 % within minutes (SM3 130-290 MB/s, copy+fsync 430-1,120 MB/s in one afternoon), so a ratio
+    by ±30 % within minutes (SM3 130-295 MB/s, copy+fsync 430-1,260 MB/s in one afternoon), so a ratio
     is taken within a run, and the reported ratios are the medians of those per-run ratios."""
     files = _files(pool)
     mb = sum(f.stat().st_size for f in files) / 1e6
