@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -129,3 +130,68 @@ def test_shipped_box_font_is_the_one_the_builder_makes() -> None:
     font = TTFont(io.BytesIO(data))
     assert font.getBestCmap()[ord("审")] == "box"
     assert font["name"].getDebugName(1) == "DanganTextBox"
+
+
+def _hand_made(path: Path, font: dict[str, Any], content: bytes) -> None:
+    import pikepdf
+
+    pdf = pikepdf.new()
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(pikepdf.Dictionary(font)))),
+        Contents=pdf.make_stream(content),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+
+
+def _descriptor(name: str, flags: int) -> Any:
+    import pikepdf
+
+    return pikepdf.Dictionary(Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + name), Flags=flags,
+                              FontBBox=[0, -120, 1000, 880], ItalicAngle=0, Ascent=880, Descent=-120,
+                              CapHeight=700, StemV=80)  # fmt: skip
+
+
+def _font_cases() -> dict[str, tuple[dict[str, Any], bytes]]:
+    """Font dictionaries other generators write: simple TrueType fonts named after Chinese system fonts
+    (one with GBK bytes), a Latin font without widths, a CIDFontType2 over a UCS-2 CMap; none embedded."""
+    from pikepdf import Dictionary, Name, String
+
+    def truetype(base: str, flags: int, **extra: Any) -> dict[str, Any]:
+        return {"/Type": Name.Font, "/Subtype": Name.TrueType, "/BaseFont": Name("/" + base),
+                "/FontDescriptor": _descriptor(base, flags), **extra}  # fmt: skip
+
+    cid = Dictionary(Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=Name("/SimHei"),
+                     CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("GB1"), Supplement=2),
+                     FontDescriptor=_descriptor("SimHei", 4))  # fmt: skip
+    return {
+        "SimSun, WinAnsi": (
+            truetype("SimSun", 32, **{"/Encoding": Name.WinAnsiEncoding, "/FirstChar": 32, "/LastChar": 126,
+                                      "/Widths": [500] * 95}),
+            b"BT /F1 12 Tf 50 800 Td (Hello World 2024 ABC) Tj ET",
+        ),
+        "宋体 by its GBK name, GBK bytes": (
+            truetype("#CB#CE#CC#E5", 4, **{"/FirstChar": 32, "/LastChar": 255, "/Widths": [500] * 224}),
+            b"BT /F1 12 Tf 50 800 Td (Plain text 123) Tj 0 -20 Td <C9EAC7EBC8CB> Tj ET",
+        ),
+        "Arial without widths": (
+            truetype("Arial", 32, **{"/Encoding": Name.WinAnsiEncoding}),
+            b"BT /F1 12 Tf 50 800 Td (Arial without widths, spaced  words) Tj ET",
+        ),
+        "SimHei CIDFontType2": (
+            {"/Type": Name.Font, "/Subtype": Name.Type0, "/BaseFont": Name("/SimHei"),
+             "/Encoding": Name("/UniGB-UCS2-H"), "/DescendantFonts": [cid]},
+            b"BT /F1 12 Tf 50 800 Td <7533 8BF7 4EBA 0020 0041 0042> Tj ET",
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(_font_cases()))
+def test_other_generators_font_dictionaries_read_the_same(tmp_path: Path, name: str) -> None:
+    font, content = _font_cases()[name]
+    path = tmp_path / "hand.pdf"
+    _hand_made(path, font, content)
+    expected = _real_font_text(path)
+    assert expected.strip()
+    assert pdf_text(path) == expected
