@@ -27,7 +27,6 @@ from dangan.core import PDFIUM
 # FXFONT_SHIFTJIS_CHARSET, FXFONT_HANGEUL_CHARSET, FXFONT_GB2312_CHARSET, FXFONT_CHINESEBIG5_CHARSET
 CJK_CHARSETS = (128, 129, 134, 136)
 FACE_NAME = b"DanganTextBox"
-_TTCF = 0x74746366  # 'ttcf': PDFium asks whether a font is a collection first
 
 _state: dict[str, Any] = {"installed": False, "text": False}
 _keep: list[Any] = []  # the structure and callbacks PDFium calls, alive for the process
@@ -93,10 +92,12 @@ def _install() -> None:
     buffers = {cs: ctypes.create_string_buffer(1) for cs in CJK_CHARSETS}  # one handle per charset
     handles = {ctypes.addressof(b): cs for cs, b in buffers.items()}
     by_charset = {cs: ctypes.addressof(b) for cs, b in buffers.items()}
-    fields = dict(info_t._fields_)
 
-    def cb(name: str, fn: Any) -> Any:
-        return ctypes.cast(fields[name](fn), fields[name])
+    def fill(buffer: Any, size: int, payload: bytes) -> int:
+        """PDFium's convention: copy when the buffer is big enough, always answer the size needed."""
+        if buffer and size >= len(payload):
+            ctypes.memmove(buffer, payload, len(payload))
+        return len(payload)
 
     def map_font(
         this: Any, weight: int, italic: int, charset: int, pitch: int, face: bytes, exact: Any
@@ -110,19 +111,12 @@ def _install() -> None:
 
     def get_font_data(this: Any, handle: Any, table: int, buffer: Any, size: int) -> int:
         if handle in handles:
-            if table != 0:
-                return 0
-            if buffer and size >= len(data):
-                ctypes.memmove(buffer, data, len(data))
-            return len(data)
+            return fill(buffer, size, data) if table == 0 else 0  # a whole font, not a collection
         return int(d.GetFontData(default, handle, table, buffer, size))
 
     def get_face_name(this: Any, handle: Any, buffer: Any, size: int) -> int:
         if handle in handles:
-            name = FACE_NAME + b"\0"
-            if buffer and size >= len(name):
-                ctypes.memmove(buffer, name, len(name))
-            return len(name)
+            return fill(buffer, size, FACE_NAME + b"\0")
         return int(d.GetFaceName(default, handle, buffer, size))
 
     def get_charset(this: Any, handle: Any) -> int:
@@ -137,17 +131,17 @@ def _install() -> None:
     def enum_fonts(this: Any, mapper: Any) -> None:
         d.EnumFonts(default, mapper)
 
+    callbacks = {
+        "EnumFonts": enum_fonts, "MapFont": map_font, "GetFont": get_font, "GetFontData": get_font_data,
+        "GetFaceName": get_face_name, "GetFontCharset": get_charset, "DeleteFont": delete_font,
+    }  # fmt: skip
+    prototypes = dict(info_t._fields_)
     info = info_t()
     info.version = 1
-    info.EnumFonts = cb("EnumFonts", enum_fonts)
-    info.MapFont = cb("MapFont", map_font)
-    info.GetFont = cb("GetFont", get_font)
-    info.GetFontData = cb("GetFontData", get_font_data)
-    info.GetFaceName = cb("GetFaceName", get_face_name)
-    info.GetFontCharset = cb("GetFontCharset", get_charset)
-    info.DeleteFont = cb("DeleteFont", delete_font)
-    _keep.extend([default, info, buffers, data, info.EnumFonts, info.MapFont, info.GetFont,
-                  info.GetFontData, info.GetFaceName, info.GetFontCharset, info.DeleteFont])  # fmt: skip
+    wrapped = {name: prototypes[name](fn) for name, fn in callbacks.items()}
+    for name, fn in wrapped.items():
+        setattr(info, name, fn)
+    _keep.extend([default, info, buffers, data, wrapped])
     c.FPDF_SetSystemFontInfo(ctypes.byref(info))
     _state["installed"] = True
 
