@@ -129,8 +129,8 @@ class _Ready:
     body: list[str]
     formats: dict[str, dict[str, str | None]]
     # computed before the write transaction, so the catalogue's write lock is held for less
-    fingerprint: str = ""
-    tokens: tuple[str, str] = ("", "")
+    fingerprint: str = field(init=False)
+    tokens: tuple[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.fingerprint = fingerprint(self.pkg.document, self.hashes)
@@ -216,7 +216,7 @@ def _key(pkg: CasePackage) -> tuple[str, str]:
 def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str, held: bool) -> IngestOutcome:
     pkg = item.pkg
     record, files = _write_record(
-        archive, session, pkg, item.stored, item.media, item.hashes, item.formats, item.fingerprint
+        archive, session, pkg, item.stored, item.media, item.fingerprint, item.formats
     )
     add_document(session, record.seq, item.tokens)
     # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
@@ -232,9 +232,8 @@ def _write_record(
     pkg: CasePackage,
     stored: dict[str, StoredObject],
     media: dict[str, str],
-    hashes: dict[str, str],
+    package_fingerprint: str,
     formats: dict[str, dict[str, str | None]] | None = None,
-    package_fingerprint: str | None = None,
 ) -> tuple[Record, list[dict[str, Any]]]:
     """Insert the record and its files as Core statements; the returned `Record` is transient, for
     reading its fields (the event's snapshot, the outcome): the ORM's unit of work cost ~1 ms a record.
@@ -250,7 +249,7 @@ def _write_record(
     values: dict[str, Any] = dict(
         id=new_id(), fonds_code=settings.fonds_code, archival_code=archive.code_rule.format(parts, item),
         series_key=series, item_no=item, source_system=meta.source_system, source_id=meta.source_id,
-        fingerprint=package_fingerprint or fingerprint(pkg.document, hashes), title=meta.title,
+        fingerprint=package_fingerprint, title=meta.title,
         doc_number=meta.doc_number, department_id=dept.id, matter_id=matter.id, applicant_name=a.name,
         applicant_type=a.type, applicant_uscc=a.uscc, legal_representative=a.legal_representative,
         id_number=a.id_number, phone=a.phone, address=a.address, district=meta.district,
@@ -265,10 +264,9 @@ def _write_record(
     key = conn.execute(insert(Record), values).inserted_primary_key
     assert key is not None
     record = Record(seq=int(key[0]), **values)
-    record.department, record.matter = (
-        dept,
-        matter,
-    )  # no backref: the transient record stays out of the session
+    # neither relationship has a backref, so the transient record stays out of the session
+    record.department = dept
+    record.matter = matter
     # one executemany for the files (the ORM would insert them one statement each)
     files = [
         {"record_seq": record.seq, "position": i, "path": f.path, "role": f.role,
