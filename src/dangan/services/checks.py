@@ -208,8 +208,10 @@ class Screening:
 
         `held` False: the caller knows no quarantine entry waits for this source (`held_sources`).
         """
-        row = {"id": new_id(), "record_id": record.id, "stage": self.report.stage.value, "passed": True,
-               "report": self.report.as_json(), "scheme": self.scheme, "actor": self.actor, "created_at": utcnow()}  # fmt: skip
+        row = {
+            "id": new_id(), "record_id": record.id, "stage": self.report.stage.value, "passed": True,
+            "report": self.report.as_json(), "scheme": self.scheme, "actor": self.actor, "created_at": utcnow(),
+        }  # fmt: skip
         session.connection().execute(insert(CheckReportRow), row)  # Core: no unit of work for one row
         if not held:
             return

@@ -111,16 +111,23 @@ def _init_worker(settings: dict[str, Any], parent_pid: int | None) -> None:
 
 def _import_in_worker(args: tuple[list[Path], str]) -> list[IngestOutcome]:
     assert _worker_archive is not None
+    return import_group_in_worker(_worker_archive, args[0], args[1])
+
+
+def import_group_in_worker(
+    archive: Archive, sources: list[Path], actor: str | list[str]
+) -> list[IngestOutcome]:
+    """`import_group` in a long-lived worker process (bulk import's, or the server's ingest pool)."""
     try:
-        return import_group(_worker_archive, args[0], args[1])
+        return import_group(archive, sources, actor)
     finally:
-        freeze_warm_heap()
+        _freeze_warm_heap()
 
 
 _heap_frozen = False
 
 
-def freeze_warm_heap() -> None:
+def _freeze_warm_heap() -> None:
     """After a worker's first group: exclude what warm-up built from the cyclic garbage collector.
 
     The PRONOM signatures, the district table and SQLAlchemy's caches are ~200,000 objects that live as

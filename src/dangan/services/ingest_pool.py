@@ -23,8 +23,7 @@ from .importer import (
     GROUP,
     default_workers,
     die_with_parent,
-    freeze_warm_heap,
-    import_group,
+    import_group_in_worker,
     import_one,
     worker_context,
     worker_parent,
@@ -53,10 +52,7 @@ def _init(settings: dict[str, Any], parent_pid: int | None) -> None:
 
 def _run(items: list[tuple[str, str]]) -> list[IngestOutcome]:
     assert _worker is not None
-    try:
-        return import_group(_worker, [Path(f) for f, _ in items], [a for _, a in items])
-    finally:
-        freeze_warm_heap()
+    return import_group_in_worker(_worker, [Path(f) for f, _ in items], [a for _, a in items])
 
 
 class _Dispatcher:
