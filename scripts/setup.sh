@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon)
+# libgcrypt20: the faster SM3 for fixity (src/dangan/store/sm3.py); on Debian it is there anyway, for gpgv.
+APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon libgcrypt20)
 
 need_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
 from .durability import start_writeback
+from .sm3 import new_sm3
 
 CHUNK = 1024 * 1024
 WRITEBACK_EVERY = 8 * CHUNK
@@ -19,15 +20,15 @@ class OnePass:
     """Hash and write in one pass: SHA-256 and every copy in the caller's thread, SM3 beside it in a
     helper thread for big chunks.
 
-    OpenSSL releases the GIL while hashing, so on two cores the slower SM3 (about 0.25-0.34 GB/s here,
-    the limit for big files) runs beside the SHA-256 and the copies instead of after them; measured,
-    moving the replica's copy to the helper too made it slower (the helper is the critical path).
-    Small chunks are handled inline (a thread hand-off would cost more).
+    Both hash libraries release the GIL while hashing, so on two cores the slower SM3 (about 0.3-0.36 GB/s
+    here with libgcrypt, see `sm3`: the limit for big files) runs beside the SHA-256 and the copies
+    instead of after them; measured, moving the replica's copy to the helper too made it slower (the
+    helper is the critical path). Small chunks are handled inline (a thread hand-off would cost more).
     """
 
     def __init__(self, outs: Sequence[IO[bytes]]) -> None:
         self.sha = hashlib.sha256()
-        self.sm3 = hashlib.new("sm3")
+        self.sm3 = new_sm3()
         self.size = 0
         self.outs = list(outs)
         self._pool: ThreadPoolExecutor | None = None
