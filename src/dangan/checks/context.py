@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.core import PDFIUM
-from dangan.digitize import pdf_text, pdfium_source
+from dangan.digitize import ImageTooLarge, ensure_decodable, open_image, pdf_text, pdfium_source
 from dangan.domain import CaseMetadata
 
 from .formats import FormatId, identify
@@ -228,18 +228,19 @@ def _open_pdf_locked(path: Path, pdfium: Any, pdfium_c: Any) -> Opened:
 
 
 def _open_image(path: Path) -> Opened:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
+        with open_image(path) as img:
             fmt, size = img.format, img.size
-            if fmt == "JPEG":
-                img.draft(
-                    "L", (max(1, size[0] // 8), max(1, size[1] // 8))
-                )  # decode at 1/8: still every block
+            if fmt == "JPEG":  # decode at 1/8: still every block
+                img.draft("L", (max(1, size[0] // 8), max(1, size[1] // 8)))
+            ensure_decodable(img)
             img.load()
             frames = getattr(img, "n_frames", 1)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except ImageTooLarge as exc:
+        return Opened(False, str(exc))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         return Opened(False, f"图像无法解码：{exc}")
     return Opened(True, pages=frames, detail={"format": fmt, "width": size[0], "height": size[1]})
 

@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from dangan.digitize.fonts import find_cjk_font
+from dangan.digitize.images import ImageTooLarge, ensure_decodable, open_image
 from dangan.digitize.media import PREVIEWABLE_IMAGES, sniff_media_type
 from dangan.digitize.preview import pdf_page_count, render_image, render_pdf_page
 from dangan.digitize.text import pdf_text, pdfium_source
@@ -35,12 +36,15 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "PREVIEWABLE_IMAGES",
     "ConversionFailed",
+    "ImageTooLarge",
     "PdfaReport",
     "PdfaResult",
     "Watermark",
     "check_pdfa",
     "convert_to_pdfa",
+    "ensure_decodable",
     "find_cjk_font",
+    "open_image",
     "pdf_page_count",
     "pdf_text",
     "pdfium_source",

@@ -7,9 +7,10 @@ import io
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image
 
 from dangan.core import PDFIUM
+
+from .images import ensure_decodable, open_image
 
 MAX_PREVIEW_PIXELS = 1600
 
@@ -41,8 +42,11 @@ def render_pdf_page(path: Path, page_index: int, width: int = 1000) -> bytes:
 
 def render_image(path: Path, width: int = 1000) -> bytes:
     """A PNG of an image file, scaled down to fit `width`."""
-    with Image.open(path) as img:
-        img.thumbnail((min(width, MAX_PREVIEW_PIXELS), MAX_PREVIEW_PIXELS * 2))
+    box = (min(width, MAX_PREVIEW_PIXELS), MAX_PREVIEW_PIXELS * 2)
+    with open_image(path) as img:
+        img.draft("RGB", box)  # JPEG decodes at 1/2-1/8 scale; what thumbnail would do, but measured first
+        ensure_decodable(img)
+        img.thumbnail(box)
         buf = io.BytesIO()
         img.convert("RGB").save(buf, format="PNG")
     return buf.getvalue()

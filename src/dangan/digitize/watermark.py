@@ -19,10 +19,13 @@ from PIL import Image, ImageDraw, ImageFont
 from dangan.core import PDFIUM
 
 from .fonts import find_cjk_font
+from .images import ensure_decodable, open_image
 
 ANGLE = 30  # degrees, counter-clockwise
 OPACITY = 0.18
 # Formats Pillow can write back as they came; anything else is delivered as PNG.
+# `_stamp` holds the page as RGBA, the tiled mark layer, its crop and the composite beside the frame.
+STAMP_BYTES_PER_PIXEL = 16
 KEEP_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff", "WEBP": "image/webp"}
 
 
@@ -76,7 +79,8 @@ def _stamp(image: Image.Image, mark: Watermark) -> Image.Image:
 
 def watermark_png(png: bytes, mark: Watermark) -> bytes:
     """A preview PNG with the mark burnt in."""
-    with Image.open(io.BytesIO(png)) as img:
+    with open_image(io.BytesIO(png)) as img:
+        ensure_decodable(img, STAMP_BYTES_PER_PIXEL)
         out = _stamp(img, mark)
     buf = io.BytesIO()
     out.save(buf, format="PNG")
@@ -85,8 +89,9 @@ def watermark_png(png: bytes, mark: Watermark) -> bytes:
 
 def watermark_image(data: bytes, mark: Watermark) -> tuple[bytes, str]:
     """A downloadable image with the mark burnt in, and its media type (same format when possible)."""
-    with Image.open(io.BytesIO(data)) as img:
+    with open_image(io.BytesIO(data)) as img:
         fmt = img.format or "PNG"
+        ensure_decodable(img, STAMP_BYTES_PER_PIXEL)
         img.load()
         out = _stamp(img, mark)
     if fmt not in KEEP_FORMATS:
