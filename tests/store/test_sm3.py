@@ -11,19 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dangan.store import sm3
+from dangan.store import gcrypt, sm3
 from dangan.store.onepass import OnePass
 from tests.conftest import VECTORS
 
 SM3_VECTORS = json.loads((VECTORS / "sm" / "vectors.json").read_text(encoding="utf-8"))["sm3"]
-GCRYPT = sm3.load_gcrypt()
+GCRYPT = gcrypt.system()
 GCRY_MD_SHA256 = 8
 
 
 def test_libgcrypt_is_the_backend_where_the_system_has_it() -> None:
     """setup.sh installs libgcrypt20 (Debian has it anyway, for apt's gpgv): losing it, or breaking the
     ctypes signatures so that its self-test fails, would silently make big ingests ~1.3x slower."""
-    assert GCRYPT is not None
+    assert GCRYPT is not None and sm3.usable(GCRYPT)
     assert sm3.backend() == f"libgcrypt {GCRYPT.version}"
     assert isinstance(sm3.new_sm3(), sm3.GcryptSM3)
 
@@ -77,17 +77,18 @@ def test_big_chunks_through_onepass_match_openssl(tmp_path: Path) -> None:
     assert digests.digests() == (hashlib.sha256(data).hexdigest(), hashlib.new("sm3", data).hexdigest())
 
 
-def test_no_library_falls_back_to_none() -> None:
-    assert sm3.load_gcrypt("libdangan-no-such-library.so.1") is None
+def test_no_library_is_none_and_not_usable() -> None:
+    assert gcrypt.load("libdangan-no-such-library.so.1") is None
+    assert not sm3.usable(None)
 
 
 def test_a_library_giving_the_wrong_digest_is_not_used() -> None:
     """The self-test is what decides: here libgcrypt is asked for SHA-256, which is not the SM3 example."""
-    assert sm3.load_gcrypt(algorithm=GCRY_MD_SHA256) is None
+    assert not sm3.usable(GCRYPT, GCRY_MD_SHA256)
 
 
 def test_without_libgcrypt_openssl_computes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sm3, "load_gcrypt", lambda: None)
+    monkeypatch.setattr(gcrypt, "system", lambda: None)
     sm3._factory.cache_clear()
     try:
         assert sm3.backend() == "OpenSSL"

@@ -1,6 +1,7 @@
 """Envelope encryption of stored objects: a fresh data key per object, wrapped by a master key.
 
-Ciphers: AES-256-GCM (default) or SM4-GCM (GB/T 32907, 128-bit keys), both from `cryptography`.
+Ciphers: AES-256-GCM (default) or SM4-GCM (GB/T 32907, 128-bit keys), from `cryptography`, except SM4-GCM
+from libgcrypt where the system has it (same bytes, 3-4x faster; see `sm4gcm`).
 Large objects are sealed in 1 MiB chunks (the STREAM construction: nonce = 8-byte random prefix ‖
 4-byte chunk counter ‖ last-chunk flag), so a multi-GB file is never held in memory and every chunk is
 authenticated before its plaintext is used; truncation, reordering and chunk swapping all fail.
@@ -27,8 +28,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from dangan.core import ConfigurationError, DanganError
 
+from .sm4gcm import fast_sm4_gcm
+
 CHUNK = 1024 * 1024
 TAG = 16
+_TAG_FAILED = "密文校验失败：数据已损坏或密钥不符"
 CIPHERS = {"AES-256-GCM": 32, "SM4-GCM": 16}
 
 
@@ -42,6 +46,8 @@ def _algorithm(cipher: str, key: bytes) -> algorithms.AES | algorithms.SM4:
 
 
 def seal(cipher: str, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
+    if cipher == "SM4-GCM" and (fast := fast_sm4_gcm()) is not None:
+        return fast.seal(key, nonce, plaintext, aad)
     enc = Cipher(_algorithm(cipher, key), modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(aad)
     return enc.update(plaintext) + enc.finalize() + enc.tag
@@ -50,12 +56,17 @@ def seal(cipher: str, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes = b
 def open_sealed(cipher: str, key: bytes, nonce: bytes, sealed: bytes, aad: bytes = b"") -> bytes:
     if len(sealed) < TAG:
         raise DecryptionFailed("密文不完整")
+    if cipher == "SM4-GCM" and (fast := fast_sm4_gcm()) is not None:
+        plaintext = fast.open(key, nonce, sealed, aad)
+        if plaintext is None:
+            raise DecryptionFailed(_TAG_FAILED)
+        return plaintext
     dec = Cipher(_algorithm(cipher, key), modes.GCM(nonce, sealed[-TAG:])).decryptor()
     dec.authenticate_additional_data(aad)
     try:
         return dec.update(sealed[:-TAG]) + dec.finalize()
     except InvalidTag as exc:
-        raise DecryptionFailed("密文校验失败：数据已损坏或密钥不符") from exc
+        raise DecryptionFailed(_TAG_FAILED) from exc
 
 
 @dataclass(frozen=True)
