@@ -63,10 +63,18 @@ def test_a_large_bilevel_drawing_passes_the_readability_check(drawing: Path, tmp
     assert item.evidence["opened"][drawing.name]["kind"] == "image"
 
 
-def test_a_large_bilevel_drawing_gets_a_preview(drawing: Path) -> None:
+def test_a_large_bilevel_drawing_gets_a_preview_with_every_line(drawing: Path) -> None:
+    """Shrunk 14x, the 3-pixel lines must still show (Pillow shrinks bilevel images by nearest neighbour,
+    which kept only some of them)."""
     with Image.open(io.BytesIO(render_image(drawing, 1000))) as preview:
         assert preview.width == 1000
         assert abs(preview.height - 1000 * A1_AT_600_DPI[1] / A1_AT_600_DPI[0]) <= 1
+        row = preview.convert("L").crop((0, 700, 1000, 701)).tobytes()
+    scale = 1000 / A1_AT_600_DPI[0]
+    for x in range(0, A1_AT_600_DPI[0], 700):
+        near = row[max(0, int(x * scale) - 1) : int(x * scale) + 3]
+        assert min(near) < 235, f"the line at x={x} is lost in the preview"
+    assert max(row) > 250  # and the paper stays white
 
 
 def test_a_header_claiming_more_than_pillows_ceiling_is_too_large(tmp_path: Path) -> None:
