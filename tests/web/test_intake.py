@@ -148,6 +148,10 @@ def test_malformed_requests(push: Push) -> None:
     assert _error(no_case, 422, "validation_failed")["details"][0]["code"] == "missing_part"
     not_json = push.client.post(URL, data={"case": "{nope"}, files=[("files", ("a.pdf", b"x"))], headers=auth)
     assert _error(not_json, 422, "validation_failed")["details"][0]["code"] == "invalid_case_json"
+    twice = json.dumps(doc, ensure_ascii=False)[:-1] + ', "source_id": "OTHER"}'  # which one is meant?
+    ambiguous = push.client.post(URL, data={"case": twice}, files=[("files", ("a.pdf", b"x"))], headers=auth)
+    detail = _error(ambiguous, 422, "validation_failed")["details"][0]
+    assert detail["code"] == "invalid_case_json" and "source_id" in detail["message"]
     as_json = push.client.post(URL, json=doc, headers=auth)
     _error(as_json, 422, "unsupported_media_type")
     unsafe = push.client.post(URL, data={"case": "{}"}, files=[("files", ("../x.pdf", b"x"))], headers=auth)

@@ -2,6 +2,7 @@
 
 from dangan.collect.bagit import is_bag, require_valid_bag, validate_bag
 from dangan.collect.bagit_report import BagError, BagInvalid, BagIssue, BagReport
+from dangan.collect.casejson import decode_case_bytes, decode_case_json
 from dangan.collect.package import CasePackage, PackageFile, PackageRejected, read_folder
 from dangan.collect.readers import discover, open_package
 from dangan.collect.safepath import path_problem, resolve_inside
@@ -17,6 +18,8 @@ __all__ = [
     "PackageFile",
     "PackageRejected",
     "UnpackLimits",
+    "decode_case_bytes",
+    "decode_case_json",
     "discover",
     "is_bag",
     "open_package",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from dangan.core import DanganError, Problem, ValidationFailed
 from dangan.domain import CaseMetadata
 
+from .casejson import decode_case_bytes
 from .safepath import resolve_inside
 from .schema import parse_case
 
@@ -56,14 +56,9 @@ def _load_case_json(root: Path) -> Any:
             "case.json 过大", problems=[Problem("case_json_too_large", "case.json 超过 4 MB")]
         )
     try:
-        return json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (
-        UnicodeDecodeError,
-        json.JSONDecodeError,
-        RecursionError,
-    ) as exc:  # too deep nesting: RecursionError
-        msg = f"case.json 不是有效的 UTF-8 JSON：{exc}"
-        raise PackageRejected(msg, problems=[Problem("invalid_case_json", msg)]) from exc
+        return decode_case_bytes(path.read_bytes())
+    except ValidationFailed as exc:
+        raise PackageRejected(exc.message, problems=exc.problems) from exc
 
 
 def read_folder(root: Path, origin: str | None = None) -> CasePackage:
@@ -72,20 +67,29 @@ def read_folder(root: Path, origin: str | None = None) -> CasePackage:
     try:
         metadata = parse_case(document)
     except ValidationFailed as exc:
-        raise PackageRejected("case.json 校验未通过", problems=exc.problems) from exc
+        reasons = exc.problems or [Problem(exc.code, exc.message)]
+        raise PackageRejected("case.json 校验未通过", problems=reasons) from exc
     problems: list[Problem] = []
     files: list[PackageFile] = []
     for i, entry in enumerate(metadata.files):
         where = f"files[{i}].path"
         try:
             source = resolve_inside(root, entry.path)
+            if not source.is_file():
+                kind = "不是普通文件（是目录、管道或设备）" if source.exists() else "不存在"
+                problems.append(Problem("file_missing", f"case.json 列出的文件“{entry.path}”{kind}", where))
+                continue
+            size = source.stat().st_size
         except PermissionError as exc:
             problems.append(Problem("unsafe_path", f"文件“{entry.path}”不安全：{exc}", where))
             continue
-        if not source.is_file():
-            problems.append(Problem("file_missing", f"case.json 列出的文件“{entry.path}”不存在", where))
+        except OSError as exc:  # a name the filesystem refuses (too long, invalid bytes), an I/O error
+            reason = exc.strerror or str(exc)
+            problems.append(
+                Problem("file_unreadable", f"case.json 列出的文件“{entry.path}”无法读取：{reason}", where)
+            )
             continue
-        files.append(PackageFile(entry.path, entry.role, source, source.stat().st_size, entry.sha256))
+        files.append(PackageFile(entry.path, entry.role, source, size, entry.sha256))
     if problems:
         raise PackageRejected("案卷包文件不完整或不安全", problems=problems)
     return CasePackage(origin or str(root), root, document, metadata, tuple(files))

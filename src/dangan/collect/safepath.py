@@ -29,7 +29,15 @@ def path_problem(path: str) -> str | None:
         return "含有系统保留名称"
     if len(path.encode("utf-8")) > 1024:
         return "路径过长"
+    if any(len(p.encode("utf-8")) > 255 for p in parts):
+        return "其中的文件或目录名过长（超过 255 字节，约 85 个汉字），文件系统无法保存"
     return None
+
+
+def normal_path(path: str) -> str:
+    """A safe path (see `path_problem`) without `.` segments, doubled or trailing slashes: "./决定书.pdf"
+    and "决定书.pdf" name the same file, and the checks compare names."""
+    return str(PurePosixPath(path))
 
 
 def resolve_inside(root: Path, relative: str) -> Path:

@@ -22,7 +22,7 @@ from dangan.domain import (
     uscc_problem,
 )
 
-from .safepath import path_problem
+from .safepath import normal_path, path_problem
 
 TOP_LEVEL = {
     "source_system", "source_id", "department", "matter", "title", "doc_number", "applicant",
@@ -125,6 +125,7 @@ def _files(doc: dict[str, Any], problems: ProblemList) -> tuple[CaseFile, ...]:
         if reason := path_problem(path):
             problems.add("unsafe_path", f"文件路径“{path}”不安全：{reason}", f"{where}.path")
             continue
+        path = normal_path(path)
         if path.casefold() in seen:
             problems.add("duplicate_path", f"文件路径“{path}”重复出现", f"{where}.path")
             continue

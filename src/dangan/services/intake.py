@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dangan.access import DEPARTMENT_SCOPED, Principal, Role
-from dangan.collect import parse_case
+from dangan.collect import decode_case_json, parse_case
 from dangan.core import Conflict, PermissionDenied, Problem, ValidationFailed, new_id
 from dangan.domain import SecurityLevel
 from dangan.store import Department, Matter
@@ -36,13 +36,7 @@ def _problem(code: str, message: str, where: str | None = None) -> ValidationFai
 def _decode_case(text: str | None) -> dict[str, Any]:
     if text is None:
         raise _problem("missing_part", "缺少 case 部分（案卷元数据 case.json 的内容）", "case")
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nesting too deep
-        raise _problem("invalid_case_json", f"case 不是有效的 JSON：{exc}", "case") from None
-    if not isinstance(doc, dict):
-        raise _problem("invalid_case_json", "case 的顶层应为 JSON 对象", "case")
-    return doc
+    return decode_case_json(text, "case")
 
 
 def check_scope(key: ApiKeyInfo, doc: dict[str, Any]) -> None:
@@ -73,11 +67,10 @@ def early_scope_check(key: ApiKeyInfo) -> Callable[[str, str], None]:
         if name != "case":
             return
         try:
-            doc = json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+            doc = decode_case_json(value, "case")
+        except ValidationFailed:
             return  # reported with every other problem once the body is in
-        if isinstance(doc, dict):
-            check_scope(key, doc)
+        check_scope(key, doc)
 
     return hook
 

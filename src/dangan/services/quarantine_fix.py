@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dangan.access import Principal
-from dangan.collect import path_problem, resolve_inside
+from dangan.collect import decode_case_json, path_problem, resolve_inside
 from dangan.core import Conflict, ValidationFailed, utcnow
 from dangan.store import QUARANTINE_HELD, QuarantineEntry
 
@@ -82,12 +82,7 @@ def replace_quarantined_file(
 def edit_quarantined_case(archive: Archive, user: Principal, qid: str, text: str) -> None:
     """Replace the copy's case.json with `text`, which must be a JSON object (validated at re-check)."""
     folder = _held_folder(archive, user, qid)
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nesting too deep
-        raise ValidationFailed(f"case.json 不是有效的 JSON：{exc}", code="invalid_case_json") from exc
-    if not isinstance(doc, dict):
-        raise ValidationFailed("case.json 的顶层应为 JSON 对象", code="invalid_case_json")
+    doc = decode_case_json(text)
     data = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     _write_atomically(folder / "case.json", [data], MAX_CASE_JSON)
     _touch(archive, qid, user, "quarantine_fix", {"case_json": True})
