@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from dangan.services import import_paths
-from dangan.store import Event, Record, RecordFile
+from dangan.store import Event, QuarantineEntry, Record, RecordFile
 from tests.factories import package_dir, rewrite_case_json, sha256, zip_package
 
 
@@ -144,3 +144,40 @@ def test_archival_codes_are_gap_free_per_series(any_archive, tmp_path: Path) -> 
         assert code.endswith(f"-{item:04d}")
     for items in series.values():
         assert sorted(items) == list(range(1, len(items) + 1))
+
+
+def _set(doc: dict, where: str, value: str) -> None:  # type: ignore[type-arg]
+    if where == "files.role":
+        doc["files"][0]["role"] = value
+    elif "." in where:
+        outer, inner = where.split(".")
+        doc[outer][inner] = value
+    else:
+        doc[where] = value
+
+
+NUL_FIELDS = ["title", "department", "matter.name", "result", "applicant.address", "files.role"]
+
+
+def test_a_nul_in_any_text_field_is_rejected_before_the_catalogue(any_archive, tmp_path: Path) -> None:
+    """PostgreSQL's text columns refuse NUL outright: this crashed the import there (and wrote it into
+    SQLite); now the field is named and nothing is stored, on both databases."""
+    for i, where in enumerate(NUL_FIELDS):
+        pkg = package_dir(tmp_path / str(i), 40 + i)
+        rewrite_case_json(pkg, lambda d, where=where: _set(d, where, "行政\x00许可"))
+        [rejected] = import_paths(any_archive, [pkg]).rejected
+        field = "files[0].role" if where == "files.role" else where
+        assert [(p.code, p.field) for p in rejected.problems] == [("invalid_characters", field)]
+    assert _count(any_archive, Record) == 0 and _count(any_archive, QuarantineEntry) == 0
+
+
+def test_other_control_characters_are_held_in_quarantine_by_1_2(any_archive, tmp_path: Path) -> None:
+    """An escape sequence (which would drive a terminal showing the record) is the 1-2 check's to
+    report, in every text field, so the archivist can fix the package in quarantine."""
+    for i, where in enumerate(["title", "department", "applicant.address"]):
+        pkg = package_dir(tmp_path / str(i), 50 + i)
+        rewrite_case_json(pkg, lambda d, where=where: _set(d, where, "行政\x1b[31m许可"))
+        [rejected] = import_paths(any_archive, [pkg]).rejected
+        assert [p.code for p in rejected.problems] == ["check:1-2", "quarantined"]
+        assert f"{where} 含有控制字符" in rejected.problems[0].message
+    assert _count(any_archive, Record) == 0 and _count(any_archive, QuarantineEntry) == 3

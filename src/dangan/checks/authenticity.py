@@ -123,7 +123,15 @@ def metadata_accuracy(ctx: CheckContext) -> Outcome:
         warnings.append(
             {"field": "doc_number", "message": f"文号“{meta.doc_number}”不符合“机关代字〔年份〕序号号”格式"}
         )
-    for key, value in (("title", meta.title), ("applicant.name", a.name), ("doc_number", meta.doc_number)):
+    texts = [
+        ("title", meta.title), ("department", meta.department), ("matter.name", meta.matter_name),
+        ("matter.code", meta.matter_code), ("doc_number", meta.doc_number), ("result", meta.result),
+        ("applicant.name", a.name), ("applicant.type", a.type),
+        ("applicant.legal_representative", a.legal_representative), ("applicant.phone", a.phone),
+        ("applicant.address", a.address),
+        *((f"files[{i}].role", f.role) for i, f in enumerate(meta.files)),
+    ]  # fmt: skip
+    for key, value in texts:
         if _controls(value):
             errors.append({"field": key, "message": f"{key} 含有控制字符"})
     evidence = {"errors": errors, "warnings": warnings}

@@ -63,6 +63,11 @@ def _text(
     if len(value) > _MAX_TEXT:
         problems.add("too_long", f"字段 {name} 过长（最多 {_MAX_TEXT} 个字符）", name)
         return None
+    if "\x00" in value and key != "path":  # a path's characters are judged by path_problem
+        # No database text column can hold NUL (PostgreSQL refuses it outright); other control
+        # characters are the 1-2 check's to report, so the package can be fixed in quarantine.
+        problems.add("invalid_characters", f"字段 {name} 含有空字符（NUL，\\u0000），无法保存", name)
+        return None
     return value.strip()
 
 
