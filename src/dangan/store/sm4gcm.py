@@ -82,7 +82,7 @@ class GcryptGCM:
         return bytes(out)
 
 
-def _reference_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def reference_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
     enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(aad)
     return enc.update(plaintext) + enc.finalize() + enc.tag
@@ -99,7 +99,7 @@ def usable(lib: Gcrypt | None, algorithm: int = GCRY_CIPHER_SM4) -> bool:
         sealed = gcm.seal(key, nonce, message, aad)
         altered = bytes([sealed[0] ^ 1]) + sealed[1:]
         return (
-            sealed == _reference_seal(key, nonce, message, aad)
+            sealed == reference_seal(key, nonce, message, aad)
             and gcm.open(key, nonce, sealed, aad) == message
             and gcm.open(key, nonce, altered, aad) is None
         )
