@@ -31,6 +31,24 @@ def test_discover_yields_bags_whole_and_never_their_payload(tmp_path: Path) -> N
     assert list(discover([bag])) == [bag]
 
 
+def test_folders_without_any_package_are_yielded_to_be_reported(tmp_path: Path) -> None:
+    """A package whose case.json was forgotten, in a batch of good ones, and an empty folder given on its
+    own: both used to be passed over in silence, so a clerk took a short import for a whole one."""
+    batch = tmp_path / "batch"
+    good = package_dir(batch, 1)
+    forgot = package_dir(batch, 2)
+    (forgot / "case.json").unlink()
+    nested = batch / "第二批"
+    deeper = package_dir(nested, 3)
+    assert list(discover([batch])) == sorted([good, forgot, deeper], key=lambda p: p.relative_to(batch).parts)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert list(discover([empty])) == [empty]
+    with pytest.raises(PackageRejected) as caught, open_package(forgot):
+        pass
+    assert [p.code for p in caught.value.problems] == ["missing_case_json"]
+
+
 def test_open_a_bag_folder_reads_its_payload_as_the_package(tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "src", 4)
     bag = bag_of_package(pkg, tmp_path / "bag")

@@ -20,17 +20,24 @@ from .unpack import UnpackLimits, reject, unpacked
 def discover(paths: list[Path]) -> Iterator[Path]:
     """Yield every package source (folder with case.json, bag, or .zip) under the given paths, in order.
 
-    A bag is yielded whole and never searched: its `data/case.json` must not slip in unvalidated.
+    A bag is yielded whole and never searched: its `data/case.json` must not slip in unvalidated. A
+    folder with no package anywhere inside (a package whose case.json was forgotten, an empty folder) is
+    yielded itself, so that the import reports it (`missing_case_json`) instead of passing over it.
     """
     for path in paths:
         if path.is_file() or (path / "case.json").exists() or (path / "bagit.txt").exists():
             yield path
         elif path.is_dir():
+            found = False
             for child in sorted(path.iterdir()):
                 if child.is_symlink() or child.name.startswith("."):
                     continue
                 if child.is_dir() or child.suffix.lower() == ".zip":
-                    yield from discover([child])
+                    for source in discover([child]):
+                        found = True
+                        yield source
+            if not found:
+                yield path
         else:
             yield path
 
