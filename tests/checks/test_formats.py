@@ -137,3 +137,37 @@ def test_a_pretest_is_only_what_the_regex_demands() -> None:
     assert _hint(1, rb"(?s)%%EOF.{0,1024}\Z") == (0, BUFSIZE + 1, b"%%EOF")
     assert _hint(2, rb"(?i)SECTION") is None  # case-insensitive: a literal test would be wrong
     assert _hint(2, rb"(?s)ab(?:c|d)ef") is None  # no run of four literal bytes
+
+
+def test_the_shipped_signature_table_is_fidos_files_rebuilt() -> None:
+    """data/pronom.json is what `build_table()` makes of fido's installed signature files: after a fido
+    upgrade this fails until the table is rebuilt (until then the XML is parsed at run time)."""
+    import json
+
+    from dangan.checks import formats
+
+    assert json.loads(formats.TABLE.read_text(encoding="utf-8")) == formats.build_table()
+
+
+def test_the_table_and_the_xml_give_the_same_matcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from dangan.checks import formats
+
+    conf, pronom, extensions = formats._fido_conf()
+    from_xml = formats._Signatures.parsed(conf, pronom, extensions)
+    from_xml._compile()
+    loaded = formats._Signatures.load()
+    assert (loaded.release, loaded.formats, loaded.priority) == (
+        from_xml.release,
+        from_xml.formats,
+        from_xml.priority,
+    )
+    assert loaded.flat == from_xml.flat and loaded.by_first_byte == from_xml.by_first_byte
+    # A table built from other files is not used: the XML decides.
+    stale = json.loads(formats.TABLE.read_text(encoding="utf-8"))
+    stale["sources"][pronom] = "0" * 64
+    stale["formats"] = stale["formats"][:10]
+    (tmp_path / "pronom.json").write_text(json.dumps(stale), encoding="utf-8")
+    monkeypatch.setattr(formats, "TABLE", tmp_path / "pronom.json")
+    assert len(formats._Signatures.load().formats) == len(from_xml.formats)

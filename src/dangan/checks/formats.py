@@ -9,7 +9,9 @@ EOF/VAR/IFB searched, priorities drop inferior matches, extension only when no s
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
+import json
 import os
 import re
 import re._constants as sre_c  # type: ignore[import-not-found]  # the parser behind `re`, no stubs
@@ -68,20 +70,85 @@ class _Format:
     signatures: tuple[tuple[tuple[str, bytes], ...], ...]  # (position, regex source)
 
 
+TABLE = Path(__file__).parent / "data" / "pronom.json"
+
+
+def _fido_conf() -> tuple[Path, str, str]:
+    """fido's conf/ folder and the names of its two signature files (read directly: importing
+    fido.fido pulls in requests, about 85 ms)."""
+    conf = Path(str(importlib.resources.files("fido"))) / "conf"
+    versions = ET.parse(conf / "versions.xml").getroot()
+    pronom = versions.findtext("pronomSignature") or "formats-v109.xml"
+    extensions = versions.findtext("fidoExtensionSignature") or "format_extensions.xml"
+    return conf, pronom, extensions
+
+
+def _sources(conf: Path, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: hashlib.sha256((conf / name).read_bytes()).hexdigest() for name in names}
+
+
+def build_table() -> dict[str, Any]:
+    """fido's signature files as one JSON document: what `data/pronom.json` ships (see `_Signatures`)."""
+    conf, pronom, extensions = _fido_conf()
+    sigs = _Signatures.parsed(conf, pronom, extensions)
+    return {
+        "release": pronom,
+        "sources": _sources(conf, (pronom, extensions)),
+        "formats": [
+            [f.puid, f.name, f.version, f.mime, list(f.extensions),
+             [[[pos, rx.decode("utf-8")] for pos, rx in sig] for sig in f.signatures],
+             sorted(sigs.priority.get(f.puid, ()))]
+            for f in sigs.formats
+        ],
+    }  # fmt: skip
+
+
 class _Signatures:
-    def __init__(self) -> None:
-        # fido's conf/ folder read directly: importing fido.fido pulls in requests (about 85 ms).
-        conf = Path(str(importlib.resources.files("fido"))) / "conf"
-        versions = ET.parse(conf / "versions.xml").getroot()
-        pronom = versions.findtext("pronomSignature") or "formats-v109.xml"
-        extensions = versions.findtext("fidoExtensionSignature") or "format_extensions.xml"
-        self.release = pronom
+    """fido's formats, signatures and priorities, compiled for matching.
+
+    Parsing fido's 3.6 MB of XML took ≈ 0.25 s, the first package's import in every process (each bulk
+    import worker, every `dangan import`, the web server's first upload); the same content ships as
+    `data/pronom.json` (≈ 20 ms to read), used only while fido's files are byte for byte those it was
+    built from, else the XML is parsed as before. `build_table()` rebuilds it; a test compares.
+    """
+
+    def __init__(self, release: str = "") -> None:
+        self.release = release
         self.formats: list[_Format] = []
         self.by_puid: dict[str, _Format] = {}
         self.priority: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def load(cls) -> _Signatures:
+        conf, pronom, extensions = _fido_conf()
+        try:
+            table = json.loads(TABLE.read_text(encoding="utf-8"))
+            current = table["sources"] == _sources(conf, (pronom, extensions))
+        except (OSError, ValueError, KeyError):
+            current = False
+        sigs = cls.from_table(table) if current else cls.parsed(conf, pronom, extensions)
+        sigs._compile()
+        return sigs
+
+    @classmethod
+    def parsed(cls, conf: Path, pronom: str, extensions: str) -> _Signatures:
+        sigs = cls(pronom)
         for name in (pronom, extensions):
-            self._load(conf / name)
-        self._compile()
+            sigs._load(conf / name)
+        return sigs
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> _Signatures:
+        sigs = cls(table["release"])
+        for puid, name, version, mime, exts, signatures, priority in table["formats"]:
+            fmt = _Format(
+                puid, name, version, mime, tuple(exts),
+                tuple(tuple((pos, rx.encode("utf-8")) for pos, rx in sig) for sig in signatures),
+            )  # fmt: skip
+            sigs.formats.append(fmt)
+            sigs.by_puid[puid] = fmt
+            sigs.priority[puid] = frozenset(priority)
+        return sigs
 
     def _load(self, path: Path) -> None:
         for el in ET.parse(path).getroot().findall("format"):
@@ -307,7 +374,7 @@ def _literal_prefix(regex: bytes) -> bytes:
 
 @lru_cache(maxsize=1)
 def _signatures() -> _Signatures:
-    return _Signatures()
+    return _Signatures.load()
 
 
 def signature_release() -> str:
