@@ -164,6 +164,7 @@ def test_the_table_and_the_xml_give_the_same_matcher(tmp_path: Path, monkeypatch
         from_xml.priority,
     )
     assert loaded.flat == from_xml.flat and loaded.by_first_byte == from_xml.by_first_byte
+    assert loaded.hints and all(hint == formats._hint(*key) for key, hint in loaded.hints.items())
     # A table built from other files is not used: the XML decides.
     stale = json.loads(formats.TABLE.read_text(encoding="utf-8"))
     stale["sources"][pronom] = "0" * 64
