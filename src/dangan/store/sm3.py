@@ -88,11 +88,11 @@ def usable(lib: Gcrypt | None, algorithm: int = GCRY_MD_SM3) -> bool:
         return False
     try:
         probe = GcryptSM3(lib, algorithm)
+        probe.update(_EXAMPLE[0])
+        ok = probe.hexdigest() == _EXAMPLE[1]
+        probe.close()
     except OSError:
         return False
-    probe.update(_EXAMPLE[0])
-    ok = probe.hexdigest() == _EXAMPLE[1]
-    probe.close()
     return ok
 
 
