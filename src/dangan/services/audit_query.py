@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
 from sqlalchemy import ColumnElement, and_, func, select
 
 from dangan.access import Principal, Role
@@ -251,6 +249,9 @@ def export_events(archive: Archive, user: Principal, f: EventFilter, fmt: str) -
         writer.writerows([_safe_text(c) for c in _cells(r)] for r in rows)
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
+        from openpyxl import Workbook  # type: ignore[import-untyped]  # ≈ 0.1 s: loaded for an export only
+        from openpyxl.styles import Font  # type: ignore[import-untyped]
+
         wb = Workbook()
         sheet = wb.active
         assert sheet is not None

@@ -9,9 +9,6 @@ import io
 import json
 from datetime import datetime
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
-
 from dangan.access import Principal
 from dangan.checks import CheckReport
 from dangan.core import NotFound, utcnow
@@ -29,6 +26,9 @@ MAX_CELL = 32_000  # Excel's limit is 32,767 characters per cell
 
 def report_xlsx(report: CheckReport, subject: str, generated_at: datetime) -> bytes:
     """The workbook's bytes: sheet 检测结果 (items) and sheet 概要 (subject, stage, verdict, counts)."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]  # ≈ 0.1 s: loaded for an export only
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+
     wb = Workbook()
     items = wb.active
     assert items is not None

@@ -27,10 +27,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from huey import Huey, RedisHuey, SqliteHuey
-from huey.consumer import Consumer
 from sqlalchemy import select
 
 from dangan.core import Settings, utcnow
@@ -40,6 +38,10 @@ from .archive import Archive, open_archive
 from .fixity import FixityReport
 from .fixity import audit as audit_fixity
 from .ledger import make_checkpoint, record_event
+
+if TYPE_CHECKING:  # huey brings the Redis and PostgreSQL clients (≈ 0.2 s): loaded where a queue is made
+    from huey import Huey
+    from huey.consumer import Consumer
 
 log = logging.getLogger("dangan.jobs")
 
@@ -52,6 +54,8 @@ _EPOCH = datetime(2000, 1, 1)
 
 def make_huey(settings: Settings) -> Huey:
     """The queue: Redis when configured, else SQLite beside the catalogue."""
+    from huey import RedisHuey, SqliteHuey
+
     name = f"dangan-{settings.fonds_code}"
     if settings.redis_url:
         return RedisHuey(name, url=settings.redis_url, utc=True)
