@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from dangan.checks import identify
+from dangan.checks.regexlits import pattern_hint
 from tests.conftest import VECTORS
 from tests.factories import demo_case
 
@@ -122,7 +123,10 @@ def test_literal_pretests_change_no_answer(big_samples: list[Path], monkeypatch:
 
 
 def test_a_pretest_is_only_what_the_regex_demands() -> None:
-    from dangan.checks.formats import BUFSIZE, _hint
+    from dangan.checks.formats import BUFSIZE
+
+    def _hint(kind: int, source: bytes) -> object:
+        return pattern_hint(kind, source, BUFSIZE)
 
     assert _hint(0, rb"(?s)\A.{0,1024}\x3c\!DOCTYPE html") == (
         0,
@@ -164,7 +168,9 @@ def test_the_table_and_the_xml_give_the_same_matcher(tmp_path: Path, monkeypatch
         from_xml.priority,
     )
     assert loaded.flat == from_xml.flat and loaded.by_first_byte == from_xml.by_first_byte
-    assert loaded.hints and all(hint == formats._hint(*key) for key, hint in loaded.hints.items())
+    assert loaded.hints and all(
+        hint == pattern_hint(*key, formats.BUFSIZE) for key, hint in loaded.hints.items()
+    )
     # A table built from other files is not used: the XML decides.
     stale = json.loads(formats.TABLE.read_text(encoding="utf-8"))
     stale["sources"][pronom] = "0" * 64

@@ -14,13 +14,13 @@ import importlib.resources
 import json
 import os
 import re
-import re._constants as sre_c  # type: ignore[import-not-found]  # the parser behind `re`, no stubs
-import re._parser as sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
+
+from .regexlits import Hint, literal_prefix, pattern_hint
 
 BUFSIZE = 128 * 1024  # fido's default buffer at each end of the file
 # Below this many bytes a regex fails fast enough that a literal pre-test costs more than it saves.
@@ -94,7 +94,7 @@ def build_table() -> dict[str, Any]:
     sigs = _Signatures.parsed(conf, pronom, extensions)
     patterns = {(_KINDS.get(pos, 2), rx) for f in sigs.formats for sig in f.signatures for pos, rx in sig}
     starts = {sig[0][1] for f in sigs.formats for sig in f.signatures if sig[0][0] == "BOF"}
-    hints = [(kind, rx, _hint(kind, rx)) for kind, rx in sorted(patterns)]
+    hints = [(kind, rx, pattern_hint(kind, rx, BUFSIZE)) for kind, rx in sorted(patterns)]
     return {
         "release": pronom,
         "sources": _sources(conf, (pronom, extensions)),
@@ -105,7 +105,7 @@ def build_table() -> dict[str, Any]:
             for f in sigs.formats
         ],
         # What matching reads from each regex (sre_parse: ≈ 0.1 ms a pattern), read here once.
-        "prefixes": {rx.decode("utf-8"): _literal_prefix(rx).hex() for rx in sorted(starts)},
+        "prefixes": {rx.decode("utf-8"): literal_prefix(rx).hex() for rx in sorted(starts)},
         "hints": [[kind, rx.decode("utf-8"), *(h[:2] if h else ()), h[2].hex() if h else None]
                   for kind, rx, h in hints],
     }  # fmt: skip
@@ -127,7 +127,7 @@ class _Signatures:
         self.by_puid: dict[str, _Format] = {}
         self.priority: dict[str, frozenset[str]] = {}
         self.prefixes: dict[bytes, bytes] = {}  # read ahead from the table; else computed on the way
-        self.hints: dict[tuple[int, bytes], _Hint | None] = {}
+        self.hints: dict[tuple[int, bytes], Hint | None] = {}
 
     @classmethod
     def load(cls) -> _Signatures:
@@ -202,7 +202,7 @@ class _Signatures:
         self.compiled: dict[bytes, re.Pattern[bytes]] = {}
 
         def prefix(rx: bytes) -> bytes:
-            return self.prefixes[rx] if rx in self.prefixes else _literal_prefix(rx)
+            return self.prefixes[rx] if rx in self.prefixes else literal_prefix(rx)
 
         self.flat = [
             (
@@ -268,7 +268,7 @@ class _Signatures:
         if len(buf) >= HINT_MIN_BYTES:
             hint = self.hints.get((kind, source), _UNREAD)
             if hint is _UNREAD:
-                hint = self.hints[(kind, source)] = _hint(kind, source)
+                hint = self.hints[(kind, source)] = pattern_hint(kind, source, BUFSIZE)
             if hint is not None:
                 key = (kind == 1, *hint)
                 there = present.get(key)
@@ -286,111 +286,8 @@ class _Signatures:
         return [self.by_puid[p] for p in found if not self._inferior(p, found)]
 
 
-_META = set(b".^$*+?{}[]|()\\")
-_Hint = tuple[int, int, bytes]  # a literal every match contains, starting within [lo, hi)
-_UNREAD: _Hint = (-1, -1, b"")
-
-
-def _hint(kind: int, source: bytes) -> _Hint | None:
-    """A cheap necessary condition for a pattern, tested with `bytes.find` before the regex runs.
-
-    BOF patterns `\\A.{lo,hi}LITERAL…` need LITERAL to start between lo and hi; EOF and anywhere
-    patterns need their longest top-level run of literal bytes somewhere. On 100 KB files this skips
-    most of the ~400 regexes fido's signatures try per file (3-3 was half of the 四性检测's time).
-    Read from the parsed regex, so only what the regex itself demands is assumed; None when unsure.
-    """
-    try:
-        parsed = sre_parse.parse(source)
-    except (re.error, TypeError, ValueError, OverflowError):
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    items = list(parsed)
-    if kind == 0:
-        if not items or items[0] != (sre_c.AT, sre_c.AT_BEGINNING_STRING):
-            return None
-        lo = hi = 0
-        i = 1
-        while i < len(items):
-            op, av = items[i]
-            if op is sre_c.ANY:
-                lo, hi = lo + 1, hi + 1
-            elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and list(av[2]) == [(sre_c.ANY, None)]:
-                if av[1] is sre_c.MAXREPEAT:
-                    return None
-                lo, hi = lo + av[0], hi + av[1]
-            else:
-                break
-            i += 1
-        literal = bytearray()
-        while i < len(items) and items[i][0] is sre_c.LITERAL:
-            literal.append(items[i][1])
-            i += 1
-        if len(literal) < 2 or hi == 0:  # a literal at a fixed start: the regex itself is as quick
-            return None
-        return lo, hi + len(literal), bytes(literal)
-    best, run = b"", bytearray()
-    for op, av in [*items, (None, None)]:
-        if op is sre_c.LITERAL:
-            run.append(av)
-            continue
-        if len(run) > len(best):
-            best = bytes(run)
-        run = bytearray()
-    return (0, BUFSIZE + 1, best) if len(best) >= 4 else None
-
-
 _Pattern = tuple[int, bytes]  # (0 BOF-anchored / 1 EOF / 2 anywhere, regex source)
-
-
-def _top_level_alternation(regex: bytes) -> bool:
-    depth, i, in_class = 0, 0, False
-    while i < len(regex):
-        c = regex[i : i + 1]
-        if c == b"\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != b"]"
-        elif c == b"[":
-            in_class = True
-        elif c == b"(":
-            depth += 1
-        elif c == b")":
-            depth -= 1
-        elif c == b"|" and depth == 0:
-            return True
-        i += 1
-    return False
-
-
-def _literal_prefix(regex: bytes) -> bytes:
-    """The bytes a BOF pattern `(?s)\\A...` must start with: a cheap test before the regex."""
-    if not regex.startswith(b"(?s)\\A") or _top_level_alternation(regex):
-        return b""
-    out = bytearray()
-    i = len(b"(?s)\\A")
-    while i < len(regex):
-        c = regex[i]
-        if c == 0x5C:  # backslash
-            nxt = regex[i + 1 : i + 2]
-            if nxt == b"x" and re.fullmatch(rb"[0-9a-fA-F]{2}", regex[i + 2 : i + 4]):
-                out.append(int(regex[i + 2 : i + 4], 16))
-                i += 4
-            elif nxt and nxt[0] in _META:
-                out.append(nxt[0])
-                i += 2
-            else:
-                break
-        elif c in _META:
-            break
-        else:
-            out.append(c)
-            i += 1
-    # A quantifier after the last literal makes that literal optional: drop it.
-    if i < len(regex) and regex[i : i + 1] in (b"*", b"?", b"{") and out:
-        out.pop()
-    return bytes(out)
+_UNREAD: Hint = (-1, -1, b"")
 
 
 @lru_cache(maxsize=1)
