@@ -55,36 +55,39 @@ def _constant(name: str) -> Any:
     raise _NonStandardNumber(name)
 
 
-def _reason(text: str, label: str) -> tuple[Any, str | None]:
-    try:
-        doc = json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
-    except _DuplicateName as exc:
-        return None, f"{label} 的同一对象中字段“{exc.name}”出现了不止一次，无法确定以哪个值为准"
-    except _NonStandardNumber as exc:
-        return None, f"{label} 含有 {exc} ，这不是标准 JSON 的数值"
-    except RecursionError:
-        return None, f"{label} 的嵌套层数过深"
-    except json.JSONDecodeError as exc:
-        message = _MESSAGES.get(exc.msg, exc.msg)
-        return None, f"{label} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{message}"
-    except ValueError:  # int() refuses numbers of more than 4,300 digits
-        return None, f"{label} 含有位数过多、无法处理的数字"
-    if not isinstance(doc, dict):
-        kind = _KINDS.get(type(doc), type(doc).__name__)
-        return None, f"{label} 的顶层应为 JSON 对象（{{…}}），实际是{kind}"
-    try:
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return None, f"{label} 含有无效的 Unicode 字符（孤立的代理项，如 \\ud800），无法保存"
-    return doc, None
+def _refuse(reason: str, label: str) -> ValidationFailed:
+    return ValidationFailed(reason, problems=[Problem(CODE, reason, label)])
 
 
 def decode_case_json(text: str, label: str = "case.json") -> dict[str, Any]:
     """The document as a dict, or `ValidationFailed` (code `invalid_case_json`) saying what is wrong."""
-    doc, reason = _reason(text.removeprefix("\ufeff"), label)
-    if reason is not None:
-        raise ValidationFailed(reason, problems=[Problem(CODE, reason, label)])
-    return dict(doc)
+    try:
+        doc = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_object, parse_constant=_constant)
+    except _DuplicateName as exc:
+        raise _refuse(
+            f"{label} 的同一对象中字段“{exc.name}”出现了不止一次，无法确定以哪个值为准", label
+        ) from None
+    except _NonStandardNumber as exc:
+        raise _refuse(f"{label} 含有 {exc} ，这不是标准 JSON 的数值", label) from None
+    except RecursionError:
+        raise _refuse(f"{label} 的嵌套层数过深", label) from None
+    except json.JSONDecodeError as exc:
+        message = _MESSAGES.get(exc.msg, exc.msg)
+        raise _refuse(
+            f"{label} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{message}", label
+        ) from None
+    except ValueError:  # int() refuses numbers of more than 4,300 digits
+        raise _refuse(f"{label} 含有位数过多、无法处理的数字", label) from None
+    if not isinstance(doc, dict):
+        kind = _KINDS.get(type(doc), type(doc).__name__)
+        raise _refuse(f"{label} 的顶层应为 JSON 对象（{{…}}），实际是{kind}", label)
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _refuse(
+            f"{label} 含有无效的 Unicode 字符（孤立的代理项，如 \\ud800），无法保存", label
+        ) from None
+    return doc
 
 
 def decode_case_bytes(data: bytes, label: str = "case.json") -> dict[str, Any]:
@@ -98,5 +101,5 @@ def decode_case_bytes(data: bytes, label: str = "case.json") -> dict[str, Any]:
             reason += "，看起来是 GBK/GB18030 编码，请另存为 UTF-8 后重新提交"
         except UnicodeDecodeError:
             pass
-        raise ValidationFailed(reason, problems=[Problem(CODE, reason, label)]) from None
+        raise _refuse(reason, label) from None
     return decode_case_json(text, label)
