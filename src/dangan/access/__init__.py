@@ -8,6 +8,7 @@ from dangan.access.masking import (
     mask_phone,
     mask_record_view,
     mask_text,
+    redaction_terms,
     should_mask,
 )
 from dangan.access.passwords import hash_password, password_problem, verify_password
@@ -59,6 +60,7 @@ __all__ = [
     "provisioning_uri",
     "record_filter",
     "recovery_digest",
+    "redaction_terms",
     "should_mask",
     "verify_password",
 ]

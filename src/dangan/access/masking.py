@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dangan.domain import SecurityLevel
+from dangan.domain import ID_15, ID_18, LANDLINE, MOBILE, PersonalTerms, SecurityLevel
 from dangan.store import Record
 
 from .policy import Principal, can_read, grant_for
@@ -26,10 +26,7 @@ from .roles import Role
 
 MASKED_FIELDS = ("id_number", "phone", "address")
 UNMASK_CLEARANCE = SecurityLevel.SECRET
-_ID_18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_ID_15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{5}(\d{4})(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})([- ]?)(\d{3,4})(\d{4})(?!\d)")
+_ID_18, _ID_15, _MOBILE, _LANDLINE = ID_18, ID_15, MOBILE, LANDLINE
 # The last administrative unit of an address: what stays readable ("…市北戴河区").
 _ADMIN_UNIT = re.compile(r"^.*(?:省|自治区|市|自治州|地区|盟|区|县|旗|镇|乡|街道)(?![路街道巷弄场])")
 
@@ -144,3 +141,14 @@ def mask_record_view(user: Principal, record: Record) -> RecordView:
     if record.legal_representative:
         overrides["legal_representative"] = mask_text(record.legal_representative, record)
     return RecordView(record, overrides, masked=True)
+
+
+def redaction_terms(user: Principal, record: Record) -> PersonalTerms | None:
+    """What must be hidden in the pixels and text of this record's files for `user`; None when he may
+    see them as stored. The record's own ID and phone numbers, and the street part of its address (what
+    `mask_address` hides), are hidden wherever they occur, besides every number of the same kinds."""
+    if not should_mask(user, record):
+        return None
+    address = (record.address or "").strip()
+    street = address[len(mask_address(address)) - 4 :] if address else ""
+    return PersonalTerms.of((record.id_number, record.phone, street))

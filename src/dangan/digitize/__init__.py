@@ -9,6 +9,17 @@ from dangan.digitize.fonts import find_cjk_font
 from dangan.digitize.images import ImageTooLarge, ensure_decodable, open_image
 from dangan.digitize.media import PREVIEWABLE_IMAGES, sniff_media_type
 from dangan.digitize.preview import pdf_page_count, render_image, render_pdf_page
+from dangan.digitize.redact import (
+    NOTICE,
+    PageFindings,
+    RedactedPdf,
+    find_redactions,
+    notice_pdf,
+    notice_png,
+    redact_pdf,
+    redact_text,
+    render_redacted_page,
+)
 from dangan.digitize.text import pdf_text, pdfium_source
 from dangan.digitize.watermark import Watermark, watermark_image, watermark_pdf, watermark_png
 
@@ -34,22 +45,31 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "NOTICE",
     "PREVIEWABLE_IMAGES",
     "ConversionFailed",
     "ImageTooLarge",
+    "PageFindings",
     "PdfaReport",
     "PdfaResult",
+    "RedactedPdf",
     "Watermark",
     "check_pdfa",
     "convert_to_pdfa",
     "ensure_decodable",
     "find_cjk_font",
+    "find_redactions",
+    "notice_pdf",
+    "notice_png",
     "open_image",
     "pdf_page_count",
     "pdf_text",
     "pdfium_source",
+    "redact_pdf",
+    "redact_text",
     "render_image",
     "render_pdf_page",
+    "render_redacted_page",
     "sniff_media_type",
     "watermark_image",
     "watermark_pdf",

@@ -31,8 +31,13 @@ from dangan.domain.industry import (
 )
 from dangan.domain.levels import RETENTION_LABELS, SECURITY_LABELS, Retention, SecurityLevel
 from dangan.domain.organisations import org_code
+from dangan.domain.personal import ID_15, ID_18, LANDLINE, MOBILE, PersonalTerms, personal_spans
 
 __all__ = [
+    "ID_15",
+    "ID_18",
+    "LANDLINE",
+    "MOBILE",
     "PLACEHOLDER_NAMES",
     "RETENTION_LABELS",
     "SECURITY_LABELS",
@@ -48,6 +53,7 @@ __all__ = [
     "DistrictLevel",
     "Industry",
     "IndustryLevel",
+    "PersonalTerms",
     "Retention",
     "SecurityLevel",
     "all_districts",
@@ -65,6 +71,7 @@ __all__ = [
     "is_valid_id_number",
     "is_valid_uscc",
     "org_code",
+    "personal_spans",
     "uscc_check_char",
     "uscc_problem",
 ]

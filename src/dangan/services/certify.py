@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dangan.access import Principal, Role
+from dangan.access import Principal, Role, mask_text, redaction_terms
 from dangan.core import DanganError, NotFound, PermissionDenied, ValidationFailed, new_id, utcnow
+from dangan.digitize import notice_pdf, redact_pdf
+from dangan.domain import PersonalTerms
 from dangan.ledger import (
     Checkpoint,
     CheckpointError,
@@ -83,12 +85,18 @@ def _file_bytes(archive: Archive, sha256: str, encrypted: bool) -> bytes:
     return data
 
 
-def _attachments(archive: Archive, record: Record) -> tuple[list[CertifiedFile], list[bytes]]:
+def _attachments(
+    archive: Archive, record: Record, terms: PersonalTerms | None
+) -> tuple[list[CertifiedFile], list[bytes]]:
+    """The files' pages to append; below the unmask right with personal data covered, scans replaced
+    by a notice page (nothing reads them yet), exactly as a preview would show them."""
     files, pages = [], []
     for f in sorted(record.files, key=lambda f: f.position):
         data = _file_bytes(archive, f.sha256, bool(f.encrypted))
         appended = f.media_type == "application/pdf" or f.media_type in IMAGE_TYPES
-        if appended:
+        if appended and terms is not None:
+            pages.append(redact_pdf(data, terms).data if f.media_type == "application/pdf" else notice_pdf())
+        elif appended:
             pages.append(data if f.media_type == "application/pdf" else image_pdf(data))
         files.append(CertifiedFile(f.path, f.sha256, int(f.size), f.media_type, appended))
     return files, pages
@@ -116,7 +124,8 @@ def issue_certificate(
     purpose = " ".join(purpose.split())
     if not purpose or len(purpose) > MAX_PURPOSE:
         raise ValidationFailed(f"用途须为 1–{MAX_PURPOSE} 个字", code="certify_purpose")
-    files, pages = _attachments(archive, record)
+    terms = redaction_terms(user, record)
+    files, pages = _attachments(archive, record, terms)
     cert_id = new_id()
     issued = utcnow()
     url = verify_url(archive, cert_id)
@@ -125,7 +134,7 @@ def issue_certificate(
         certificate_id=cert_id,
         fonds_name=archive.settings.fonds_name,
         archival_code=record.archival_code,
-        title=record.title,
+        title=mask_text(record.title, record) if terms is not None else record.title,
         doc_number=record.doc_number or "",
         applicant=record.applicant_name,
         decided_at=record.decided_at.isoformat(),
@@ -134,6 +143,7 @@ def issue_certificate(
         purpose=purpose,
         verify_url=url,
         files=files,
+        redacted=terms is not None,
     )
     body = assemble(info, pages)
     body_sha = hashlib.sha256(body).hexdigest()
@@ -146,6 +156,7 @@ def issue_certificate(
         "body_size": len(body),
         "purpose": purpose,
         "issuer": issuer,
+        **({"redacted": True} if terms is not None else {}),
     }
     with archive.db.write() as s:
         leaf = record_event(s, "certify", user.username, record.id, detail)
@@ -163,7 +174,7 @@ def issue_certificate(
         "fonds_name": archive.settings.fonds_name,
         "fonds_code": archive.settings.fonds_code,
         "archival_code": record.archival_code,
-        "title": record.title,
+        "title": mask_text(record.title, record),  # the public verification page shows it to anyone
         "doc_number": record.doc_number,
         "decided_at": info.decided_at,
         "files": file_list,

@@ -67,6 +67,7 @@ class CoverInfo:
     purpose: str
     verify_url: str
     files: Sequence[CertifiedFile]
+    redacted: bool = False  # personal data covered in the appended pages (issued below the unmask right)
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -209,6 +210,10 @@ def cover_pdf(info: CoverInfo) -> bytes:
         f"兹证明：本证明所附 {sum(f.appended for f in info.files)} 份文件的页面取自本馆馆藏电子档案，"
         "上列文件的 SHA-256 摘要与馆藏一致。本证明已登记于本馆防篡改账本，可扫描二维码或访问下列网址核验。"
     )
+    if info.redacted:
+        statement += (
+            "所附页面中的个人信息（身份证件号码、联系电话、住址等）已按规定遮蔽，扫描图像以说明页代替。"
+        )
     y = 228
     for line in _wrap(statement, FONT, 10.5, PAGE_W - 2 * MARGIN):
         c.drawString(MARGIN, y, line)

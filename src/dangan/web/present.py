@@ -5,13 +5,12 @@ Shared by the pages and the API so both describe a record the same way.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
-from dangan.digitize import PREVIEWABLE_IMAGES
 from dangan.domain import category_label, district_by_code, industry_by_code
+from dangan.services import FileKind, file_kind  # noqa: F401  (re-exported for pages and tests)
 
-FileKind = Literal["pdf", "image", "other"]
 MAX_PREVIEW_PAGES = 50
 
 
@@ -68,14 +67,6 @@ def applicant_rows(record: Any) -> list[tuple[str, Any]]:
         ("联系电话", record.phone),
         ("地址", record.address),
     ]
-
-
-def file_kind(media_type: str) -> FileKind:
-    if media_type == "application/pdf":
-        return "pdf"
-    if media_type in PREVIEWABLE_IMAGES:
-        return "image"
-    return "other"
 
 
 def file_name(path: str) -> str:
