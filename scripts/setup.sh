@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# tesseract-ocr: the redaction tests read delivered pages back by OCR (tests/web/test_redaction_demo.py).
 # libgcrypt20: the faster SM3 for fixity (src/dangan/store/sm3.py); on Debian it is there anyway, for gpgv.
-APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon libgcrypt20)
+APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon libgcrypt20 tesseract-ocr)
 
 need_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -35,12 +35,25 @@ class PersonalTerms:
     @classmethod
     def of(cls, values: Iterable[str | None]) -> PersonalTerms:
         kept = {v.strip() for v in values if v and len(v.strip()) >= 4}
-        return cls(tuple(sorted(kept, key=len, reverse=True)))
+        return cls(tuple(sorted(kept, key=lambda v: (-len(v), v))))
+
+
+def _plausible_birth(digits: str) -> bool:
+    """YYYYMMDD that could be a birth date: licence and acceptance numbers of the same length rarely are
+    (许可证编号 130302202211441 is not an old ID). The check digit is not required: a mistyped ID
+    number is still somebody's."""
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    return 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
 
 
 def _pattern_spans(text: str) -> Iterable[tuple[int, int]]:
     for pattern in PATTERNS:
         for m in pattern.finditer(text):
+            number = m.group(0)
+            if pattern is ID_18 and not _plausible_birth(number[6:14]):
+                continue
+            if pattern is ID_15 and not _plausible_birth("19" + number[6:12]):
+                continue
             yield m.start(), m.end()
 
 

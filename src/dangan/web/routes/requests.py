@@ -78,8 +78,13 @@ def _mine_page(
 
 
 @pages.get("/requests")
-def requests_page(request: Request, archive: ArchiveDep, user: CurrentUser, created: str = "") -> Response:
-    return _mine_page(request, archive, user, notice="利用申请已提交，等待审批" if created else None)
+def requests_page(
+    request: Request, archive: ArchiveDep, user: CurrentUser, created: str = "", code: str = ""
+) -> Response:
+    """`?code=档号` opens the form filled in for that record with personal data asked for (the link a
+    redacted preview offers)."""
+    prefill = {"form": {"codes": code[:120], "unmask": "1", "scope": "view"}} if code else {}
+    return _mine_page(request, archive, user, notice="利用申请已提交，等待审批" if created else None, **prefill)
 
 
 @pages.post("/requests")
