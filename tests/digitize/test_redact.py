@@ -201,7 +201,10 @@ def test_damaged_pdf_raises_rather_than_passing_through() -> None:
 
 
 def test_plain_text_is_starred() -> None:
-    assert redact_text(f"联系人电话：{PHONE}\n证件 {ID}", TERMS) == "联系人电话：" + "*" * 11 + "\n证件 " + "*" * 18
+    assert (
+        redact_text(f"联系人电话：{PHONE}\n证件 {ID}", TERMS)
+        == "联系人电话：" + "*" * 11 + "\n证件 " + "*" * 18
+    )
 
 
 def test_notice_has_the_size_asked_and_says_why() -> None:

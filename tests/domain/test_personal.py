@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,7 +12,10 @@ from dangan.domain import PersonalTerms, personal_spans
 ID = "13030219630821030X"
 
 
-def _covered(text: str, terms: PersonalTerms = PersonalTerms()) -> str:
+NO_TERMS = PersonalTerms()
+
+
+def _covered(text: str, terms: PersonalTerms = NO_TERMS) -> str:
     chars = list(text)
     for start, end in personal_spans(text, terms):
         chars[start:end] = "#" * (end - start)
@@ -18,7 +23,10 @@ def _covered(text: str, terms: PersonalTerms = PersonalTerms()) -> str:
 
 
 def test_numbers_found_as_set_in_documents() -> None:
-    assert _covered(f"身份证件号码 {ID} 联系电话 18081201838") == "身份证件号码 " + "#" * 18 + " 联系电话 " + "#" * 11
+    assert (
+        _covered(f"身份证件号码 {ID} 联系电话 18081201838")
+        == "身份证件号码 " + "#" * 18 + " 联系电话 " + "#" * 11
+    )
     assert _covered("电话：0335-3051234。") == "电话：" + "#" * 12 + "。"
     assert _covered("旧证号 130302630821031") == "旧证号 " + "#" * 15
 
@@ -31,8 +39,14 @@ def test_spaced_broken_and_full_width_numbers_are_found() -> None:
 
 def test_record_values_found_where_no_pattern_would() -> None:
     terms = PersonalTerms.of(["迎宾路55号", "3051234", None, "ab"])
-    assert terms.values == ("3051234", "迎宾路55号")  # longest first; too short or empty values are not searched
-    assert _covered("住所 秦皇岛市海港区迎宾路55号 电话3051234", terms) == "住所 秦皇岛市海港区###### 电话#######"
+    assert terms.values == (
+        "3051234",
+        "迎宾路55号",
+    )  # longest first; too short or empty values are not searched
+    assert (
+        _covered("住所 秦皇岛市海港区迎宾路55号 电话3051234", terms)
+        == "住所 秦皇岛市海港区###### 电话#######"
+    )
 
 
 def test_codes_that_are_not_personal_stay() -> None:
@@ -46,4 +60,4 @@ def test_codes_that_are_not_personal_stay() -> None:
 def test_spans_are_sorted_disjoint_and_inside(text: str) -> None:
     spans = personal_spans(text)
     assert all(0 <= a < b <= len(text) for a, b in spans)
-    assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
+    assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(spans))

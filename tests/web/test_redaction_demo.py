@@ -12,8 +12,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +89,9 @@ def ocr(png: bytes) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "page.png"
         path.write_bytes(png)
-        done = subprocess.run(["tesseract", str(path), "stdout", "-l", "eng"], capture_output=True, check=True)
+        done = subprocess.run(
+            ["tesseract", str(path), "stdout", "-l", "eng"], capture_output=True, check=True
+        )
     return re.sub(r"\s", "", done.stdout.decode("utf-8", "replace"))
 
 
@@ -157,7 +159,9 @@ def test_previews_show_no_personal_number(env: Env, tesseract: None) -> None:
         assert _seen(text, s.values) == [], s.path
     # The control: OCR does read these numbers where a cleared archivist is shown them.
     read = _ocr_all([png for _, png in control])
-    assert len(control) >= 2 and all(_seen(text, s.values) for (s, _), text in zip(control, read, strict=True))
+    assert len(control) >= 2 and all(
+        _seen(text, s.values) for (s, _), text in zip(control, read, strict=True)
+    )
 
 
 def test_downloads_carry_no_personal_number(env: Env, tesseract: None) -> None:
@@ -180,7 +184,7 @@ def test_certified_copy_carries_no_personal_number(env: Env, tesseract: None) ->
     cert = issue_certificate(env.archive, low, s.record_id, "核验")
     pages = _pdf_pages(cert.pdf)
     assert len(pages) >= 2
-    for text, png in pages:
+    for text, _png in pages:
         assert _leaks(text, s.values) == []
     assert _seen(ocr(pages[1][1]), s.values) == []
     assert "个人信息" in pages[0][0] and "已按规定遮蔽" in pages[0][0].replace("\r\n", "")

@@ -83,8 +83,10 @@ def requests_page(
 ) -> Response:
     """`?code=档号` opens the form filled in for that record with personal data asked for (the link a
     redacted preview offers)."""
-    prefill = {"form": {"codes": code[:120], "unmask": "1", "scope": "view"}} if code else {}
-    return _mine_page(request, archive, user, notice="利用申请已提交，等待审批" if created else None, **prefill)
+    form = {"codes": code[:120], "unmask": "1", "scope": "view"} if code else {}
+    return _mine_page(
+        request, archive, user, notice="利用申请已提交，等待审批" if created else None, form=form
+    )
 
 
 @pages.post("/requests")
