@@ -111,6 +111,7 @@ from dangan.services.matter_rules import MatterRuleView, list_matter_rules, matt
 from dangan.services.monitor import (
     MonitorReport,
     acknowledge_alert,
+    acknowledge_alerts,
     list_alerts,
     may_see_alerts,
     monitoring,
@@ -251,6 +252,7 @@ __all__ = [
     "UserInfo",
     "accept_batch",
     "acknowledge_alert",
+    "acknowledge_alerts",
     "add_user",
     "approval_queue",
     "approve_request",

@@ -20,6 +20,7 @@ from .ingest import IngestOutcome
 from .users import add_user
 
 DEMO_PASSWORD = "Dangan@2024"
+DEMO_ACTOR = "demo:setup"  # not a possible username (no colon allowed); monitoring raises nothing for it
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def ensure_demo_accounts(archive: Archive) -> list[DemoAccount]:
     for acc in demo_accounts():
         if acc.username not in existing:
             add_user(archive, acc.username, DEMO_PASSWORD, acc.role, department=acc.department,
-                     clearance=acc.clearance, display_name=acc.display_name)  # fmt: skip
+                     clearance=acc.clearance, display_name=acc.display_name, actor=DEMO_ACTOR)  # fmt: skip
             created.append(acc)
     return created
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -218,28 +218,56 @@ def list_alerts(
         return [alert_json(a) for a in s.scalars(query)]
 
 
-def acknowledge_alert(archive: Archive, user: Principal, alert_id: int, note: str) -> dict[str, Any]:
-    """Close an open alert with a note; the acknowledgement is an event (who, when, from where, why)."""
-    _require(user)
+def _ack_note(note: str) -> str:
     note = note.strip()
     if not note:
         raise ValidationFailed("请填写处理说明", code="note_required")
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"处理说明不能超过 {MAX_NOTE} 个字符", code="note_too_long")
+    return note
+
+
+def _ack(s: Any, user: Principal, alert: Alert, note: str) -> None:
+    alert.status, alert.note = ALERT_ACKNOWLEDGED, note
+    alert.acknowledged_by, alert.acknowledged_at = user.username, utcnow()
+    detail = with_client({"alert_id": alert.id, "rule": alert.rule, "subject": alert.subject, "note": note})
+    record_event(s, "alert_ack", user.username, None, detail)
+
+
+def acknowledge_alert(archive: Archive, user: Principal, alert_id: int, note: str) -> dict[str, Any]:
+    """Close an open alert with a note; the acknowledgement is an event (who, when, from where, why)."""
+    _require(user)
+    note = _ack_note(note)
     with archive.db.write() as s:
         alert = s.get(Alert, alert_id)
         if alert is None:
             raise NotFound("告警不存在", code="unknown_alert")
         if alert.status != ALERT_OPEN:
             raise ValidationFailed("该告警已处理", code="alert_closed")
-        alert.status, alert.note = ALERT_ACKNOWLEDGED, note
-        alert.acknowledged_by, alert.acknowledged_at = user.username, utcnow()
-        detail = with_client(
-            {"alert_id": alert.id, "rule": alert.rule, "subject": alert.subject, "note": note}
-        )
-        record_event(s, "alert_ack", user.username, None, detail)
+        _ack(s, user, alert, note)
         s.flush()
         return alert_json(alert)
+
+
+def acknowledge_alerts(
+    archive: Archive, user: Principal, alert_ids: Sequence[int] | None, note: str
+) -> list[int]:
+    """Close several open alerts with one note (None: every open alert), in one transaction; each
+    acknowledgement is its own event. Alerts already closed or unknown are passed over; none selected
+    is an error, so an empty click changes nothing silently."""
+    _require(user)
+    note = _ack_note(note)
+    with archive.db.write() as s:
+        query = select(Alert).where(Alert.status == ALERT_OPEN).order_by(Alert.id)
+        if alert_ids is not None:
+            query = query.where(Alert.id.in_(sorted(set(alert_ids))[:5000]))
+        alerts = list(s.scalars(query))
+        if not alerts:
+            raise ValidationFailed("没有选中未处理的告警", code="nothing_selected")
+        for alert in alerts:
+            _ack(s, user, alert, note)
+        s.flush()
+        return [a.id for a in alerts]
 
 
 @contextmanager

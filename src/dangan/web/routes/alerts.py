@@ -13,7 +13,14 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.access import Principal
 from dangan.core import DanganError, PermissionDenied
-from dangan.services import RULE_LABELS, acknowledge_alert, list_alerts, may_see_alerts, run_monitor
+from dangan.services import (
+    RULE_LABELS,
+    acknowledge_alert,
+    acknowledge_alerts,
+    list_alerts,
+    may_see_alerts,
+    run_monitor,
+)
 
 from ..deps import ApiUser, ArchiveDep, CurrentUser
 from ..render import render
@@ -44,6 +51,7 @@ def _page(request: Request, archive: Any, user: Principal, status: str | None, *
         "rules": RULE_LABELS,
         "error": None,
         "ran": None,
+        "notice": None,
         **extra,
     }
     code = extra["error"].status if extra.get("error") else 200
@@ -51,9 +59,28 @@ def _page(request: Request, archive: Any, user: Principal, status: str | None, *
 
 
 @router.get("/alerts")
-def alerts_page(request: Request, archive: ArchiveDep, user: CurrentUser, status: str = "open") -> Response:
+def alerts_page(
+    request: Request, archive: ArchiveDep, user: CurrentUser, status: str = "open", acked: int = 0
+) -> Response:
     _require(user)
-    return _page(request, archive, user, status if status in STATUSES else None)
+    notice = f"已处理 {acked} 条告警" if acked > 0 else None
+    return _page(request, archive, user, status if status in STATUSES else None, notice=notice)
+
+
+@router.post("/alerts/ack")
+def alerts_ack_many(
+    request: Request, archive: ArchiveDep, user: CurrentUser,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    ids: Annotated[list[int] | None, Form()] = None,
+    every: Annotated[str, Form(max_length=4)] = "",
+) -> Response:  # fmt: skip
+    """批量处理: the ticked alerts, or with `every` all open ones, closed with one note."""
+    _require(user)
+    try:
+        done = acknowledge_alerts(archive, user, None if every else (ids or []), note)
+    except DanganError as exc:
+        return _page(request, archive, user, "open", error=exc)
+    return RedirectResponse(f"/alerts?acked={len(done)}", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/ack")

@@ -20,7 +20,6 @@ from ..render import render
 from ..security import safe_next
 
 router = APIRouter(include_in_schema=False)
-DEMO_USERS = ("archivist", "clerk1", "auditor")
 PENDING_USER, PENDING_AT, PENDING_NEXT = "mfa_user", "mfa_at", "mfa_next"
 PENDING_SECONDS = 300  # time allowed between the password and the code
 
@@ -30,15 +29,19 @@ def _login_page(
 ) -> Response:
     archive = request.app.state.archive
     demo = archive.settings.env == "development"
-    accounts = (
-        [(a.username, a.display_name) for a in demo_accounts() if a.username in DEMO_USERS] if demo else []
-    )
+    accounts = demo_accounts() if demo else []
+    people = [(a.username, a.display_name) for a in accounts if a.role not in ("clerk", "dept_head")]
+    heads = {a.department: a.username for a in accounts if a.role == "dept_head"}
+    departments = [
+        (a.department, a.username, heads.get(a.department, "")) for a in accounts if a.role == "clerk"
+    ]
     context = {
         "next": target,
         "error": error,
         "username": username,
         "logged_out": request.query_params.get("logged_out") == "1",
-        "demo_users": accounts,
+        "demo_users": people,
+        "demo_departments": departments,
         "demo_password": DEMO_PASSWORD if demo else None,
         "lockout_threshold": archive.settings.lockout_threshold,
     }

@@ -1,0 +1,92 @@
+"""The first look of a new archive: no alerts from setting it up, alerts closed in bulk, every demo
+account on the login page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dangan.core import load_settings
+from dangan.services import (
+    Archive,
+    add_user,
+    demo_accounts,
+    ensure_demo_accounts,
+    get_principal,
+    list_alerts,
+    log_event,
+    open_archive,
+    run_monitor,
+)
+from dangan.store import Event
+from tests.web.conftest import PASSWORD, WebEnv, csrf_of
+
+Client = Callable[[str], TestClient]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def security_officer(web_env: WebEnv) -> None:
+    add_user(web_env.archive, "secadmin", PASSWORD, "secadmin", clearance="机密")
+
+
+def test_demo_accounts_raise_no_alert_but_an_operator_adding_one_does(tmp_path: Path) -> None:
+    archive: Archive = open_archive(load_settings(tmp_path / "data"))
+    try:
+        ensure_demo_accounts(archive)
+        run_monitor(archive)
+        secadmin = get_principal(archive, "secadmin")
+        assert list_alerts(archive, secadmin, "open") == []
+        with archive.db.read() as s:  # the trail still has every one of them
+            adds = s.scalars(select(Event).where(Event.kind == "user_add")).all()
+        assert len(adds) == len(demo_accounts()) and {e.actor for e in adds} == {"demo:setup"}
+        add_user(archive, "newclerk", "Qinhuangdao#2026", "clerk", department="秦皇岛市税务局")
+        run_monitor(archive)
+        raised = list_alerts(archive, secadmin, "open")
+        assert [a["rule"] for a in raised] == ["config_change"] and "newclerk" in raised[0]["summary"]
+    finally:
+        archive.close()
+
+
+def _open_ids(c: TestClient) -> list[int]:
+    return [a["id"] for a in c.get("/api/v1/alerts?status=open").json()["items"]]
+
+
+def test_alerts_are_acknowledged_in_bulk(web_env: WebEnv, as_user: Client) -> None:
+    c = as_user("secadmin")
+    for user in ("zhou", "wu", "zheng"):
+        for _ in range(50):
+            log_event(web_env.archive, "download", user, web_env.a_ids[0])
+    token = csrf_of(c.get("/alerts").text)
+    c.post("/alerts/run", data={"csrf_token": token})
+    ids = _open_ids(c)
+    assert len(ids) >= 3
+    page = c.get("/alerts").text
+    assert 'form="bulk-ack"' in page and "处理全部未处理" in page
+    none = c.post("/alerts/ack", data={"csrf_token": token, "note": "核实"})
+    assert none.status_code == 422 and "没有选中" in none.text and _open_ids(c) == ids
+    two = c.post(
+        "/alerts/ack", data={"csrf_token": token, "note": "已核实", "ids": [str(i) for i in ids[:2]]}
+    )
+    assert two.status_code == 303 and two.headers["location"] == "/alerts?acked=2"
+    assert _open_ids(c) == ids[2:] and "已处理 2 条告警" in c.get("/alerts?acked=2").text
+    rest = c.post("/alerts/ack", data={"csrf_token": token, "note": "批量核实", "every": "1"})
+    assert rest.status_code == 303 and _open_ids(c) == []
+    with web_env.archive.db.read() as s:
+        acks = s.scalars(select(Event).where(Event.kind == "alert_ack", Event.actor == "secadmin")).all()
+    assert {e.detail["alert_id"] for e in acks} >= set(ids)  # one event per alert, each with the note
+
+
+def test_only_the_security_officer_acknowledges_in_bulk(web_env: WebEnv, as_user: Client) -> None:
+    c = as_user("archivist")
+    token = csrf_of(c.get("/").text)
+    assert c.post("/alerts/ack", data={"csrf_token": token, "note": "x", "every": "1"}).status_code == 403
+
+
+def test_login_page_lists_every_demo_account(client: TestClient) -> None:
+    page = client.get("/login").text
+    for account in demo_accounts():
+        assert f"<code>{account.username}</code>" in page, account.username
