@@ -31,6 +31,7 @@ Client = Callable[[str], TestClient]
 @pytest.fixture(scope="module", autouse=True)
 def security_officer(web_env: WebEnv) -> None:
     add_user(web_env.archive, "secadmin", PASSWORD, "secadmin", clearance="机密")
+    add_user(web_env.archive, "sysadmin", PASSWORD, "sysadmin", clearance="机密")
 
 
 def test_demo_accounts_raise_no_alert_but_an_operator_adding_one_does(tmp_path: Path) -> None:
@@ -90,3 +91,33 @@ def test_login_page_lists_every_demo_account(client: TestClient) -> None:
     page = client.get("/login").text
     for account in demo_accounts():
         assert f"<code>{account.username}</code>" in page, account.username
+
+
+@pytest.mark.parametrize(
+    ("role", "title", "link"),
+    [("sysadmin", "系统运行状况", "/admin/apikeys"), ("secadmin", "安全保密工作", "/alerts"),
+     ("auditor", "审计工作", "/audit?outcome=denied")],
+)  # fmt: skip
+def test_the_three_administrators_see_their_own_work(
+    web_env: WebEnv, as_user: Client, role: str, title: str, link: str
+) -> None:
+    home = as_user(role).get("/").text
+    assert title in home and f'href="{link}"' in home
+    assert "暂无可查看的档案" not in home and 'name="q"' not in home
+    for record_id in web_env.a_ids:  # counts only, never a record
+        assert record_id not in home
+
+
+def test_sysadmin_home_warns_when_the_public_address_is_unset_in_production(
+    web_env: WebEnv, as_user: Client
+) -> None:
+    settings = web_env.archive.settings
+    assert settings.warnings() == []  # development: the request's own address is fine
+    settings.env = "production"
+    try:
+        assert any("DANGAN_PUBLIC_URL" in w for w in settings.warnings())
+        assert "未设置 DANGAN_PUBLIC_URL" in as_user("sysadmin").get("/").text
+        settings.public_url = "https://portal.example.gov.cn"
+        assert settings.warnings() == []
+    finally:
+        settings.env, settings.public_url = "development", None

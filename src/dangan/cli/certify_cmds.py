@@ -41,6 +41,8 @@ def certify(
         raise typer.Exit(2)
     with archive_from(data) as archive:
         cert = issue_certificate(archive, get_principal(archive, as_user), target, purpose)
+        if not archive.settings.public_url:
+            err.print(f"[yellow]提示：[/yellow]未设置 DANGAN_PUBLIC_URL，核验网址为 {cert.verify_url}")
     write_file_atomically(out, cert.pdf)
     doc = {
         "certificate_id": cert.id,

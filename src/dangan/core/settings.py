@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=_DEV_SECRET, description="会话签名密钥")
     fonds_code: str = Field(default="Z001", description="全宗号")
     fonds_name: str = Field(default="秦皇岛市行政审批档案馆", description="全宗名称")
-    public_url: str = Field(
-        default="http://127.0.0.1:8000", description="门户的公开地址（档案证明二维码中的核验网址以它开头）"
+    public_url: str | None = Field(
+        default=None,
+        description="门户的公开地址（档案证明二维码中的核验网址以它开头）；未设置时用请求到达的地址，命令行出证用 http://127.0.0.1:8000",
     )
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
     session_max_age: int = Field(
@@ -158,7 +159,17 @@ class Settings(BaseSettings):
         """Mark the session cookie Secure: as set, or whenever the public address is HTTPS."""
         if self.cookie_secure is not None:
             return self.cookie_secure
-        return self.public_url.lower().startswith("https://")
+        return (self.public_url or "").lower().startswith("https://")
+
+    def warnings(self) -> list[str]:
+        """What a running archive should have set and has not (shown on the administrator's home)."""
+        found = []
+        if self.env == "production" and not self.public_url:
+            found.append(
+                "未设置 DANGAN_PUBLIC_URL：档案证明二维码中的核验网址将取自请求到达的地址，"
+                "经反向代理访问时可能指向内部地址。请设置为公众访问门户的网址。"
+            )
+        return found
 
     @property
     def objects_dir(self) -> Path:

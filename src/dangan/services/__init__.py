@@ -17,6 +17,7 @@ from dangan.services.audit_query import (
     EventFilter,
     event_kinds,
     export_events,
+    kind_label,
     make_filter,
     may_audit,
     pseudonym,
@@ -41,9 +42,11 @@ from dangan.services.backup import (
 )
 from dangan.services.bags import check_bag
 from dangan.services.certify import (
+    CertificateEntry,
     IssuedCertificate,
     archive_keys,
     certificate_pdf,
+    certificates_for,
     check_certificate,
     find_by_pdf_hash,
     get_certificate,
@@ -67,6 +70,7 @@ from dangan.services.delivery import (
     preview_file,
 )
 from dangan.services.demo import DEMO_PASSWORD, DemoAccount, demo_accounts, ensure_demo_accounts, load_demo
+from dangan.services.duty_home import DutyHome, Figure, duty_home
 from dangan.services.fixity import FixityReport, ledger_summary
 from dangan.services.fixity import audit as audit_fixity
 from dangan.services.grants import with_grants
@@ -217,11 +221,14 @@ __all__ = [
     "BackupInvalid",
     "BatchCheck",
     "BrowseFilter",
+    "CertificateEntry",
     "Delivery",
     "DemoAccount",
     "DropResult",
     "DropWatcher",
+    "DutyHome",
     "EventFilter",
+    "Figure",
     "FileContent",
     "FileKind",
     "FixityReport",
@@ -267,6 +274,7 @@ __all__ = [
     "case_from_form",
     "catalogue_fingerprint",
     "certificate_pdf",
+    "certificates_for",
     "change_own_password",
     "check_bag",
     "check_batch",
@@ -284,6 +292,7 @@ __all__ = [
     "download_file",
     "download_preservation_copy",
     "drop_lock",
+    "duty_home",
     "early_scope_check",
     "edit_quarantined_case",
     "ensure_demo_accounts",
@@ -311,6 +320,7 @@ __all__ = [
     "ingest_workers",
     "is_public",
     "issue_certificate",
+    "kind_label",
     "ledger_proof",
     "ledger_public_keys",
     "ledger_summary",

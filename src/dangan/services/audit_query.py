@@ -47,7 +47,17 @@ KIND_LABELS = {
     "utilization_reject": "驳回利用", "utilization_revoke": "撤销授权", "utilization_use": "使用授权",
     "utilization_expire": "授权到期", "quarantine": "隔离", "quarantine_return": "退回隔离案卷",
     "matter_rule": "修改必备材料", "handover_create": "创建移交", "ledger_adopt": "账本收录",
+    "handover_submit": "确认移交", "handover_check": "移交检测", "handover_accept": "接收移交",
+    "handover_return": "退回移交", "preserve": "长期保存转换", "quarantine_fix": "修正隔离案卷",
+    "quarantine_release": "隔离案卷归档", "disposal": "销毁", "checkpoint": "签署检查点",
 }  # fmt: skip
+
+
+def kind_label(kind: str) -> str:
+    """The Chinese name of an event kind; one not named yet still reads as Chinese, with its code."""
+    return KIND_LABELS.get(kind) or f"其他事件（{kind}）"
+
+
 # Detail keys that describe the action, never the record's content.
 SAFE_DETAIL_KEYS = frozenset({
     "client", "via", "action", "request_id", "key_id", "system", "department", "username",
@@ -188,7 +198,7 @@ def _row(archive: Archive, e: Event) -> AuditRow:
               for k, v in raw.items() if k in SAFE_DETAIL_KEYS}  # fmt: skip
     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
     return AuditRow(
-        id=int(e.id), at=at, actor=e.actor or "", kind=e.kind, label=KIND_LABELS.get(e.kind, e.kind),
+        id=int(e.id), at=at, actor=e.actor or "", kind=e.kind, label=kind_label(e.kind),
         outcome="denied" if e.kind in DENIED_KINDS else "allowed",
         record_id=pseudonym(archive, e.record_id) if e.record_id else None,
         client=str(raw.get("client") or (raw.get("source") if e.kind.startswith("login") else None) or ""), detail=detail,

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,14 @@ class IssuedCertificate:
     verify_url: str
 
 
-def verify_url(archive: Archive, certificate_id: str) -> str:
-    return f"{archive.settings.public_url.rstrip('/')}/verify/{certificate_id}"
+LOCAL_URL = "http://127.0.0.1:8000"  # `dangan serve`'s default address: for a copy issued at the shell
+
+
+def verify_url(archive: Archive, certificate_id: str, base_url: str | None = None) -> str:
+    """Where the QR code points: DANGAN_PUBLIC_URL when set, else the address the request came in on
+    (a certificate issued in the browser names the portal the archivist was using)."""
+    base = archive.settings.public_url or base_url or LOCAL_URL
+    return f"{base.rstrip('/')}/verify/{certificate_id}"
 
 
 def may_certify(user: Principal) -> bool:
@@ -115,7 +121,7 @@ def _entry_body(archive: Archive, index: int) -> bytes:
 
 
 def issue_certificate(
-    archive: Archive, user: Principal, record_id: str, purpose: str = "核验"
+    archive: Archive, user: Principal, record_id: str, purpose: str = "核验", *, base_url: str | None = None
 ) -> IssuedCertificate:
     """Issue a certified copy of a record the archivist may read (others: 404 if unreadable, else 403)."""
     record = record_for(archive, user, record_id)
@@ -128,7 +134,7 @@ def issue_certificate(
     files, pages = _attachments(archive, record, terms)
     cert_id = new_id()
     issued = utcnow()
-    url = verify_url(archive, cert_id)
+    url = verify_url(archive, cert_id, base_url)
     issuer = user.display_name or user.username
     info = CoverInfo(
         certificate_id=cert_id,
@@ -179,6 +185,7 @@ def issue_certificate(
         "decided_at": info.decided_at,
         "files": file_list,
         "verify_url": url,
+        "redacted": terms is not None,
     }
     with archive.db.write() as s:
         s.add(
@@ -232,11 +239,46 @@ def find_by_pdf_hash(archive: Archive, sha256: str) -> Certificate | None:
         return s.scalars(select(Certificate).where(Certificate.pdf_sha256 == sha256)).first()
 
 
+def _may_fetch(user: Principal, record: Record, row: Certificate) -> bool:
+    """A certificate issued in clear goes only to who may see the record's personal data in clear."""
+    return bool(row.summary.get("redacted")) or redaction_terms(user, record) is None
+
+
 def certificate_pdf(archive: Archive, user: Principal, certificate_id: str) -> tuple[Certificate, bytes]:
-    """The stored PDF, for someone who may read the record it certifies."""
+    """The stored PDF, for someone who may read the record it certifies (and, when it was issued with
+    personal data in clear, may see that too)."""
     row = get_certificate(archive, certificate_id)
-    record_for(archive, user, row.record_id)
+    record = record_for(archive, user, row.record_id)
+    if not _may_fetch(user, record, row):
+        raise PermissionDenied("该档案证明含未遮蔽的个人信息，您无权下载", code="personal_data_withheld")
     return row, b"".join(archive.objects.iter_plain(row.pdf_sha256, row.encrypted))
+
+
+@dataclass(frozen=True)
+class CertificateEntry:
+    """One line of a record's certificate register (出证登记)."""
+
+    id: str
+    issued_at: datetime
+    issuer: str
+    purpose: str
+    redacted: bool
+    downloadable: bool
+
+
+def certificates_for(archive: Archive, user: Principal, record: Record) -> list[CertificateEntry]:
+    """The certificates issued for a record the user reads, newest first."""
+    with archive.db.read() as s:
+        rows = s.scalars(
+            select(Certificate)
+            .where(Certificate.record_id == record.id)
+            .order_by(Certificate.issued_at.desc())
+        ).all()
+    return [
+        CertificateEntry(r.id, r.issued_at, r.issuer, r.purpose, bool(r.summary.get("redacted")),
+                         _may_fetch(user, record, r))
+        for r in rows
+    ]  # fmt: skip
 
 
 def _trusted(cp: Checkpoint, keys: dict[str, PublicKey]) -> bool:

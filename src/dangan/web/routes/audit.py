@@ -15,11 +15,11 @@ from starlette.responses import Response
 from dangan.access import Principal
 from dangan.core import PermissionDenied, ValidationFailed
 from dangan.services import (
-    KIND_LABELS,
     OUTCOMES,
     EventFilter,
     event_kinds,
     export_events,
+    kind_label,
     make_filter,
     may_audit,
     search_events,
@@ -97,7 +97,7 @@ def audit_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Resp
         "result": result,
         "params": params,
         "error": error,
-        "kinds": [(k, KIND_LABELS.get(k, k)) for k in event_kinds(archive)],
+        "kinds": [(k, kind_label(k)) for k in event_kinds(archive)],
         "outcomes": OUTCOMES,
         "pager": make_pager("/audit", params, result.page, result.pages),
         "export_query": request.url.query if not error else "",

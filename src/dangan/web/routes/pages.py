@@ -9,6 +9,8 @@ from dangan.access import can_download
 from dangan.services import (
     BrowseFilter,
     browse,
+    certificates_for,
+    duty_home,
     facets,
     log_access,
     overview,
@@ -31,6 +33,9 @@ MAX_QUERY = 200
 
 @router.get("/")
 def home(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    duty = duty_home(archive, user)
+    if duty is not None:  # the three administrators see their own work, not the holdings
+        return render(request, "duty_home.html", {"duty": duty})
     context = {"stats": overview(archive, user), "facets": facets(archive, user, BrowseFilter())}
     return render(request, "home.html", context)
 
@@ -92,6 +97,7 @@ def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record
         "checks": report_for_record(archive, record.id),
         "copies": preservation_copies(archive, record.id),
         "may_download": can_download(user, raw),  # a view-only 利用 grant: no download links
+        "certificates": certificates_for(archive, user, raw),
     }
     return render(request, "record.html", context)
 

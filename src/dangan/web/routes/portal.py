@@ -38,13 +38,14 @@ def _pdf(name: str, data: bytes) -> Response:
 
 @router.post("/records/{record_id}/certify", include_in_schema=False)
 def certify_record(
+    request: Request,
     archive: ArchiveDep,
     user: CurrentUser,
     record_id: str,
     purpose: Annotated[str, Form(max_length=200)] = "核验",
 ) -> Response:
     """Issue a certified copy and hand it straight to the archivist's browser."""
-    cert = issue_certificate(archive, user, record_id, purpose or "核验")
+    cert = issue_certificate(archive, user, record_id, purpose or "核验", base_url=str(request.base_url))
     return _pdf(f"档案证明-{cert.id}.pdf", cert.pdf)
 
 
