@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,11 @@ def test_exports_hold_the_filtered_set_and_are_themselves_logged(archive: Archiv
     log_event(archive, "login_failed", "=cmd|' /C calc'!A0", None, {"source": "10.0.0.2"})
     data, rows = export_events(archive, AUDITOR, make_filter(kind="login_failed"), "csv")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows == 1 and table[0][:4] == ["编号", "时间（UTC）", "用户", "事件"]
+    assert rows == 1 and table[0][:4] == ["编号", "时间（北京时间）", "用户", "事件"]
+    logged = search_events(archive, AUDITOR, make_filter(kind="login_failed")).items[0].at
+    assert table[1][1] == (logged + timedelta(hours=8)).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )  # shown in the zone named
     assert table[1][2] == "'=cmd|' /C calc'!A0"  # a formula is quoted, not run by the spreadsheet
     assert (table[1][4], table[1][5], table[1][7]) == ("login_failed", "拒绝", "10.0.0.2")
     xlsx, rows = export_events(archive, AUDITOR, make_filter(user="zhang"), "xlsx")

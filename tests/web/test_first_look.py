@@ -121,3 +121,25 @@ def test_sysadmin_home_warns_when_the_public_address_is_unset_in_production(
         assert settings.warnings() == []
     finally:
         settings.env, settings.public_url = "development", None
+
+
+def test_every_time_a_user_reads_is_in_the_archive_zone(web_env: WebEnv, as_user: Client) -> None:
+    from datetime import timedelta
+
+    from dangan.services import make_filter, search_events
+
+    add_user(web_env.archive, "auditor2", PASSWORD, "auditor", clearance="公开")
+    log_event(web_env.archive, "login", "li", None, {"source": "10.0.0.9"})
+    event = search_events(
+        web_env.archive, get_principal(web_env.archive, "auditor2"), make_filter(user="li")
+    ).items[0]
+    page = as_user("auditor2").get("/audit?user=li").text
+    assert "时间（北京时间）" in page and "UTC" not in page
+    assert (event.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S") in page
+    since = (event.at + timedelta(hours=8) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    assert (event.at + timedelta(hours=8)).strftime("%H:%M:%S") in as_user("auditor2").get(
+        f"/audit?user=li&since={since}"
+    ).text
+    later = (event.at + timedelta(hours=8) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    shown = (event.at + timedelta(hours=8)).strftime("%H:%M:%S")
+    assert shown not in as_user("auditor2").get(f"/audit?user=li&since={later}").text  # local, not UTC

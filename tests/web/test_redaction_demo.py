@@ -97,7 +97,7 @@ def ocr(png: bytes) -> str:
 
 def _leaks(text: str, values: tuple[str, ...]) -> list[str]:
     """The record's numbers, or any ID or mobile number, in extracted text."""
-    own = "\n".join(line for line in text.splitlines() if " UTC " not in line)  # not the watermark's ids
+    own = "\n".join(line for line in text.splitlines() if "北京时间" not in line)  # not the watermark's ids
     compact = re.sub(r"\s", "", own)
     found = [compact[a:b] for a, b in personal_spans(compact)]
     return found + _seen(compact, values)

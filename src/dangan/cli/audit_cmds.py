@@ -31,7 +31,9 @@ def events_cmd(
     since: Annotated[
         str | None, typer.Option("--since", help="起始时间（含），如 2026-11-01 或 2026-11-01T08:00")
     ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="截止时间（不含）；不带时区按 UTC")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="截止时间（不含）；不带时区按档案馆时区（默认北京时间）")
+    ] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="allowed（允许）或 denied（拒绝）")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="最多显示条数（最新的在前）")] = 50,
     page: Annotated[int, typer.Option("--page", min=1, help="页码")] = 1,
@@ -47,7 +49,7 @@ def events_cmd(
         err.print("[red]错误：[/red]--out 的文件名须以 .csv 或 .xlsx 结尾")
         raise typer.Exit(2)
     with archive_from(data) as archive:
-        f = make_filter(user, kind, record, since, until, outcome)
+        f = make_filter(user, kind, record, since, until, outcome, archive.settings.timezone)
         result = search_events(archive, CLI_AUDITOR, f, page, limit)
         exported = export_events(archive, CLI_AUDITOR, f, fmt)[0] if out and fmt else None
     if out is not None and exported is not None:

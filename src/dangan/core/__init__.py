@@ -1,6 +1,6 @@
 """Settings, errors, ids and the clock: the bottom of the house, importing nothing of ours."""
 
-from dangan.core.clock import utcnow
+from dangan.core.clock import DEFAULT_ZONE, archive_zone, as_local, local_text, utcnow, zone_label
 from dangan.core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -18,6 +18,7 @@ from dangan.core.settings import DEFAULT_ARCHIVAL_CODE_RULE, Settings, get_setti
 
 __all__ = [
     "DEFAULT_ARCHIVAL_CODE_RULE",
+    "DEFAULT_ZONE",
     "PDFIUM",
     "AuthenticationFailed",
     "ConfigurationError",
@@ -29,8 +30,12 @@ __all__ = [
     "ProblemList",
     "Settings",
     "ValidationFailed",
+    "archive_zone",
+    "as_local",
     "get_settings",
     "load_settings",
+    "local_text",
     "new_id",
     "utcnow",
+    "zone_label",
 ]

@@ -11,9 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dangan.core.clock import DEFAULT_ZONE, archive_zone
 from dangan.core.errors import ConfigurationError
 
 DEFAULT_ARCHIVAL_CODE_RULE = "{fonds}-{year}-{retention}-{org}-{item:04d}"
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None,
         description="门户的公开地址（档案证明二维码中的核验网址以它开头）；未设置时用请求到达的地址，命令行出证用 http://127.0.0.1:8000",
+    )
+    timezone: str = Field(
+        default=DEFAULT_ZONE,
+        description="档案馆所在时区：页面、水印、证明和导出中的时间按它显示（IANA 名称）",
     )
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
     session_max_age: int = Field(
@@ -136,7 +141,9 @@ class Settings(BaseSettings):
         default="08:00-18:00", description="工作时间（如 08:00-18:00），之外的访问告警"
     )
     alert_workdays: str = Field(default="1-5", description="工作日（1=周一 … 7=周日，如 1-5 或 1,2,3,4,5,6）")
-    alert_timezone: str = Field(default="Asia/Shanghai", description="判断工作时间所用的时区")
+    alert_timezone: str | None = Field(
+        default=None, description="判断工作时间所用的时区；默认同 DANGAN_TIMEZONE"
+    )
     alert_peer_factor: float = Field(
         default=5.0, gt=0, description="异常多读告警：某用户当日阅读量超过其他用户中位数的倍数"
     )
@@ -149,6 +156,12 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """`DANGAN_DROP_DIR=` (empty) turns the watcher off rather than watching the current folder."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        archive_zone(value)  # raises ValueError with a Chinese message
+        return value
 
     @property
     def db_url(self) -> str:
@@ -220,7 +233,20 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     merged = {k: v for k, v in file_values.items() if k not in env_keys}
     merged.update(overrides)
     merged["home"] = home_path
-    return Settings(**merged)
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigurationError(_settings_problems(exc), code="invalid_settings") from None
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """'配置有误：DANGAN_TIMEZONE：未知时区：…' — each wrong setting named as the operator sets it."""
+    parts = []
+    for error in exc.errors():
+        name = "DANGAN_" + "_".join(str(p) for p in error["loc"]).upper()
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{name}：{message}")
+    return "配置有误：" + "；".join(parts)
 
 
 @lru_cache(maxsize=1)

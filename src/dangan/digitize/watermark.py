@@ -33,7 +33,7 @@ KEEP_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff", 
 class Watermark:
     display_name: str
     username: str
-    time: str  # already formatted for people, e.g. '2024-05-06 14:03:00 UTC'
+    time: str  # already formatted for people, e.g. '2024-05-06 22:03:00 北京时间'
     request_id: str
 
     @property

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 
 from dangan.access import Principal, Role
-from dangan.core import PermissionDenied, ValidationFailed
+from dangan.core import DEFAULT_ZONE, PermissionDenied, ValidationFailed, archive_zone, local_text, zone_label
 from dangan.store import Event
 
 from .archive import Archive
@@ -69,7 +69,12 @@ SAFE_DETAIL_KEYS = frozenset({
 MAX_EXPORT_ROWS = 100_000
 PSEUDONYM = re.compile(r"^R[0-9a-f]{16}$")
 _ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
-HEADER = ["编号", "时间（UTC）", "用户", "事件", "事件代码", "结果", "档案编号", "来源地址", "详情"]
+
+
+def header(zone: str) -> list[str]:
+    """Export columns; the time column names its zone, since the file leaves the system."""
+    when = f"时间（{zone_label(zone)}）"
+    return ["编号", when, "用户", "事件", "事件代码", "结果", "档案编号", "来源地址", "详情"]
 
 
 @dataclass(frozen=True)
@@ -139,8 +144,9 @@ def require_auditor(user: Principal) -> None:
         raise PermissionDenied("只有安全审计员可以查阅审计记录", code="forbidden")
 
 
-def parse_time(value: str | None, field: str) -> datetime | None:
-    """An ISO date or date-time (naive means UTC); a bad value is a clear error, not an empty result."""
+def parse_time(value: str | None, field: str, zone: str = DEFAULT_ZONE) -> datetime | None:
+    """An ISO date or date-time (naive means the archive's zone, as every time on the pages is shown);
+    a bad value is a clear error, not an empty result."""
     if value is None or not value.strip():
         return None
     try:
@@ -149,18 +155,21 @@ def parse_time(value: str | None, field: str) -> datetime | None:
         raise ValidationFailed(
             f"时间格式错误：{value}（应为 2026-11-26 或 2026-11-26T08:00）", code="bad_time"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=archive_zone(zone))
+    return parsed.astimezone(UTC)
 
 
 def make_filter(user: str | None = None, kind: str | None = None, record_id: str | None = None,
-                since: str | None = None, until: str | None = None, outcome: str | None = None) -> EventFilter:  # fmt: skip
+                since: str | None = None, until: str | None = None, outcome: str | None = None,
+                zone: str = DEFAULT_ZONE) -> EventFilter:  # fmt: skip
     """Filter from query/CLI text (blank means any); an unknown outcome is an error."""
     if outcome and outcome not in OUTCOMES:
         raise ValidationFailed(f"未知结果：{outcome}（可选 allowed、denied）", code="bad_outcome")
     return EventFilter(
         user=(user or "").strip() or None, kind=(kind or "").strip() or None,
-        record_id=(record_id or "").strip() or None, since=parse_time(since, "since"),
-        until=parse_time(until, "until"), outcome=outcome or None,
+        record_id=(record_id or "").strip() or None, since=parse_time(since, "since", zone),
+        until=parse_time(until, "until", zone), outcome=outcome or None,
     )  # fmt: skip
 
 
@@ -233,9 +242,9 @@ def _all_rows(archive: Archive, f: EventFilter) -> list[AuditRow]:
         return [_row(archive, e) for e in s.scalars(query)]
 
 
-def _cells(r: AuditRow) -> list[Any]:
+def _cells(r: AuditRow, zone: str) -> list[Any]:
     detail = json.dumps(r.detail, ensure_ascii=False, sort_keys=True)
-    return [r.id, r.at.strftime("%Y-%m-%d %H:%M:%S"), r.actor, r.label, r.kind, OUTCOMES[r.outcome],
+    return [r.id, local_text(r.at, zone), r.actor, r.label, r.kind, OUTCOMES[r.outcome],
             r.record_id or "", r.client, detail]  # fmt: skip
 
 
@@ -252,11 +261,12 @@ def export_events(archive: Archive, user: Principal, f: EventFilter, fmt: str) -
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed(f"未知导出格式：{fmt}（可选 csv、xlsx）", code="bad_format")
     rows = _all_rows(archive, f)
+    zone = archive.settings.timezone
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(HEADER)
-        writer.writerows([_safe_text(c) for c in _cells(r)] for r in rows)
+        writer.writerow(header(zone))
+        writer.writerows([_safe_text(c) for c in _cells(r, zone)] for r in rows)
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
         from openpyxl import Workbook  # type: ignore[import-untyped]  # ≈ 0.1 s: loaded for an export only
@@ -266,11 +276,11 @@ def export_events(archive: Archive, user: Principal, f: EventFilter, fmt: str) -
         sheet = wb.active
         assert sheet is not None
         sheet.title = "审计记录"
-        sheet.append(HEADER)
+        sheet.append(header(zone))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            sheet.append([_safe_text(c) for c in _cells(r)])
+            sheet.append([_safe_text(c) for c in _cells(r, zone)])
         sheet.freeze_panes = "A2"
         out = io.BytesIO()
         wb.save(out)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dangan.access import Principal, Role, mask_text, redaction_terms
-from dangan.core import DanganError, NotFound, PermissionDenied, ValidationFailed, new_id, utcnow
+from dangan.core import DanganError, NotFound, PermissionDenied, ValidationFailed, local_text, new_id, utcnow
 from dangan.digitize import notice_pdf, redact_pdf
 from dangan.domain import PersonalTerms
 from dangan.ledger import (
@@ -144,7 +144,7 @@ def issue_certificate(
         doc_number=record.doc_number or "",
         applicant=record.applicant_name,
         decided_at=record.decided_at.isoformat(),
-        issued_at=issued.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        issued_at=local_text(issued, archive.settings.timezone, seconds=False, label=True),
         issuer=issuer,
         purpose=purpose,
         verify_url=url,

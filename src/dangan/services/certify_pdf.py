@@ -62,7 +62,7 @@ class CoverInfo:
     doc_number: str
     applicant: str
     decided_at: str
-    issued_at: str  # local display, e.g. 2026-11-26 10:00 UTC
+    issued_at: str  # in the archive's zone, named: '2026-11-26 18:00 北京时间'
     issuer: str
     purpose: str
     verify_url: str

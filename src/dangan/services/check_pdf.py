@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from dangan.access import Principal
 from dangan.checks import CheckReport
-from dangan.core import NotFound, utcnow
+from dangan.core import DEFAULT_ZONE, NotFound, local_text, utcnow
 from dangan.store import CheckReportRow
 
 from .archive import Archive
@@ -32,7 +32,6 @@ from .quarantine import quarantine_entry
 from .records import record_for
 
 FONT = "STSong-Light"
-LOCAL_TZ = timezone(timedelta(hours=8), "CST")  # printed in Beijing time, like the web pages
 _VERDICT_COLOURS = {"通过": "#E8F5EE", "不通过": "#FBE3E4", "警告": "#FFF4E0", "不适用": "#F2F2F2"}
 
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -42,9 +41,9 @@ _META = ParagraphStyle("meta", fontName=FONT, fontSize=9.5, leading=13, wordWrap
 _NOTE = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
 
 
-def local_time(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+def local_time(value: datetime, zone: str = DEFAULT_ZONE) -> str:
+    """A time printed on a report: in the archive's zone, named, since the paper leaves the system."""
+    return local_text(value, zone, label=True)
 
 
 def _p(text: object, style: ParagraphStyle = _CELL) -> Paragraph:

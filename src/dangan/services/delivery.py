@@ -20,12 +20,11 @@ import logging
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from dangan.access import Principal, RecordView, granted_only, mask_record_view, redaction_terms
-from dangan.core import NotFound, PermissionDenied, ValidationFailed
+from dangan.core import NotFound, PermissionDenied, ValidationFailed, local_text, utcnow
 from dangan.digitize import (
     PREVIEWABLE_IMAGES,
     Watermark,
@@ -114,9 +113,12 @@ def _unrenderable() -> ValidationFailed:
     return ValidationFailed("该文件无法生成预览，请下载查看", code="preview_failed")
 
 
-def _mark(user: Principal, request_id: str, record: Record, detail: dict[str, Any]) -> Watermark:
-    """Who, when, and which request; the grant's id is also added to `detail` for the access event."""
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _mark(
+    archive: Archive, user: Principal, request_id: str, record: Record, detail: dict[str, Any]
+) -> Watermark:
+    """Who, when (in the archive's zone, named), and which request; the grant's id is also added to
+    `detail` for the access event."""
+    now = local_text(utcnow(), archive.settings.timezone, label=True)
     grant = granted_only(user, record)
     if grant is None:
         return Watermark(user.display_name, user.username, now, request_id)
@@ -145,7 +147,7 @@ def _marked_png(
         return Delivery("image/png", body=png)
     request_id = _request_id()
     detail = {**detail, "file": f.path, "request_id": request_id}
-    marked = watermark_png(png, _mark(user, request_id, record, detail))
+    marked = watermark_png(png, _mark(archive, user, request_id, record, detail))
     log_access(archive, user.username, "view", record.id, detail)
     return Delivery("image/png", request_id, body=marked)
 
@@ -274,7 +276,7 @@ def _deliver(
     if public or kind == "other":
         log_access(archive, user.username, "download", record.id, detail)
         return Delivery(media_type, request_id, body=data, filename=f.path)
-    mark = _mark(user, request_id, record, detail)
+    mark = _mark(archive, user, request_id, record, detail)
     try:
         if kind == "pdf":
             body, media_type = watermark_pdf(data, mark), "application/pdf"

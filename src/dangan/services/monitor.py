@@ -70,16 +70,15 @@ def thresholds(settings: Settings) -> Thresholds:
         raise ConfigurationError(
             f"DANGAN_ALERT_WORKDAYS 格式错误：{settings.alert_workdays}（如 1-5）"
         ) from None
+    zone = settings.alert_timezone or settings.timezone
     try:
-        ZoneInfo(settings.alert_timezone)
+        ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError):
-        raise ConfigurationError(
-            f"DANGAN_ALERT_TIMEZONE 无效：{settings.alert_timezone}（如 Asia/Shanghai）"
-        ) from None
+        raise ConfigurationError(f"DANGAN_ALERT_TIMEZONE 无效：{zone}（如 Asia/Shanghai）") from None
     return Thresholds(
         bulk_downloads=settings.alert_bulk_downloads, bulk_minutes=settings.alert_bulk_minutes,
         denials=settings.alert_denials, denial_minutes=settings.alert_denial_minutes,
-        work_start=start, work_end=end, workdays=days, tz=settings.alert_timezone,
+        work_start=start, work_end=end, workdays=days, tz=zone,
         peer_factor=settings.alert_peer_factor, peer_min_reads=settings.alert_peer_min_reads,
     )  # fmt: skip
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from dangan.access import Principal
+from dangan.core import DEFAULT_ZONE, local_text, zone_label
 from dangan.domain import category_label
 
 from .security import csrf_token
@@ -20,7 +21,6 @@ from .security import csrf_token
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
-LOCAL_TZ = timezone(timedelta(hours=8), "CST")  # stored in UTC, shown in Beijing time (no DST)
 
 
 def filesize(n: int | None) -> str:
@@ -35,15 +35,32 @@ def filesize(n: int | None) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def datefmt(value: date | datetime | str | None) -> str:
+def _zone(context: Any) -> str:
+    settings = context.get("settings") if context is not None else None
+    return str(getattr(settings, "timezone", DEFAULT_ZONE))
+
+
+@pass_context
+def datefmt(context: Any, value: date | datetime | str | None, seconds: bool = False) -> str:
+    """A stored time in the archive's zone (ISO strings from JSON included); a date as it is."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return local_text(value, _zone(context), seconds=seconds)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+@pass_context
+def zonename(context: Any, _value: Any = None) -> str:
+    """'北京时间': the zone every time on the page is shown in."""
+    return zone_label(_zone(context))
 
 
 def show(value: Any) -> str:
@@ -70,7 +87,12 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(
-        filesize=filesize, datefmt=datefmt, show=show, category_label=category_label, json_text=json_text
+        filesize=filesize,
+        datefmt=datefmt,
+        show=show,
+        category_label=category_label,
+        json_text=json_text,
+        zonename=zonename,
     )
     return Jinja2Templates(env=env)
 

@@ -71,10 +71,10 @@ class AuditEvents(BaseModel):
 
 
 def _filter(
-    user: str | None, kind: str | None, record_id: str | None, since: str | None, until: str | None,
-    outcome: str | None,
+    zone: str, user: str | None, kind: str | None, record_id: str | None, since: str | None,
+    until: str | None, outcome: str | None,
 ) -> EventFilter:  # fmt: skip
-    return make_filter(user, kind, record_id, since, until, outcome)
+    return make_filter(user, kind, record_id, since, until, outcome, zone)
 
 
 def _params(request: Request) -> dict[str, str | int | None]:
@@ -89,7 +89,10 @@ def audit_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Resp
     page = to_int(request.query_params.get("page"), 1) or 1
     error: ValidationFailed | None = None
     try:
-        f = _filter(*(str(params[k]) for k in ("user", "kind", "record_id", "since", "until", "outcome")))
+        f = _filter(
+            archive.settings.timezone,
+            *(str(params[k]) for k in ("user", "kind", "record_id", "since", "until", "outcome")),
+        )
     except ValidationFailed as exc:
         error, f = exc, EventFilter()
     result = search_events(archive, user, f, page, PER_PAGE)
@@ -112,7 +115,12 @@ def audit_export_csv(
     record_id: Text = None, since: Time = None, until: Time = None, outcome: Text = None,
 ) -> Response:  # fmt: skip
     _require(user)  # before the filter is read: a non-auditor learns nothing from its errors
-    return _export(archive, user, "csv", _filter(user_, kind, record_id, since, until, outcome))
+    return _export(
+        archive,
+        user,
+        "csv",
+        _filter(archive.settings.timezone, user_, kind, record_id, since, until, outcome),
+    )
 
 
 @router.get("/audit/export.xlsx")
@@ -122,7 +130,12 @@ def audit_export_xlsx(
     record_id: Text = None, since: Time = None, until: Time = None, outcome: Text = None,
 ) -> Response:  # fmt: skip
     _require(user)  # before the filter is read: a non-auditor learns nothing from its errors
-    return _export(archive, user, "xlsx", _filter(user_, kind, record_id, since, until, outcome))
+    return _export(
+        archive,
+        user,
+        "xlsx",
+        _filter(archive.settings.timezone, user_, kind, record_id, since, until, outcome),
+    )
 
 
 def _export(archive: Any, user: Principal, fmt: str, f: EventFilter) -> Response:
@@ -148,7 +161,11 @@ def audit_events_api(
 ) -> AuditEvents:  # fmt: skip
     _require(user)
     result = search_events(
-        archive, user, _filter(user_, kind, record_id, since, until, outcome), page, per_page
+        archive,
+        user,
+        _filter(archive.settings.timezone, user_, kind, record_id, since, until, outcome),
+        page,
+        per_page,
     )
     return AuditEvents(
         items=[AuditEvent(**r.as_json()) for r in result.items], total=result.total, page=result.page,
