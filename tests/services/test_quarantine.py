@@ -30,28 +30,36 @@ from tests.web.conftest import csrf_of, login
 
 ARCHIVIST = Principal("archivist", Role.ARCHIVIST, clearance=SecurityLevel.SECRET)
 CLERK = Principal("clerk", Role.CLERK, department="秦皇岛市市场监督管理局")
+OTHER_CLERK = Principal("clerk2", Role.CLERK, department="秦皇岛市生态环境局")
+READER = Principal("reader", Role.READER, clearance=SecurityLevel.INTERNAL)
+AUDITOR = Principal("auditor", Role.AUDITOR)
 PASSWORD = "Dangan@2024"
+OWN = {"department": "秦皇岛市市场监督管理局", "matter": {"code": "SCJG-XK-101", "name": "食品经营许可"}}
 
 
 @pytest.fixture
 def held(any_archive: Archive, tmp_path: Path) -> str:
     """The id of a package quarantined for an unlisted file."""
-    pkg = package_dir(tmp_path / "in", 50)
+    pkg = package_dir(tmp_path / "in", 50, **OWN)
     (pkg / "多余.txt").write_text("不在清单中", encoding="utf-8")
     reasons = import_paths(any_archive, [pkg]).as_json()["rejected"][0]["reasons"]
     return str(reasons[-1]["message"].split("编号 ")[1].split("）")[0])
 
 
-def test_only_archivists_see_the_quarantine(any_archive: Archive, held: str) -> None:
+def test_archivists_and_the_forming_department_see_the_quarantine(any_archive: Archive, held: str) -> None:
     entries = list_quarantine(any_archive, ARCHIVIST)
     assert [e.id for e in entries] == [held]
     assert entries[0].reasons[0]["code"] == "check:2-4"
-    for call in (
-        lambda: list_quarantine(any_archive, CLERK),
-        lambda: quarantine_entry(any_archive, CLERK, held),
-    ):
+    assert [e.id for e in list_quarantine(any_archive, CLERK)] == [held]  # his department's package
+    assert quarantine_entry(any_archive, CLERK, held).entry.id == held
+    assert list_quarantine(any_archive, OTHER_CLERK) == []
+    with pytest.raises(NotFound):  # another department's package is not found, like a missing one
+        quarantine_entry(any_archive, OTHER_CLERK, held)
+    for user in (READER, AUDITOR):
         with pytest.raises(PermissionDenied):
-            call()
+            list_quarantine(any_archive, user)
+    with pytest.raises(PermissionDenied):
+        return_to_department(any_archive, CLERK, held, "自己退回")  # returning is the archivist's act
     with pytest.raises(NotFound):
         quarantine_entry(any_archive, ARCHIVIST, "nope")
 
@@ -97,7 +105,9 @@ def web(tmp_path: Path) -> Iterator[tuple[Archive, TestClient, str]]:
     archive = open_archive(load_settings(tmp_path / "data"))
     add_user(archive, "archivist", PASSWORD, "archivist", clearance="秘密", display_name="王档案")
     add_user(archive, "clerk", PASSWORD, "clerk", department="秦皇岛市市场监督管理局")
-    pkg = package_dir(tmp_path / "in", 51)
+    add_user(archive, "clerk2", PASSWORD, "clerk", department="秦皇岛市生态环境局")
+    add_user(archive, "reader", PASSWORD, "reader", clearance="内部")
+    pkg = package_dir(tmp_path / "in", 51, **OWN)
     (pkg / "多余.txt").write_text("x", encoding="utf-8")
     reasons = import_paths(archive, [pkg]).as_json()["rejected"][0]["reasons"]
     qid = reasons[-1]["message"].split("编号 ")[1].split("）")[0]
@@ -108,7 +118,7 @@ def web(tmp_path: Path) -> Iterator[tuple[Archive, TestClient, str]]:
 
 def test_quarantine_pages(web: tuple[Archive, TestClient, str]) -> None:
     archive, client, qid = web
-    assert login(client, "clerk").status_code == 303
+    assert login(client, "reader").status_code == 303
     assert client.get("/quarantine").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
     assert login(client, "archivist").status_code == 303
@@ -175,3 +185,43 @@ def test_fix_in_the_ui_replace_a_file_and_edit_case_json(web: tuple[Archive, Tes
     assert (folder / "多余.txt").read_text(encoding="utf-8") == "补充说明：材料齐全。"
     done = client.post(f"/quarantine/{qid}/recheck", data={"csrf_token": token})
     assert done.status_code == 303, done.text[-2000:]
+
+
+def test_the_department_clerk_fixes_his_package_in_a_form(web: tuple[Archive, TestClient, str]) -> None:
+    archive, client, qid = web
+    assert login(client, "clerk2").status_code == 303
+    assert client.get(f"/quarantine/{qid}").status_code == 404 and qid not in client.get("/quarantine").text
+    client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
+    assert login(client, "clerk").status_code == 303
+    assert qid in client.get("/quarantine").text and 'href="/quarantine"' in client.get("/").text
+    page = client.get(f"/quarantine/{qid}")
+    assert page.status_code == 200 and "题名" in page.text and "受理日期" in page.text
+    assert "退回形成部门" not in page.text  # the archivist's act
+    entry = quarantine_entry(archive, ARCHIVIST, qid).entry
+    assert str(archive.settings.home) not in page.text and "/staging/" not in page.text
+    assert "数据目录" not in page.text and entry.origin not in page.text
+    token = csrf_of(page.text)
+    folder = archive.settings.home / quarantine_entry(archive, ARCHIVIST, qid).entry.folder
+    before = json.loads((folder / "case.json").read_text(encoding="utf-8"))
+    form = {"csrf_token": token, "title": "关于修正后题名的审批", "decided_at": "2023-13-01",
+            "open_to_public": ""}  # fmt: skip
+    saved = client.post(f"/quarantine/{qid}/fields", data=form)
+    assert saved.status_code == 200 and "已保存元数据" in saved.text
+    after = json.loads((folder / "case.json").read_text(encoding="utf-8"))
+    assert after["title"] == "关于修正后题名的审批" and after["decided_at"] == "2023-13-01"
+    assert after["files"] == before["files"] and after["source_id"] == before["source_id"]  # the rest kept
+    moved = {**after, "department": "秦皇岛市生态环境局"}
+    refused = client.post(
+        f"/quarantine/{qid}/case", data={"csrf_token": token, "case_json": json.dumps(moved)}
+    )
+    assert refused.status_code == 403 and "本部门" in refused.text
+    assert (
+        json.loads((folder / "case.json").read_text(encoding="utf-8"))["department"] == before["department"]
+    )
+    again = client.post(f"/quarantine/{qid}/recheck", data={"csrf_token": token})
+    assert again.status_code == 200 and "重新检测仍未通过" in again.text and "日期" in again.text
+    client.post(f"/quarantine/{qid}/fields", data={**form, "decided_at": before["decided_at"]})
+    (folder / "多余.txt").unlink()
+    done = client.post(f"/quarantine/{qid}/recheck", data={"csrf_token": token})
+    assert done.status_code == 303 and done.headers["location"].startswith("/records/")
+    assert "关于修正后题名的审批" in client.get(done.headers["location"]).text

@@ -135,6 +135,7 @@ from dangan.services.quarantine import (
     QuarantineView,
     count_held,
     list_quarantine,
+    origin_label,
     quarantine_entry,
     return_to_department,
 )
@@ -143,6 +144,8 @@ from dangan.services.quarantine_fix import (
     quarantined_case_text,
     replace_quarantined_file,
 )
+from dangan.services.quarantine_form import FIELDS as CASE_FIELDS
+from dangan.services.quarantine_form import CaseField, case_fields, save_case_fields
 from dangan.services.receive import (
     ReceivedUpload,
     UploadReceiver,
@@ -206,6 +209,7 @@ from dangan.services.watch import DropResult, DropWatcher, drop_lock, watching
 
 __all__ = [
     "ALERT_KIND",
+    "CASE_FIELDS",
     "CLIENT_ADDRESS",
     "DEMO_PASSWORD",
     "HANDOVER_STATUSES",
@@ -221,6 +225,7 @@ __all__ = [
     "BackupInvalid",
     "BatchCheck",
     "BrowseFilter",
+    "CaseField",
     "CertificateEntry",
     "Delivery",
     "DemoAccount",
@@ -271,6 +276,7 @@ __all__ = [
     "begin_login",
     "browse",
     "candidates",
+    "case_fields",
     "case_from_form",
     "catalogue_fingerprint",
     "certificate_pdf",
@@ -346,6 +352,7 @@ __all__ = [
     "my_requests",
     "new_upload_token",
     "open_archive",
+    "origin_label",
     "overview",
     "page_png",
     "pending_count",
@@ -386,6 +393,7 @@ __all__ = [
     "rotate_master_key",
     "run_audit",
     "run_monitor",
+    "save_case_fields",
     "search",
     "search_events",
     "serve_jobs",

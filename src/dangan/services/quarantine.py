@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dangan.access import Principal, Role
+from dangan.access import DEPARTMENT_SCOPED, Principal, Role
 from dangan.checks import CheckReport
 from dangan.collect import CasePackage
 from dangan.core import Conflict, NotFound, PermissionDenied, Problem, new_id, utcnow
@@ -115,6 +115,31 @@ def require_archivist(user: Principal) -> None:
         raise PermissionDenied("只有档案管理员可以处理隔离区中的案卷包", code="quarantine_forbidden")
 
 
+def require_quarantine_access(user: Principal) -> None:
+    """Archivists see every quarantined package; a department's clerks and head see their own
+    department's, to fix and resubmit what they sent; nobody else sees the quarantine."""
+    if user.role is not Role.ARCHIVIST and user.role not in DEPARTMENT_SCOPED:
+        raise PermissionDenied("只有档案管理员和部门经办人可以查看隔离区", code="quarantine_forbidden")
+
+
+def may_see_entry(user: Principal, department: str | None) -> bool:
+    if user.role is Role.ARCHIVIST:
+        return True
+    return user.role in DEPARTMENT_SCOPED and bool(department) and department == user.department
+
+
+def origin_label(origin: str) -> str:
+    """Where a package came from, without the server's paths: '网页上传', a ZIP's or folder's name."""
+    text = (origin or "").strip()
+    for prefix, label in (("web", "网页上传"), ("api", "接口推送"), ("watch", "监视目录")):
+        if text.startswith(prefix + ":"):
+            return label
+    name = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    if name.startswith(".") or name in ("", "package", "data"):
+        return "上传的案卷包"
+    return name
+
+
 @dataclass(frozen=True)
 class QuarantineView:
     entry: QuarantineEntry
@@ -128,8 +153,10 @@ class QuarantineView:
 def list_quarantine(
     archive: Archive, user: Principal, status: str | None = QUARANTINE_HELD
 ) -> list[QuarantineEntry]:
-    require_archivist(user)
+    require_quarantine_access(user)
     query = select(QuarantineEntry).order_by(QuarantineEntry.updated_at.desc())
+    if user.role is not Role.ARCHIVIST:
+        query = query.where(QuarantineEntry.department == (user.department or ""))
     if status:
         query = query.where(QuarantineEntry.status == status)
     with archive.db.read() as session:
@@ -145,10 +172,11 @@ def count_held(archive: Archive) -> int:
 
 
 def quarantine_entry(archive: Archive, user: Principal, qid: str) -> QuarantineView:
-    require_archivist(user)
+    """One package (another department's is not found, exactly like a missing one)."""
+    require_quarantine_access(user)
     with archive.db.read() as session:
         entry = session.get(QuarantineEntry, qid)
-        if entry is None:
+        if entry is None or not may_see_entry(user, entry.department):
             raise NotFound("隔离区中没有这个案卷包", code="quarantine_not_found")
         row = session.scalars(
             select(CheckReportRow)

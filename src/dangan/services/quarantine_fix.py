@@ -11,21 +11,21 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from dangan.access import Principal
+from dangan.access import Principal, Role
 from dangan.collect import decode_case_json, path_problem, resolve_inside
-from dangan.core import Conflict, ValidationFailed, utcnow
+from dangan.core import Conflict, DanganError, PermissionDenied, ValidationFailed, utcnow
 from dangan.store import QUARANTINE_HELD, QuarantineEntry
 
 from .archive import Archive
 from .ledger import record_event
-from .quarantine import quarantine_entry, quarantine_folder, require_archivist
+from .quarantine import quarantine_entry, quarantine_folder
 
 MAX_CASE_JSON = 4 * 1024 * 1024
 
 
 def _held_folder(archive: Archive, user: Principal, qid: str) -> Path:
-    require_archivist(user)
     view = quarantine_entry(archive, user, qid)
     if view.entry.status != QUARANTINE_HELD:
         raise Conflict("该案卷包已处理，不能再修改", code="quarantine_closed")
@@ -83,14 +83,35 @@ def edit_quarantined_case(archive: Archive, user: Principal, qid: str, text: str
     """Replace the copy's case.json with `text`, which must be a JSON object (validated at re-check)."""
     folder = _held_folder(archive, user, qid)
     doc = decode_case_json(text)
+    keep_department(user, doc)
     data = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     _write_atomically(folder / "case.json", [data], MAX_CASE_JSON)
     _touch(archive, qid, user, "quarantine_fix", {"case_json": True})
 
 
+def keep_department(user: Principal, doc: dict[str, Any]) -> None:
+    """A department's clerk fixes his own department's package: he cannot move it to another one."""
+    if user.role is Role.ARCHIVIST:
+        return
+    if str(doc.get("department", "")).strip() != (user.department or ""):
+        raise PermissionDenied(
+            f"形成部门须为本部门（{user.department}），不能改为其他部门", code="department_mismatch"
+        )
+
+
+def check_department_of_copy(user: Principal, folder: Path) -> None:
+    """Before a clerk's re-check archives the copy: its case.json must still name his department."""
+    if user.role is Role.ARCHIVIST:
+        return
+    try:
+        doc = decode_case_json((folder / "case.json").read_bytes()[:MAX_CASE_JSON].decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, DanganError):
+        return  # unreadable: the re-check itself reports it and archives nothing
+    keep_department(user, doc)
+
+
 def quarantined_case_text(archive: Archive, user: Principal, qid: str) -> str:
     """The copy's case.json as text, for the editor (empty when it cannot be read)."""
-    require_archivist(user)
     folder = quarantine_folder(archive, quarantine_entry(archive, user, qid).entry)
     try:
         return (folder / "case.json").read_bytes()[:MAX_CASE_JSON].decode("utf-8-sig", "replace")

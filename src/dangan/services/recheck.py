@@ -15,7 +15,8 @@ from dangan.store import QUARANTINE_HELD, QUARANTINE_RELEASED, QuarantineEntry
 from .archive import Archive
 from .importer import import_one
 from .ingest import IngestOutcome
-from .quarantine import quarantine_entry, quarantine_folder, require_archivist
+from .quarantine import quarantine_entry, quarantine_folder
+from .quarantine_fix import check_department_of_copy
 
 
 def recheck_quarantined(archive: Archive, user: Principal, qid: str) -> IngestOutcome:
@@ -24,11 +25,11 @@ def recheck_quarantined(archive: Archive, user: Principal, qid: str) -> IngestOu
     Passing, it is archived like any import and the entry is released; failing, the entry's reasons
     and report are refreshed. A copy already archived meanwhile (a duplicate) also releases it.
     """
-    require_archivist(user)
     view = quarantine_entry(archive, user, qid)
     if view.entry.status != QUARANTINE_HELD:
         raise Conflict("该案卷包已处理，不能再重新检测", code="quarantine_closed")
     folder = quarantine_folder(archive, view.entry)
+    check_department_of_copy(user, folder)
     outcome = import_one(archive, folder, actor=user.username)
     if outcome.status in ("accepted", "duplicate"):
         with archive.db.write() as session:

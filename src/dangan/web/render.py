@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from dangan.access import Principal
 from dangan.core import DEFAULT_ZONE, local_text, zone_label
 from dangan.domain import category_label
+from dangan.services import origin_label
 
 from .security import csrf_token
 
@@ -93,6 +94,7 @@ def make_templates() -> Jinja2Templates:
         category_label=category_label,
         json_text=json_text,
         zonename=zonename,
+        origin_label=origin_label,
     )
     return Jinja2Templates(env=env)
 

@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import DanganError, ValidationFailed
 from dangan.services import (
+    CASE_FIELDS,
+    case_fields,
     edit_quarantined_case,
     list_quarantine,
+    origin_label,
     quarantine_entry,
     quarantine_report_xlsx,
     quarantined_case_text,
@@ -20,6 +24,7 @@ from dangan.services import (
     record_report_xlsx,
     replace_quarantined_file,
     return_to_department,
+    save_case_fields,
 )
 
 from ..deps import ArchiveDep, CurrentUser
@@ -49,10 +54,14 @@ def _detail(
     **extra: object,
 ) -> Response:
     view = quarantine_entry(archive, user, qid)
+    fields, department = case_fields(archive, user, qid)
     context = {
         "view": view,
         "entry": view.entry,
+        "origin": origin_label(view.entry.origin),
         "report": view.report,
+        "fields": fields,
+        "department": department,
         "case_text": quarantined_case_text(archive, user, qid),
         "outcome": None,
         "error": None,
@@ -130,6 +139,21 @@ def quarantine_edit_case(
     except DanganError as exc:
         return _detail(request, archive, user, qid, error=exc, status_code=exc.status, case_text=case_json)
     return _detail(request, archive, user, qid, notice="已保存 case.json，请重新检测")
+
+
+@router.post("/quarantine/{qid}/fields")
+async def quarantine_edit_fields(
+    request: Request, archive: ArchiveDep, user: CurrentUser, qid: str
+) -> Response:
+    """The metadata form: every catalogue field of case.json by its Chinese name."""
+    form = await request.form()
+    values = {f.key: str(form.get(f.key, "")) for f in CASE_FIELDS if f.kind != "flag" and f.key in form}
+    values.update({f.key: str(form.get(f.key, "")) for f in CASE_FIELDS if f.kind == "flag"})
+    try:
+        await run_in_threadpool(save_case_fields, archive, user, qid, values)
+    except DanganError as exc:
+        return _detail(request, archive, user, qid, error=exc, status_code=exc.status)
+    return _detail(request, archive, user, qid, notice="已保存元数据，请点“重新检测”")
 
 
 def _xlsx(name: str, data: bytes) -> Response:
