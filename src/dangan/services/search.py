@@ -1,16 +1,31 @@
-"""Keyword search over the catalogue, narrowed by the access policy before counting or ranking."""
+"""Keyword search over the catalogue, narrowed by the access policy before counting or ranking.
+
+Staff type the numbers they have — a 档号, an 办件编号 (受理编号), a 文号, a 统一社会信用代码 — and expect
+that record first. A query that is one such identifier is looked up exactly in the catalogue columns;
+those hits come first and say what matched, the full-text hits follow (without repeating them).
+
+A query holding an ID-card or phone number finds only records whose personal data the user may see in
+clear: otherwise the hit itself would confirm the number belongs to that applicant.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from dangan.access import Principal, mask_text, record_filter, should_mask
+from dangan.domain import personal_spans
 from dangan.index import match_query, query_words
+from dangan.store import Record
 
 from .archive import Archive
+
+IDENTIFIER_FIELDS = (
+    ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
+)  # fmt: skip
+MAX_PERSONAL_HITS = 1000
 
 
 @dataclass
@@ -24,11 +39,13 @@ class SearchHit:
     department: str = ""
     matter: str = ""
     decided_at: str = ""
+    matched: str | None = None  # '档号', '办件编号' … when the query was this record's identifier
 
     def as_json(self) -> dict[str, Any]:
         return {
             "record_id": self.record_id, "source_system": self.source_system, "source_id": self.source_id,
             "archival_code": self.archival_code, "title": self.title, "score": round(self.score, 6),
+            "matched": self.matched,
         }  # fmt: skip
 
 
@@ -51,19 +68,62 @@ def parse_plain(query: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _identifier(query: str) -> str | None:
+    """The query as an identifier: one word with a digit, 4-120 characters (else None)."""
+    text = query.strip()
+    if not 4 <= len(text) <= 120 or any(ch.isspace() for ch in text) or not any(ch.isdigit() for ch in text):
+        return None
+    return text
+
+
+def _hit(user: Principal, r: Record, score: float, matched: str | None = None) -> SearchHit:
+    title = mask_text(r.title, r) if should_mask(user, r) else r.title
+    return SearchHit(r.id, r.source_system, r.source_id, r.archival_code, title, score, r.department.name,
+                     r.matter.name, r.decided_at.isoformat(), matched)  # fmt: skip
+
+
+def _by_identifier(s: Any, user: Principal, ident: str) -> list[SearchHit]:
+    wanted = {ident, ident.upper()}
+    columns = [getattr(Record, name) for name, _ in IDENTIFIER_FIELDS]
+    rows = s.scalars(
+        select(Record).where(or_(*(c.in_(wanted) for c in columns)), record_filter(user)).limit(50)
+    ).all()
+    hits = []
+    for r in rows:
+        label = next(lab for name, lab in IDENTIFIER_FIELDS if getattr(r, name) in wanted)
+        hits.append(_hit(user, r, 1000.0, label))
+    return hits
+
+
 def search(archive: Archive, user: Principal, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
     parsed = parse_plain(query)
-    limit = max(1, min(limit, 500))
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    personal = bool(personal_spans(query))
     with archive.db.read() as s:
+        ident = _identifier(query)
+        first = _by_identifier(s, user, ident) if ident else []
         stmt = match_query(s, query, record_filter(user))
-        if stmt is None:
+        if stmt is None and not first:
             return SearchResult(query, parsed, 0)
-        total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        rows = s.execute(stmt.offset(max(0, offset)).limit(limit)).all()
-        hits = [
-            SearchHit(r.id, r.source_system, r.source_id, r.archival_code,
-                      mask_text(r.title, r) if should_mask(user, r) else r.title, float(score),
-                      r.department.name, r.matter.name, r.decided_at.isoformat())
-            for r, score in rows
-        ]  # fmt: skip
+        if stmt is not None and first:
+            stmt = stmt.where(Record.id.not_in([h.record_id for h in first]))
+        if personal:  # only records whose personal data this user sees in clear (module docstring)
+            rows = s.execute(stmt.limit(MAX_PERSONAL_HITS)).all() if stmt is not None else []
+            rest = [_hit(user, r, float(score)) for r, score in rows if not should_mask(user, r)]
+            first = [h for h in first if not _masked(s, user, h.record_id)]
+            everything = first + rest
+            return SearchResult(query, parsed, len(everything), everything[offset : offset + limit])
+        total = len(first)
+        if stmt is not None:
+            total += s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        hits = first[offset : offset + limit]
+        if stmt is not None and len(hits) < limit:
+            skip = max(0, offset - len(first))
+            rows = s.execute(stmt.offset(skip).limit(limit - len(hits))).all()
+            hits += [_hit(user, r, float(score)) for r, score in rows]
     return SearchResult(query, parsed, int(total), hits)
+
+
+def _masked(s: Any, user: Principal, record_id: str) -> bool:
+    record = s.scalars(select(Record).where(Record.id == record_id)).first()
+    return record is None or should_mask(user, record)

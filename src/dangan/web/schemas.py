@@ -113,6 +113,9 @@ class SearchHitModel(BaseModel):
     archival_code: str
     title: str
     score: float
+    matched: str | None = Field(
+        default=None, description="检索词与之完全一致的编号：档号、办件编号、文号或统一社会信用代码"
+    )
 
 
 class SearchResponse(BaseModel):
