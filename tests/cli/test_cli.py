@@ -47,7 +47,15 @@ def test_search_json_contract_and_as_user(tmp_path: Path) -> None:
     as_archivist = json_of(run_dangan("search", name, "--as", "arc", "--json", "--data", data))
     assert as_archivist["total"] == 1
     hit = as_archivist["hits"][0]
-    assert set(hit) == {"record_id", "source_system", "source_id", "archival_code", "title", "score"}
+    assert set(hit) == {
+        "record_id",
+        "source_system",
+        "source_id",
+        "archival_code",
+        "title",
+        "score",
+        "matched",
+    }
     assert (hit["source_system"], hit["source_id"]) == (doc["source_system"], doc["source_id"])
     assert {"keywords", "time_from", "time_to", "district", "department", "matter", "industry"} <= set(
         as_archivist["parsed"]
