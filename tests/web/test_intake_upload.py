@@ -30,7 +30,6 @@ def _form(seed: int, **overrides: str) -> tuple[dict[str, str], list[tuple[str, 
         "applicant.phone": a.get("phone") or "", "applicant.address": a.get("address") or "",
         "accepted_at": doc["accepted_at"], "decided_at": doc["decided_at"], "result": doc["result"],
         "district": doc["district"], "industry": doc["industry"], "retention": "30年", "security_level": "内部",
-        "application_number": "BJ-2024-0001",
     }  # fmt: skip
     fields.update(overrides)
     roles = {f["path"]: f["role"] for f in doc["files"]}
@@ -87,7 +86,7 @@ def test_clerk_uploads_a_case_and_resubmitting_is_a_duplicate(as_user: Client, w
     record = _record(web_env, body["record_id"])
     assert (record.source_system, record.source_id) == (WEB_SOURCE_SYSTEM, token)
     assert record.department.name == DEPT_A and record.title == fields["title"]
-    assert record.extra == {"上传人": "clerk_a", "办件编号": "BJ-2024-0001"}
+    assert record.extra == {"上传人": "clerk_a"}  # no 办件编号: the form's own token is the key
     assert {f.path: f.role for f in record.files} == json.loads(fields["file_roles"])
     again = _xhr(c, fields, files, csrf, token)
     assert again.status_code == 200 and again.json()["duplicate"] is True

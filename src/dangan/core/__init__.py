@@ -11,6 +11,7 @@ from dangan.core.errors import (
     Problem,
     ProblemList,
     ValidationFailed,
+    plain_message,
 )
 from dangan.core.ids import new_id
 from dangan.core.locks import PDFIUM
@@ -36,6 +37,7 @@ __all__ = [
     "load_settings",
     "local_text",
     "new_id",
+    "plain_message",
     "utcnow",
     "zone_label",
 ]

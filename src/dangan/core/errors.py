@@ -6,6 +6,7 @@ for people and may be reworded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,3 +87,14 @@ class ProblemList:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+_FIELD_CODE = re.compile(
+    r"\s*[（(](?:[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?)(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?)*[）)]"
+)
+
+
+def plain_message(message: str) -> str:
+    """A message as a person reads it: the case.json field codes that help an integrator ('（title）',
+    '（files[0].path）') left out; the API and CLI keep them in `field`."""
+    return _FIELD_CODE.sub("", message)

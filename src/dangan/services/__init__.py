@@ -122,6 +122,7 @@ from dangan.services.monitor import (
     run_monitor,
 )
 from dangan.services.monitor_rules import RULE_LABELS
+from dangan.services.package_upload import upload_packages
 from dangan.services.preserve import (
     PreserveItem,
     PreserveSummary,
@@ -410,6 +411,7 @@ __all__ = [
     "unlock_user",
     "update_user",
     "upload_case",
+    "upload_packages",
     "verify_backup",
     "verify_certificate_file",
     "verify_ledger",

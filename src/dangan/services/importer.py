@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.collect import CasePackage, PackageRejected, UnpackLimits, discover, open_package
-from dangan.core import Settings
+from dangan.core import Problem, Settings
 
 from .archive import Archive, open_archive
 from .ingest import IngestOutcome, ingest_packages
@@ -63,11 +63,17 @@ def import_one(archive: Archive, source: Path, actor: str = "system") -> IngestO
 
 
 def import_group(
-    archive: Archive, sources: list[Path], actor: str | list[str] = "system"
+    archive: Archive,
+    sources: list[Path],
+    actor: str | list[str] = "system",
+    *,
+    allow: Callable[[CasePackage], list[Problem]] | None = None,
 ) -> list[IngestOutcome]:
     """Import a few packages together: one object sync and one catalogue commit for the group.
 
-    `actor` is one name for all, or one per source (pushes from different systems share a group)."""
+    `actor` is one name for all, or one per source (pushes from different systems share a group).
+    `allow` may refuse an opened package for who brings it (a clerk's other department): its problems
+    reject the package before anything of it is checked or stored."""
     actors = actor if isinstance(actor, list) else [actor] * len(sources)
     limits = UnpackLimits.from_settings(archive.settings)
     outcomes: list[IngestOutcome | None] = [None] * len(sources)
@@ -75,9 +81,18 @@ def import_group(
         opened: list[tuple[int, CasePackage]] = []
         for i, source in enumerate(sources):
             try:
-                opened.append((i, stack.enter_context(open_package(source, archive.staging, limits=limits))))
+                pkg = stack.enter_context(open_package(source, archive.staging, limits=limits))
             except PackageRejected as exc:
                 outcomes[i] = IngestOutcome("rejected", origin=str(source), problems=exc.problems)
+                continue
+            refused = allow(pkg) if allow is not None else []
+            if refused:
+                outcomes[i] = IngestOutcome(
+                    "rejected", origin=str(source), source_system=pkg.metadata.source_system,
+                    source_id=pkg.metadata.source_id, problems=refused,
+                )  # fmt: skip
+                continue
+            opened.append((i, pkg))
         pkgs, who = [p for _, p in opened], [actors[i] for i, _ in opened]
         for (i, _), outcome in zip(opened, ingest_packages(archive, pkgs, who), strict=True):
             outcomes[i] = outcome

@@ -7,7 +7,9 @@ staging folder and handed to `import_one`, so the checks, the 档号 and the ide
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from dangan.access import DEPARTMENT_SCOPED, Principal, Role
 from dangan.collect import decode_case_json, parse_case
 from dangan.core import Conflict, PermissionDenied, Problem, ValidationFailed, new_id
-from dangan.domain import SecurityLevel
+from dangan.domain import SecurityLevel, org_code
 from dangan.store import Department, Matter
 
 from .apikeys import ApiKeyInfo
@@ -26,6 +28,8 @@ from .ingest_pool import ingest_folder
 from .receive import ReceivedUpload
 
 WEB_SOURCE_SYSTEM = "web-upload"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 UPLOAD_ROLES = frozenset({Role.ARCHIVIST, Role.CLERK, Role.DEPT_HEAD})
 
 
@@ -146,15 +150,37 @@ def _roles(upload: ReceivedUpload) -> dict[str, str]:
     return {str(k): v.strip() for k, v in roles.items() if isinstance(v, str) and v.strip()}
 
 
+def _hashes(upload: ReceivedUpload) -> dict[str, str]:
+    """SHA-256 of each file as the browser computed it before sending (checked by 1-3 at ingest)."""
+    raw = upload.field("file_hashes")
+    try:
+        hashes = json.loads(raw) if raw else {}
+    except (json.JSONDecodeError, RecursionError):
+        return {}
+    if not isinstance(hashes, dict):
+        return {}
+    return {str(k): v.lower() for k, v in hashes.items() if isinstance(v, str) and _SHA256.match(v.lower())}
+
+
+def form_key(department: str | None, number: str | None, token: str) -> tuple[str, str]:
+    """(source_system, source_id) of a web form: with a 办件编号, the department's web channel and that
+    number — so the same case uploaded from two fresh forms is stored once; without, the form's token."""
+    if department and number:
+        digest = hashlib.sha256(department.encode("utf-8")).hexdigest()[:6].upper()
+        return f"{WEB_SOURCE_SYSTEM}:{org_code(department)}-{digest}", number
+    return WEB_SOURCE_SYSTEM, token
+
+
 def case_from_form(user: Principal, upload: ReceivedUpload) -> dict[str, Any]:
     """case.json from the upload form's fields: named like the case.json paths they fill."""
     token = _form_value(upload, "source_id") or ""
     if not token.startswith("WEB-") or len(token) > 64:
         token = new_upload_token()
     department = user.department if user.role in DEPARTMENT_SCOPED else _form_value(upload, "department")
+    source_system, source_id = form_key(department, _form_value(upload, "application_number"), token)
     doc: dict[str, Any] = {
-        "source_system": WEB_SOURCE_SYSTEM,
-        "source_id": token,
+        "source_system": source_system,
+        "source_id": source_id,
         "department": department,
         "matter": {"name": _form_value(upload, "matter.name"), "code": _form_value(upload, "matter.code")},
         "applicant": {k: _form_value(upload, f"applicant.{k}") for k in APPLICANT_FIELDS},
@@ -162,8 +188,8 @@ def case_from_form(user: Principal, upload: ReceivedUpload) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         doc[name] = _form_value(upload, name)
     doc["open_to_public"] = _form_value(upload, "open_to_public") in ("on", "true", "1")
-    roles = _roles(upload)
-    doc["files"] = [{"path": p, "role": roles.get(p)} for p in upload.files]
+    roles, hashes = _roles(upload), _hashes(upload)
+    doc["files"] = [{"path": p, "role": roles.get(p), "sha256": hashes.get(p)} for p in upload.files]
     extra = {"上传人": user.username}
     if number := _form_value(upload, "application_number"):
         extra["办件编号"] = number
@@ -185,6 +211,13 @@ def upload_case(archive: Archive, user: Principal, upload: ReceivedUpload) -> In
         raise PermissionDenied("只有部门经办人、部门负责人和档案管理员可以上传案卷", code="upload_forbidden")
     doc = case_from_form(user, upload)
     problems: list[Problem] = []
+    number = _form_value(upload, "application_number")
+    if number and not _NUMBER.match(number):
+        problems.append(Problem(
+            "invalid_application_number", "办件编号只能含字母、数字和 . _ : - /，且不超过 128 个字符",
+            "application_number",
+        ))  # fmt: skip
+        doc["source_id"] = new_upload_token()  # one problem, not a second one for the same field
     level = doc.get("security_level")
     try:
         too_secret = level is not None and SecurityLevel.parse(level).rank > user.clearance.rank

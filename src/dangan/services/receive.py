@@ -90,6 +90,7 @@ class UploadReceiver:
         max_bytes: int,
         file_field: str = "files",
         on_field: Callable[[str, str], None] | None = None,
+        reserved: frozenset[str] = frozenset(RESERVED),
     ) -> None:
         ctype, params = parse_options_header(content_type)
         boundary = params.get(b"boundary")
@@ -100,6 +101,7 @@ class UploadReceiver:
         self.max_bytes = max_bytes
         self.file_field = file_field
         self.on_field = on_field
+        self.reserved = reserved  # a whole package brings its own case.json; a single case does not
         staging.mkdir(parents=True, exist_ok=True)
         self.upload = ReceivedUpload(Path(tempfile.mkdtemp(prefix="upload-", dir=staging)))
         self.upload.package.mkdir()
@@ -156,7 +158,7 @@ class UploadReceiver:
     def _open_file(self, path: str) -> None:
         if reason := path_problem(path):
             raise _bad("unsafe_path", f"文件路径“{path}”不安全：{reason}", "files")
-        if path in RESERVED:
+        if path in self.reserved:
             raise _bad("reserved_path", f"文件不能命名为“{path}”（该名称保留给案卷元数据）", "files")
         if path.casefold() in self._seen:
             raise _bad("duplicate_path", f"文件“{path}”重复上传", "files")

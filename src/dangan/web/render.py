@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from dangan.access import Principal
-from dangan.core import DEFAULT_ZONE, local_text, zone_label
+from dangan.core import DEFAULT_ZONE, local_text, plain_message, zone_label
 from dangan.domain import category_label
 from dangan.services import origin_label
 
@@ -95,6 +95,7 @@ def make_templates() -> Jinja2Templates:
         json_text=json_text,
         zonename=zonename,
         origin_label=origin_label,
+        plain=plain_message,
     )
     return Jinja2Templates(env=env)
 

@@ -17,17 +17,20 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from dangan.access import DEPARTMENT_SCOPED, Principal
-from dangan.core import DanganError, PermissionDenied
+from dangan.core import DanganError, PermissionDenied, plain_message
 from dangan.domain import RETENTION_LABELS
 from dangan.services import (
     Archive,
+    ImportReport,
     IngestOutcome,
     ReceivedUpload,
     UploadReceiver,
     form_choices,
     may_upload,
     new_upload_token,
+    origin_label,
     upload_case,
+    upload_packages,
 )
 
 from ..deps import ArchiveDep, CurrentUser
@@ -54,6 +57,7 @@ def _page(
     values: dict[str, str] | None = None,
     error: DanganError | None = None,
     outcome: IngestOutcome | None = None,
+    packages: list[dict[str, Any]] | None = None,
     status_code: int = 200,
 ) -> Response:
     values = dict(values or {})
@@ -68,8 +72,11 @@ def _page(
         "file_roles": FILE_ROLES,
         "max_bytes": archive.settings.max_upload_bytes,
         "error": error,
-        "field_errors": {p.field: p.message for p in (error.problems if error else []) if p.field},
+        "field_errors": {
+            p.field: plain_message(p.message) for p in (error.problems if error else []) if p.field
+        },
         "outcome": outcome,
+        "packages": packages,
     }
     return render(request, "upload.html", context, status_code=status_code)
 
@@ -91,6 +98,16 @@ async def _receive(request: Request, receiver: UploadReceiver) -> ReceivedUpload
             receiver.add_file(value.filename, value.file)
     receiver.complete()
     return receiver.upload
+
+
+def _plain_error(exc: DanganError) -> dict[str, Any]:
+    """The error as the page shows it: Chinese messages without case.json field codes (kept in `field`)."""
+    body = exc.as_dict()
+    body["message"] = plain_message(str(body.get("message", "")))
+    for detail in body.get("details", []) or []:
+        if isinstance(detail, dict) and "message" in detail:
+            detail["message"] = plain_message(str(detail["message"]))
+    return body
 
 
 def _result(outcome: IngestOutcome) -> dict[str, Any]:
@@ -119,7 +136,7 @@ async def upload_post(request: Request, archive: ArchiveDep, user: CurrentUser) 
         return Response(status_code=400)
     except DanganError as exc:
         if wants_json:
-            return JSONResponse({"error": exc.as_dict()}, status_code=exc.status)
+            return JSONResponse({"error": _plain_error(exc)}, status_code=exc.status)
         values = {k: v[0] for k, v in receiver.upload.fields.items()} if receiver else {}
         return _page(request, archive, user, values=values, error=exc, status_code=exc.status)
     finally:
@@ -129,3 +146,47 @@ async def upload_post(request: Request, archive: ArchiveDep, user: CurrentUser) 
     if wants_json:
         return JSONResponse(_result(outcome), status_code=status)
     return _page(request, archive, user, outcome=outcome, status_code=status)
+
+
+def _package_results(report: ImportReport) -> list[dict[str, Any]]:
+    """One line per package, named as the user named it (never a server path)."""
+    rows = []
+    for status, outcomes in (("accepted", report.accepted), ("duplicate", report.duplicates),
+                             ("rejected", report.rejected)):  # fmt: skip
+        for o in outcomes:
+            rows.append({
+                "name": origin_label(o.origin), "status": status, "source_id": o.source_id,
+                "record_id": o.record_id, "archival_code": o.archival_code,
+                "url": f"/records/{o.record_id}" if o.record_id else None,
+                "reasons": [{"code": p.code, "message": plain_message(p.message)} for p in o.problems],
+            })  # fmt: skip
+    return rows
+
+
+@router.post("/upload/packages")
+async def upload_packages_post(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    """ZIPs, BagIt bags and folders (each file named by its relative path), one result per package."""
+    _require_uploader(user)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    limit = archive.settings.max_upload_bytes
+    receiver: UploadReceiver | None = None
+    try:
+        check_declared_size(request, limit)
+        ctype = request.headers.get("content-type", "")
+        receiver = UploadReceiver(archive.staging, ctype, max_bytes=limit, reserved=frozenset())
+        upload = await _receive(request, receiver)
+        report = await run_in_threadpool(upload_packages, archive, user, upload)
+    except ClientDisconnect:
+        return Response(status_code=400)
+    except DanganError as exc:
+        if wants_json:
+            return JSONResponse({"error": _plain_error(exc)}, status_code=exc.status)
+        return _page(request, archive, user, error=exc, status_code=exc.status)
+    finally:
+        if receiver is not None:
+            receiver.discard()
+    rows = _package_results(report)
+    status = 200 if not report.rejected else 422
+    if wants_json:
+        return JSONResponse({"packages": rows}, status_code=status)
+    return _page(request, archive, user, packages=rows, status_code=status)

@@ -145,9 +145,34 @@
     result.scrollIntoView({ behavior: "smooth", block: "center" });
   }
 
+  function sha256Hex(file) {
+    // The browser's own SHA-256 (Web Crypto), so 1-3 checks the files against what was sent.
+    if (!window.crypto || !window.crypto.subtle || !file.arrayBuffer) { return Promise.resolve(null); }
+    return file.arrayBuffer().then(function (buf) { return window.crypto.subtle.digest("SHA-256", buf); })
+      .then(function (digest) {
+        return Array.prototype.map.call(new Uint8Array(digest), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      }).catch(function () { return null; });
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     clearErrors();
+    if (files.some(function (item) { return item.file.name === "case.json"; })) {
+      // A package's own case.json: send the whole set as a package, which reports every problem of it.
+      window.danganUploadPackage(files.map(function (item) { return { file: item.file, path: item.file.name }; }));
+      return;
+    }
+    submit.disabled = true;
+    progressText.textContent = "正在计算文件摘要…";
+    progressWrap.hidden = false;
+    Promise.all(files.map(function (item) { return sha256Hex(item.file); })).then(function (digests) {
+      var hashes = {};
+      files.forEach(function (item, i) { if (digests[i]) { hashes[item.file.name] = digests[i]; } });
+      sendCase(hashes);
+    });
+  });
+
+  function sendCase(hashes) {
     var data = new FormData(form);
     data.delete("files");
     var roles = {};
@@ -156,6 +181,7 @@
       if (item.role) { roles[item.file.name] = item.role; }
     });
     data.append("file_roles", JSON.stringify(roles));
+    data.append("file_hashes", JSON.stringify(hashes));
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.getAttribute("action"));
     xhr.setRequestHeader("X-CSRF-Token", form.querySelector("[name=csrf_token]").value);
@@ -196,5 +222,6 @@
     progressText.textContent = "正在上传…";
     progressWrap.hidden = false;
     xhr.send(data);
-  });
+  }
+
 })();
