@@ -143,3 +143,34 @@ def test_every_time_a_user_reads_is_in_the_archive_zone(web_env: WebEnv, as_user
     later = (event.at + timedelta(hours=8) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
     shown = (event.at + timedelta(hours=8)).strftime("%H:%M:%S")
     assert shown not in as_user("auditor2").get(f"/audit?user=li&since={later}").text  # local, not UTC
+
+
+def test_approvers_see_how_many_requests_await_them(web_env: WebEnv, as_user: Client) -> None:
+    from dangan.services import RequestForm, create_request, record_for
+
+    archivist = get_principal(web_env.archive, "archivist")
+    code = record_for(web_env.archive, archivist, web_env.b_ids[1]).archival_code
+    before = as_user("archivist").get("/requests").text
+    create_request(
+        web_env.archive, get_principal(web_env.archive, "clerk_a"), RequestForm("核对许可", codes=(code,))
+    )
+    page = as_user("archivist").get("/requests").text
+    assert 'class="nav-badge"' in page and "件待审批" in page and page != before
+    assert 'class="nav-badge"' not in as_user("clerk_a").get("/").text  # a clerk approves nothing
+
+
+def test_handover_batches_are_named_by_department_year_and_sequence(web_env: WebEnv, as_user: Client) -> None:
+    from dangan.services import create_batch, list_batches
+
+    clerk = get_principal(web_env.archive, "clerk_b")
+    first = create_batch(web_env.archive, clerk, record_ids=[web_env.b_ids[0]])
+    second = create_batch(web_env.archive, clerk, record_ids=[web_env.b_ids[2]])
+    names = {b.id: b.display_name for b in list_batches(web_env.archive, clerk)}
+    year = names[first.id].split(" ")[1]
+    assert names[first.id] == f"秦皇岛市生态环境局 {year} 年第 1 批"
+    assert names[second.id] == f"秦皇岛市生态环境局 {year} 年第 2 批"
+    page = as_user("clerk_b").get("/handover").text
+    assert (
+        names[second.id] in page
+        and f"移交批次 · {names[first.id]}" in as_user("clerk_b").get(f"/handover/{first.id}").text
+    )

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from dangan.access import DEPARTMENT_SCOPED, Principal, Role, record_filter
 from dangan.checks import CheckReport, Stage, scheme_for
 from dangan.collect import PackageRejected, UnpackLimits, open_package
-from dangan.core import Conflict, NotFound, PermissionDenied, Problem, ValidationFailed, utcnow
+from dangan.core import Conflict, NotFound, PermissionDenied, Problem, ValidationFailed, as_local, utcnow
 from dangan.store import (
     HANDOVER_ACCEPTED,
     HANDOVER_PENDING,
@@ -90,7 +90,24 @@ def list_batches(archive: Archive, user: Principal, status: str | None = None) -
     if status:
         query = query.where(HandoverBatch.status == status)
     with archive.db.read() as session:
-        return list(session.scalars(query))
+        batches = list(session.scalars(query))
+        _name(session, archive, batches)
+        return batches
+
+
+def _name(session: Session, archive: Archive, batches: list[HandoverBatch]) -> None:
+    """People name a batch by department, year and sequence: '秦皇岛市市场监督管理局 2026 年第 3 批'. The
+    sequence counts the department's batches registered in that year (in the archive's zone)."""
+    zone = archive.settings.timezone
+    for batch in batches:
+        year = as_local(batch.created_at, zone).year
+        earlier = session.scalars(
+            select(HandoverBatch.created_at).where(
+                HandoverBatch.department == batch.department, HandoverBatch.created_at <= batch.created_at,
+            )
+        ).all()  # fmt: skip
+        seq = sum(1 for at in earlier if as_local(at, zone).year == year)
+        batch.display_name = f"{batch.department} {year} 年第 {seq} 批"  # type: ignore[attr-defined]
 
 
 def get_batch(archive: Archive, user: Principal, batch_id: str) -> HandoverBatch:
@@ -101,6 +118,8 @@ def get_batch(archive: Archive, user: Principal, batch_id: str) -> HandoverBatch
             .options(selectinload(HandoverBatch.items))
             .where(HandoverBatch.id == batch_id)
         ).first()
+        if batch is not None:
+            _name(session, archive, [batch])
     if batch is None or not _may_see(user, batch):
         raise NotFound("移交批次不存在或您无权查看", code="handover_not_found")
     return batch

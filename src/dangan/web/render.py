@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 from dangan.access import Principal
 from dangan.core import DEFAULT_ZONE, local_text, plain_message, zone_label
 from dangan.domain import category_label
-from dangan.services import origin_label
+from dangan.services import approval_queue, origin_label
 
 from .security import csrf_token
 
@@ -117,6 +117,9 @@ def render(
         "settings": archive.settings,
         "path": request.url.path,
     }
+    user = ctx["user"]
+    if user is not None and user.role.code in ("archivist", "dept_head"):
+        ctx["awaiting"] = len(approval_queue(archive, user))  # the nav badge: requests awaiting him
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers.setdefault("Cache-Control", "no-store")
