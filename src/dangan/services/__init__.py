@@ -156,6 +156,7 @@ from dangan.services.receive import (
 )
 from dangan.services.recheck import recheck_quarantined
 from dangan.services.records import (
+    SORTS,
     BrowseFilter,
     FileContent,
     Page,
@@ -218,6 +219,7 @@ __all__ = [
     "OUTCOMES",
     "RULE_LABELS",
     "SCOPE_LABELS",
+    "SORTS",
     "WEB_SOURCE_SYSTEM",
     "ApiKeyInfo",
     "Archive",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from dangan.access import Principal, can_download, can_read, record_filter
 from dangan.core import NotFound, PermissionDenied
@@ -20,12 +21,19 @@ from .grants import note_grant_use
 PAGE_SIZE = 20
 
 
+SORTS = {"date_desc": "办结日期（新→旧）", "date_asc": "办结日期（旧→新）", "code": "档号"}
+
+
 @dataclass(frozen=True)
 class BrowseFilter:
     department: str | None = None
     matter: str | None = None
     year: int | None = None
     category: str | None = None
+    district: str | None = None  # a GB/T 2260 code: a county, or a city's prefix ('1303')
+    result: str | None = None
+    keyword: str | None = None  # in 题名, 申请人, 文号 or 档号
+    sort: str = "date_desc"
 
 
 @dataclass
@@ -50,7 +58,24 @@ def _where(user: Principal, f: BrowseFilter) -> ColumnElement[bool]:
         clauses.append(Record.year == f.year)
     if f.category:
         clauses.append(Record.category == f.category)
+    if f.district:
+        code = f.district.rstrip("0") if len(f.district) == 6 and f.district.endswith("00") else f.district
+        clauses.append(Record.district.startswith(code, autoescape=True))
+    if f.result:
+        clauses.append(Record.result == f.result)
+    if f.keyword:
+        k = f.keyword.strip()
+        columns = (Record.title, Record.applicant_name, Record.doc_number, Record.archival_code)
+        clauses.append(or_(*(c.contains(k, autoescape=True) for c in columns)))
     return and_(*clauses)
+
+
+def _order(f: BrowseFilter) -> tuple[Any, ...]:
+    if f.sort == "date_asc":
+        return (Record.decided_at.asc(), Record.seq.asc())
+    if f.sort == "code":
+        return (Record.archival_code.asc(),)
+    return (Record.decided_at.desc(), Record.seq.desc())
 
 
 def browse(
@@ -62,38 +87,53 @@ def browse(
     with archive.db.read() as s:
         total = s.scalar(select(func.count()).select_from(Record).where(where)) or 0
         rows = s.scalars(
-            select(Record).where(where).order_by(Record.decided_at.desc(), Record.seq.desc())
+            select(Record).where(where).order_by(*_order(f))
             .offset((page - 1) * per_page).limit(per_page)
         ).all()  # fmt: skip
     return Page(list(rows), total, page, per_page)
 
 
 def facets(archive: Archive, user: Principal, f: BrowseFilter) -> dict[str, list[tuple[str, int]]]:
-    """Counts per category, department, matter and year among the records the user may see."""
-    where = _where(user, f)
+    """Counts per category, department, matter, year, district and result among the records the user may
+    see. Each facet counts under every *other* active filter (its own is left out, so its other values
+    stay offered), the usual faceted-search rule: the numbers are what choosing that value would give."""
+
+    def without(name: str) -> ColumnElement[bool]:
+        changes: dict[str, Any] = {name: None}
+        return _where(user, replace(f, **changes))
+
     with archive.db.read() as s:
         dept = s.execute(
             select(Department.name, func.count()).select_from(Record).join(Department)
-            .where(where).group_by(Department.name).order_by(func.count().desc())
+            .where(without("department")).group_by(Department.name).order_by(func.count().desc())
         ).all()  # fmt: skip
         matter = s.execute(
             select(Matter.name, func.count()).select_from(Record).join(Matter)
-            .where(where).group_by(Matter.name).order_by(func.count().desc())
+            .where(without("matter")).group_by(Matter.name).order_by(func.count().desc())
         ).all()  # fmt: skip
         year = s.execute(
-            select(Record.year, func.count()).where(where).group_by(Record.year).order_by(Record.year.desc())
-        ).all()
+            select(Record.year, func.count()).where(without("year")).group_by(Record.year)
+            .order_by(Record.year.desc())
+        ).all()  # fmt: skip
         category = s.execute(
-            select(Record.category, func.count())
-            .where(where)
-            .group_by(Record.category)
+            select(Record.category, func.count()).where(without("category")).group_by(Record.category)
             .order_by(func.count().desc())
-        ).all()
+        ).all()  # fmt: skip
+        district = s.execute(
+            select(Record.district, func.count()).where(without("district"), Record.district.is_not(None))
+            .group_by(Record.district).order_by(func.count().desc())
+        ).all()  # fmt: skip
+        result = s.execute(
+            select(Record.result, func.count()).where(without("result")).group_by(Record.result)
+            .order_by(func.count().desc())
+        ).all()  # fmt: skip
     return {
         "category": [(str(n or ""), int(c)) for n, c in category],
         "department": [(str(n), int(c)) for n, c in dept],
         "matter": [(str(n), int(c)) for n, c in matter],
         "year": [(str(y), int(c)) for y, c in year],
+        "district": [(str(d), int(c)) for d, c in district],
+        "result": [(str(r), int(c)) for r, c in result],
     }
 
 

@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from dangan.access import Principal
 from dangan.core import DEFAULT_ZONE, local_text, plain_message, zone_label
-from dangan.domain import category_label
+from dangan.domain import category_label, district_by_code
 from dangan.services import approval_queue, origin_label
 
 from .security import csrf_token
@@ -64,6 +64,33 @@ def zonename(context: Any, _value: Any = None) -> str:
     return zone_label(_zone(context))
 
 
+_FORMAT_LABELS = (  # PRONOM names, most specific first, as people in an archive call them
+    ("PDF/A", "PDF/A 长期保存格式"), ("Acrobat PDF/A", "PDF/A 长期保存格式"), ("Acrobat PDF/X", "PDF/X 印刷格式"),
+    ("Portable Document Format", "PDF 文档"), ("JPEG 2000", "JPEG 2000 图像"), ("JPEG", "JPEG 图像"),
+    ("Exchangeable Image File Format", "JPEG 图像（含拍摄信息）"), ("Portable Network Graphics", "PNG 图像"),
+    ("Tagged Image File Format", "TIFF 图像"), ("Graphics Interchange Format", "GIF 图像"), ("Windows Bitmap", "BMP 图像"),
+    ("OFD", "OFD 版式文档"), ("Open Fixed-layout Document", "OFD 版式文档"), ("Microsoft Word", "Word 文档"),
+    ("Microsoft Excel", "Excel 表格"), ("Office Open XML Document", "Word 文档"), ("Office Open XML Spreadsheet", "Excel 表格"),
+    ("OpenDocument Text", "ODF 文字文档"), ("Plain Text", "纯文本"), ("Extensible Markup Language", "XML 文档"),
+    ("JSON", "JSON 数据"), ("Comma Separated Values", "CSV 表格"), ("ZIP Format", "ZIP 压缩包"),
+)  # fmt: skip
+
+
+def format_label(name: str | None) -> str:
+    """A Chinese name beside PRONOM's English one ('Acrobat PDF 1.7 - Portable Document Format' -> 'PDF 文档')."""
+    text = name or ""
+    for key, label in _FORMAT_LABELS:
+        if key.lower() in text.lower():
+            return label
+    return text or "未知格式"
+
+
+def district_label(code: str | None) -> str:
+    """'130302' -> '海港区（130302）'; an unknown code as it is."""
+    found = district_by_code(code) if code else None
+    return f"{found.name}（{code}）" if found else str(code or "—")
+
+
 def show(value: Any) -> str:
     """A metadata value for a table cell: dashes for empty, JSON for structures."""
     if value is None or value == "":
@@ -96,6 +123,8 @@ def make_templates() -> Jinja2Templates:
         zonename=zonename,
         origin_label=origin_label,
         plain=plain_message,
+        district_label=district_label,
+        format_label=format_label,
     )
     return Jinja2Templates(env=env)
 

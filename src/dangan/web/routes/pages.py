@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from dangan.access import can_download
+from dangan.access import can_download, mask_record_view
 from dangan.services import (
+    SORTS,
     BrowseFilter,
     browse,
     certificates_for,
@@ -49,6 +50,10 @@ def records(
     matter: str = "",
     year: str = "",
     category: str = "",
+    district: str = "",
+    result: str = "",
+    keyword: str = "",
+    sort: str = "",
     page: str = "",
 ) -> Response:
     chosen = BrowseFilter(
@@ -56,26 +61,37 @@ def records(
         matter=matter or None,
         year=to_int(year, high=9999),
         category=category or None,
+        district=district.strip()[:6] or None,
+        result=result.strip()[:200] or None,
+        keyword=keyword.strip()[:MAX_QUERY] or None,
+        sort=sort if sort in SORTS else "date_desc",
     )
     number = to_int(page, 1) or 1
-    result = browse(archive, user, chosen, number, PER_PAGE)
-    if not result.items and result.total and number > result.pages:
-        result = browse(archive, user, chosen, result.pages, PER_PAGE)
-    options = facets(archive, user, BrowseFilter())
-    if chosen.department:
-        options["matter"] = facets(archive, user, BrowseFilter(department=chosen.department))["matter"]
+    found = browse(archive, user, chosen, number, PER_PAGE)
+    if not found.items and found.total and number > found.pages:
+        found = browse(archive, user, chosen, found.pages, PER_PAGE)
+    options = facets(archive, user, chosen)
     params: dict[str, str | int | None] = {
         "department": chosen.department,
         "matter": chosen.matter,
         "year": chosen.year,
         "category": chosen.category,
+        "district": chosen.district,
+        "result": chosen.result,
+        "keyword": chosen.keyword,
     }
+    filtered = any(params.values())
+    if chosen.sort != "date_desc":
+        params["sort"] = chosen.sort
+    rows = [mask_record_view(user, r) for r in found.items]  # titles as the user may read them
     context = {
-        "result": result,
+        "result": found,
+        "rows": rows,
         "chosen": chosen,
         "options": options,
-        "filtered": any(params.values()),
-        "pager": make_pager("/records", params, result.page, result.pages),
+        "sorts": SORTS,
+        "filtered": filtered,
+        "pager": make_pager("/records", params, found.page, found.pages),
     }
     return render(request, "records.html", context)
 
