@@ -113,3 +113,27 @@ def test_login_lists_every_demo_account(server: str, browser: Any) -> None:  # n
         _shot(page, "login")
     finally:
         context.close()
+
+
+def test_archivist_menu_fits_and_browse_reads_on_a_phone(server: str, browser: Any) -> None:  # noqa: F811
+    wide = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = wide.new_page()
+    try:
+        _login(page, server, "archivist")
+        page.goto(server + "/records?sort=date_asc")
+        _shot(page, "records-1366")
+        assert page.locator(".mainnav").bounding_box()["height"] < 60  # one line at 1366 px
+    finally:
+        wide.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = phone.new_page()
+    try:
+        _login(page, server, CLERK)
+        page.goto(server + "/records")
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= 400, scroll  # nothing wider than the phone
+        first = page.locator(".records-table tbody tr").first
+        assert first.bounding_box()["width"] <= 390
+        _shot(page, "records-390")
+    finally:
+        phone.close()
