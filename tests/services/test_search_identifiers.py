@@ -60,3 +60,26 @@ def test_identifier_hits_then_text_hits_paginate_exactly(archive: Archive, ids: 
     assert everything.total == 4
     pages = [search(archive, ARCHIVIST, "食品经营许可", limit=3, offset=o).hits for o in (0, 3)]
     assert [h.record_id for page in pages for h in page] == [h.record_id for h in everything.hits]
+
+
+def test_a_number_the_pdf_broke_across_lines_is_found_whole(archive: Archive, tmp_path: Path) -> None:
+    import io
+    import re
+
+    import pypdfium2 as pdfium
+
+    from dangan.demo import make_case, write_case
+
+    for seed in range(800, 900):  # a demo 决定书 whose 受理编号 wraps at the end of a line
+        case = make_case(seed, department=DEPT, matter=FOOD)
+        doc = pdfium.PdfDocument(io.BytesIO(case.files["决定书.pdf"]))
+        text = doc[0].get_textpage().get_text_range()
+        doc.close()
+        broken = re.search(r"受理编号：(\d+)\r?\n(\d+)", text)
+        if broken:
+            break
+    assert broken, "no demo 决定书 with a wrapped 受理编号"
+    report = import_paths(archive, [write_case(case, tmp_path / "in")])
+    number = broken.group(1) + broken.group(2)
+    hits = search(archive, ARCHIVIST, number).hits
+    assert [h.record_id for h in hits] == [report.accepted[0].record_id]

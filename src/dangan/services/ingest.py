@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +113,18 @@ def _body_text(
     for f in pkg.files:
         parts.append(f.role or "")
         if media[f.path] == "application/pdf":
-            parts.append(text_of(f.source))
+            text = text_of(f.source)
+            parts += [text, *_rejoined_numbers(text)]
     return parts
+
+
+_BROKEN_NUMBER = re.compile(r"([0-9A-Za-z][0-9A-Za-z-]*\d)[ \t]*\r?\n[ \t]*(\d[0-9A-Za-z-]*)")
+
+
+def _rejoined_numbers(text: str) -> list[str]:
+    """Numbers a PDF broke across lines (受理编号：1303002020↵090132712), whole, so that staff typing the
+    number they have find the record; the pieces stay indexed as they are."""
+    return [m.group(1) + m.group(2) for m in _BROKEN_NUMBER.finditer(text)]
 
 
 @dataclass
