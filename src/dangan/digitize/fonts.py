@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from PIL import ImageFont
+
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 FONT_FILES = (
     "wqy-zenhei.ttc",
@@ -33,3 +35,12 @@ def _search(dirs: tuple[Path, ...]) -> Path | None:
                 if found:
                     return found[0]
     return None
+
+
+@lru_cache(maxsize=16)
+def pil_cjk_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A Pillow font of `size` pixels that draws Chinese (Pillow's own font when the system has none)."""
+    path = find_cjk_font()
+    if path is None:
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(str(path), size, index=0)

@@ -21,17 +21,16 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from dangan.core import PDFIUM
 from dangan.domain import PersonalTerms, personal_spans
 
-from .fonts import find_cjk_font
+from .fonts import pil_cjk_font
 
 NOTICE = "含个人信息，需申请"
 HINT = "如需查看原件，请提交利用申请并申请查看个人信息"
@@ -215,21 +214,13 @@ def _paint(page: pdfium.PdfPage, findings: PageFindings) -> None:
             pdfium_c.FPDFPage_InsertObject(page.raw, rect)
 
 
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = find_cjk_font()
-    if path is None:
-        return ImageFont.load_default(size)
-    return ImageFont.truetype(str(path), size, index=0)
-
-
 def _caption(image: Image.Image, findings: PageFindings) -> None:
     """Say on the page what was hidden, so nobody takes a covered page for a damaged one."""
     draw = ImageDraw.Draw(image)
     width, height = image.size
     if findings.scan:
-        big = _font(max(16, width // 18))
-        small = _font(max(12, width // 45))
+        big = pil_cjk_font(max(16, width // 18))
+        small = pil_cjk_font(max(12, width // 45))
         for text, font, y in ((NOTICE, big, height * 0.45), (HINT, small, height * 0.45 + width / 12)):
             left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
             draw.text(((width - (right - left)) / 2, y), text, font=font, fill=(90, 90, 90))
@@ -239,7 +230,7 @@ def _caption(image: Image.Image, findings: PageFindings) -> None:
         if findings.regions
         else f"本页批注已隐藏（{NOTICE}）"
     )
-    font = _font(size)
+    font = pil_cjk_font(size)
     left, top, right, bottom = draw.textbbox((0, 0), note, font=font)
     box = (0, height - (bottom - top) - size, width, height)
     draw.rectangle(box, fill=(255, 244, 214))

@@ -11,14 +11,13 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from dangan.core import PDFIUM
 
-from .fonts import find_cjk_font
+from .fonts import find_cjk_font, pil_cjk_font
 from .images import ensure_decodable, open_image
 
 ANGLE = 30  # degrees, counter-clockwise
@@ -42,14 +41,6 @@ class Watermark:
         return f"{name}  {self.time}  {self.request_id}"
 
 
-@lru_cache(maxsize=16)
-def _pil_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = find_cjk_font()
-    if path is None:
-        return ImageFont.load_default(size)
-    return ImageFont.truetype(str(path), size, index=0)
-
-
 def _stamp(image: Image.Image, mark: Watermark) -> Image.Image:
     """`image` (any mode) with the mark tiled diagonally over it, as RGB or RGBA.
 
@@ -59,7 +50,7 @@ def _stamp(image: Image.Image, mark: Watermark) -> Image.Image:
     base = image.convert("RGBA")
     width, height = base.size
     size = max(12, min(width, height) // 28)
-    font = _pil_font(size)
+    font = pil_cjk_font(size)
     left, top, right, bottom = font.getbbox(mark.text)
     text_w, text_h = int(right - left), max(1, int(bottom - top))
     tile = Image.new("RGBA", (text_w + size * 3, text_h * 2), (0, 0, 0, 0))

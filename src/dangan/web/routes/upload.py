@@ -8,6 +8,8 @@ files to disk) and the route copies the parsed files into staging instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -121,29 +123,58 @@ def _result(outcome: IngestOutcome) -> dict[str, Any]:
     }
 
 
-@router.post("/upload")
-async def upload_post(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
-    _require_uploader(user)
-    wants_json = "application/json" in request.headers.get("accept", "")
+@dataclass
+class _Run:
+    """What became of one upload: the work's result, or the error with the form's fields to show again."""
+
+    result: Any = None
+    error: DanganError | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    disconnected: bool = False
+
+
+async def _receive_and_run(
+    request: Request, archive: Archive, work: Callable[[ReceivedUpload], Any], *, packages: bool = False
+) -> _Run:
+    """Stream the body into staging, run `work` on it in a thread; the staging folder is always removed.
+    A package brings its own case.json, so `packages` lifts the reservation of that name."""
     limit = archive.settings.max_upload_bytes
+    ctype = request.headers.get("content-type", "")
     receiver: UploadReceiver | None = None
     try:
         check_declared_size(request, limit)
-        receiver = UploadReceiver(archive.staging, request.headers.get("content-type", ""), max_bytes=limit)
+        receiver = UploadReceiver(archive.staging, ctype, max_bytes=limit)
+        if packages:
+            receiver.reserved = frozenset()
         upload = await _receive(request, receiver)
-        outcome = await run_in_threadpool(upload_case, archive, user, upload)
+        return _Run(await run_in_threadpool(work, upload))
     except ClientDisconnect:
-        return Response(status_code=400)
+        return _Run(disconnected=True)
     except DanganError as exc:
-        if wants_json:
-            return JSONResponse({"error": _plain_error(exc)}, status_code=exc.status)
         values = {k: v[0] for k, v in receiver.upload.fields.items()} if receiver else {}
-        return _page(request, archive, user, values=values, error=exc, status_code=exc.status)
+        return _Run(error=exc, values=values)
     finally:
         if receiver is not None:
             receiver.discard()
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@router.post("/upload")
+async def upload_post(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    _require_uploader(user)
+    run = await _receive_and_run(request, archive, lambda upload: upload_case(archive, user, upload))
+    if run.disconnected:
+        return Response(status_code=400)
+    if run.error is not None:
+        if _wants_json(request):
+            return JSONResponse({"error": _plain_error(run.error)}, status_code=run.error.status)
+        return _page(request, archive, user, values=run.values, error=run.error, status_code=run.error.status)
+    outcome: IngestOutcome = run.result
     status = 200 if outcome.status == "duplicate" else 201
-    if wants_json:
+    if _wants_json(request):
         return JSONResponse(_result(outcome), status_code=status)
     return _page(request, archive, user, outcome=outcome, status_code=status)
 
@@ -167,26 +198,18 @@ def _package_results(report: ImportReport) -> list[dict[str, Any]]:
 async def upload_packages_post(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
     """ZIPs, BagIt bags and folders (each file named by its relative path), one result per package."""
     _require_uploader(user)
-    wants_json = "application/json" in request.headers.get("accept", "")
-    limit = archive.settings.max_upload_bytes
-    receiver: UploadReceiver | None = None
-    try:
-        check_declared_size(request, limit)
-        ctype = request.headers.get("content-type", "")
-        receiver = UploadReceiver(archive.staging, ctype, max_bytes=limit, reserved=frozenset())
-        upload = await _receive(request, receiver)
-        report = await run_in_threadpool(upload_packages, archive, user, upload)
-    except ClientDisconnect:
+    run = await _receive_and_run(
+        request, archive, lambda upload: upload_packages(archive, user, upload), packages=True
+    )
+    if run.disconnected:
         return Response(status_code=400)
-    except DanganError as exc:
-        if wants_json:
-            return JSONResponse({"error": _plain_error(exc)}, status_code=exc.status)
-        return _page(request, archive, user, error=exc, status_code=exc.status)
-    finally:
-        if receiver is not None:
-            receiver.discard()
+    if run.error is not None:
+        if _wants_json(request):
+            return JSONResponse({"error": _plain_error(run.error)}, status_code=run.error.status)
+        return _page(request, archive, user, error=run.error, status_code=run.error.status)
+    report: ImportReport = run.result
     rows = _package_results(report)
     status = 200 if not report.rejected else 422
-    if wants_json:
+    if _wants_json(request):
         return JSONResponse({"packages": rows}, status_code=status)
     return _page(request, archive, user, packages=rows, status_code=status)
