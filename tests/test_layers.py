@@ -40,7 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "insight": {"core", "domain", "store", "access", "services"},
     "monitor": {"core", "domain", "store", "access", "services"},
-    "web": {"core", "domain", "access", "services", "digitize", "insight", "monitor"},
+    "web": {"core", "domain", "access", "services", "insight", "monitor"},  # delivery is services.delivery
     "cli": {"core", "domain", "access", "services", "web", "insight", "monitor"},
     "jobs": {"core", "domain", "services"},
 }
