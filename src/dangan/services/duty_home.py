@@ -7,6 +7,7 @@ ids — so the separation of duties holds on the home page as everywhere else.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -52,8 +53,17 @@ def _system(archive: Archive, home: DutyHome) -> None:
         keys = _count(s, select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None)))
         events = _count(s, select(func.count()).select_from(Event))
     backend = "PostgreSQL" if settings.db_url.startswith("postgresql") else "SQLite（嵌入式）"
+    places = [settings.primary_store, *(r.strip() for r in settings.replicas.split(",") if r.strip())]
+    copies = " + ".join({"local": "本地", "s3": "对象存储"}.get(p, p) for p in places)
+    try:
+        usage = shutil.disk_usage(settings.home)
+        free, low = f"{usage.free / 2**30:,.1f} GB", usage.free < 0.05 * usage.total
+    except OSError:
+        free, low = "无法读取", True
     home.figures += [
         Figure("目录数据库", backend),
+        Figure("存储副本", f"{len(places)} 份（{copies}）", warn=len(places) < 2),
+        Figure("数据目录可用空间", free, warn=low),
         Figure("启用的账户", users),
         Figure("被锁定的账户", locked, warn=locked > 0),
         Figure("有效的接口密钥", keys, "/admin/apikeys"),
