@@ -57,7 +57,7 @@ def test_personal_numbers_find_only_what_the_user_sees_in_clear(archive: Archive
 
 def test_identifier_hits_then_text_hits_paginate_exactly(archive: Archive, ids: list[str]) -> None:
     everything = search(archive, ARCHIVIST, "食品经营许可", limit=50)
-    assert everything.total == 4
+    assert everything.total == 4 and {h.matched for h in everything.hits} == {None}  # words, not a number
     pages = [search(archive, ARCHIVIST, "食品经营许可", limit=3, offset=o).hits for o in (0, 3)]
     assert [h.record_id for page in pages for h in page] == [h.record_id for h in everything.hits]
 
@@ -83,3 +83,4 @@ def test_a_number_the_pdf_broke_across_lines_is_found_whole(archive: Archive, tm
     number = broken.group(1) + broken.group(2)
     hits = search(archive, ARCHIVIST, number).hits
     assert [h.record_id for h in hits] == [report.accepted[0].record_id]
+    assert hits[0].matched == "材料正文"  # found in the 决定书's text, and the hit says so

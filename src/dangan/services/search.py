@@ -26,6 +26,7 @@ IDENTIFIER_FIELDS = (
     ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
 )  # fmt: skip
 MAX_PERSONAL_HITS = 1000
+TEXT_MATCH = "材料正文"
 
 
 @dataclass
@@ -39,7 +40,9 @@ class SearchHit:
     department: str = ""
     matter: str = ""
     decided_at: str = ""
-    matched: str | None = None  # '档号', '办件编号' … when the query was this record's identifier
+    matched: str | None = (
+        None  # '档号', '办件编号' …, or '材料正文' when a number was found in the files' text
+    )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +123,8 @@ def search(archive: Archive, user: Principal, query: str, limit: int = 20, offse
         if stmt is not None and len(hits) < limit:
             skip = max(0, offset - len(first))
             rows = s.execute(stmt.offset(skip).limit(limit - len(hits))).all()
-            hits += [_hit(user, r, float(score)) for r, score in rows]
+            in_text = TEXT_MATCH if ident else None  # a number found in the materials (许可证编号, 受理编号)
+            hits += [_hit(user, r, float(score), in_text) for r, score in rows]
     return SearchResult(query, parsed, int(total), hits)
 
 
