@@ -114,7 +114,8 @@ class SearchHitModel(BaseModel):
     title: str
     score: float
     matched: str | None = Field(
-        default=None, description="检索词与之完全一致的编号：档号、办件编号、文号或统一社会信用代码"
+        default=None,
+        description="检索词与之完全一致的编号（档号、办件编号、文号、统一社会信用代码），或“材料正文”：编号见于材料文字",
     )
 
 
