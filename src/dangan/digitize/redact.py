@@ -31,6 +31,7 @@ from dangan.core import PDFIUM
 from dangan.domain import PersonalTerms, personal_spans
 
 from .fonts import pil_cjk_font
+from .textlayer import add_text_layer
 
 NOTICE = "含个人信息，需申请"
 HINT = "如需查看原件，请提交利用申请并申请查看个人信息"
@@ -277,49 +278,6 @@ def _image_page(out: pdfium.PdfDocument, index: int, image: Image.Image, size: t
     page.close()
 
 
-def _text_layer(pages: list[tuple[tuple[float, float], list[tuple[Box, str]]]]) -> bytes:
-    """Invisible text (render mode 3) at each line's place, one page per covered page."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf, pageCompression=1)
-    for (width, height), lines in pages:
-        pdf.setPageSize((width, height))
-        for (left, bottom, right, top), line in lines:
-            size = max(1.0, top - bottom)
-            natural = pdfmetrics.stringWidth(line, font, size) or 1.0
-            text = pdf.beginText(left, bottom)
-            text.setTextRenderMode(3)
-            text.setFont(font, size)
-            text.setHorizScale(max(1.0, min(1000.0, 100 * (right - left) / natural)))
-            text.textOut(line)
-            pdf.drawText(text)
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
-
-
-def _add_text_layer(out: pdfium.PdfDocument, layers: dict[int, list[tuple[Box, str]]]) -> None:
-    pages = sorted(layers)
-    sizes = [out[i].get_size() for i in pages]
-    overlay = pdfium.PdfDocument(
-        _text_layer([(size, layers[i]) for i, size in zip(pages, sizes, strict=True)])
-    )
-    try:
-        for k, i in enumerate(pages):
-            page = out[i]
-            page.insert_obj(overlay.page_as_xobject(k, out).as_pageobject())
-            page.gen_content()
-            page.close()
-    finally:
-        overlay.close()
-
-
 def redact_pdf(data: bytes, terms: PersonalTerms, dpi: int = RASTER_DPI) -> RedactedPdf:
     """A new PDF of the same pages with personal data removed (see the module docstring).
 
@@ -349,7 +307,7 @@ def redact_pdf(data: bytes, terms: PersonalTerms, dpi: int = RASTER_DPI) -> Reda
                     page.close()
                     out.import_pages(src, [i], index=i)
             if layers:
-                _add_text_layer(out, layers)
+                add_text_layer(out, layers)
             buf = io.BytesIO()
             out.save(buf)
             return RedactedPdf(buf.getvalue(), len(src), redacted, regions)
