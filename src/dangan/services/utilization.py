@@ -299,6 +299,23 @@ def approval_queue(archive: Archive, user: Principal) -> list[QueueEntry]:
         return out
 
 
+def awaiting_count(archive: Archive, user: Principal) -> int:
+    """How many requests wait for this user's decision (the menu badge, on every page): an archivist may
+    decide any but his own, so a count; a department head's queue is resolved against his department."""
+    if user.role is Role.ARCHIVIST:
+        with archive.db.read() as s:
+            query = (
+                select(func.count())
+                .select_from(UtilizationRequest)
+                .where(
+                    UtilizationRequest.status == REQUEST_PENDING,
+                    UtilizationRequest.requester != user.username,
+                )
+            )
+            return int(s.scalar(query) or 0)
+    return len(approval_queue(archive, user))
+
+
 def granted_by_me(archive: Archive, user: Principal) -> list[UtilizationRequest]:
     """Grants this user may revoke (an archivist: all), newest first, active or not."""
     if user.role not in APPROVERS:

@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 from dangan.access import Principal
 from dangan.core import DEFAULT_ZONE, local_text, plain_message, zone_label
 from dangan.domain import category_label, district_by_code
-from dangan.services import approval_queue, origin_label
+from dangan.services import awaiting_count, origin_label
 
 from .security import csrf_token
 
@@ -148,7 +148,7 @@ def render(
     }
     user = ctx["user"]
     if user is not None and user.role.code in ("archivist", "dept_head"):
-        ctx["awaiting"] = len(approval_queue(archive, user))  # the nav badge: requests awaiting him
+        ctx["awaiting"] = awaiting_count(archive, user)  # the nav badge: requests awaiting him
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers.setdefault("Cache-Control", "no-store")
