@@ -44,3 +44,26 @@ def test_archival_code_rule() -> None:
         ArchivalCodeRule("{fonds}-{year}")
     with pytest.raises(ConfigurationError):
         ArchivalCodeRule("{fonds}-{bogus}-{item}")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "allowed"),
+    [("env", "prod", "development、production"), ("cipher", "sm4", "AES-256-GCM、SM4-GCM"),
+     ("ledger_signature", "rsa", "ed25519、sm2"), ("primary_store", "nfs", "local、s3"),
+     ("replicas", "local,tape", "local、s3")],
+)  # fmt: skip
+def test_a_mistyped_setting_is_refused_naming_the_allowed_values(
+    tmp_path: Path, setting: str, value: str, allowed: str
+) -> None:
+    """DANGAN_ENV=prod used to skip the production checks in silence; every closed setting now refuses."""
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(tmp_path, **{setting: value})
+    assert f"DANGAN_{setting.upper()}" in err.value.message and allowed in err.value.message
+    assert value in err.value.message
+
+
+def test_store_places_are_normalised(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, primary_store=" local ", replicas=" local , s3 ")
+    assert (settings.primary_store, settings.replicas) == ("local", "local,s3")
+    # No second copy passes here; open_archive then asks for one, in its own words.
+    assert load_settings(tmp_path, replicas="").replicas == ""

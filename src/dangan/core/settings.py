@@ -9,7 +9,7 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,7 @@ from dangan.core.clock import DEFAULT_ZONE, archive_zone
 from dangan.core.errors import ConfigurationError
 
 DEFAULT_ARCHIVAL_CODE_RULE = "{fonds}-{year}-{retention}-{org}-{item:04d}"
+STORE_PLACES = ("local", "s3")
 _DEV_SECRET = "dangan-development-only-secret"
 _TABLE_SETTINGS = ("checks", "matters", "preservation")
 
@@ -27,7 +28,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("dangan-data"), description="数据目录")
     database_url: str | None = Field(default=None, description="目录数据库；默认 HOME/catalog.db (SQLite)")
-    env: str = Field(default="development", description="development / production")
+    env: Literal["development", "production"] = Field(
+        default="development", description="development / production"
+    )
     secret_key: str = Field(default=_DEV_SECRET, description="会话签名密钥")
     fonds_code: str = Field(default="Z001", description="全宗号")
     fonds_name: str = Field(default="秦皇岛市行政审批档案馆", description="全宗名称")
@@ -55,7 +58,9 @@ class Settings(BaseSettings):
     )
     login_window_seconds: int = Field(default=600, gt=0, description="按地址统计登录失败的时间窗口（秒）")
     api_rate_limit: int = Field(default=120, gt=0, description="每个 API Key 每分钟最多请求次数，超过答 429")
-    ledger_signature: str = Field(default="ed25519", description="账本检查点签名算法：ed25519 或 sm2")
+    ledger_signature: Literal["ed25519", "sm2"] = Field(
+        default="ed25519", description="账本检查点签名算法：ed25519 或 sm2"
+    )
     witness_dir: Path | None = Field(
         default=None, description="账本检查点的见证目录（数据目录之外）；不设则不导出"
     )
@@ -83,7 +88,9 @@ class Settings(BaseSettings):
     master_key: str | None = Field(
         default=None, description="主密钥文本（由密钥管理系统注入时使用，优先于密钥文件）"
     )
-    cipher: str = Field(default="AES-256-GCM", description="对象加密算法：AES-256-GCM 或 SM4-GCM")
+    cipher: Literal["AES-256-GCM", "SM4-GCM"] = Field(
+        default="AES-256-GCM", description="对象加密算法：AES-256-GCM 或 SM4-GCM"
+    )
     encrypt_public: bool = Field(default=False, description="是否连开放档案也加密存储（非开放档案总是加密）")
     primary_store: str = Field(default="local", description="主副本位置：local（数据目录）或 s3")
     replicas: str = Field(
@@ -156,6 +163,21 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """`DANGAN_DROP_DIR=` (empty) turns the watcher off rather than watching the current folder."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("primary_store")
+    @classmethod
+    def _known_primary(cls, value: str) -> str:
+        if value.strip() not in STORE_PLACES:
+            raise ValueError(f"取值“{value}”无效，可选 {'、'.join(STORE_PLACES)}")
+        return value.strip()
+
+    @field_validator("replicas")
+    @classmethod
+    def _known_replicas(cls, value: str) -> str:
+        places = [p.strip() for p in value.split(",") if p.strip()]
+        if any(p not in STORE_PLACES for p in places):
+            raise ValueError(f"取值“{value}”无效，可选 {'、'.join(STORE_PLACES)}，多个用逗号分隔")
+        return ",".join(places)
 
     @field_validator("timezone")
     @classmethod
@@ -244,7 +266,13 @@ def _settings_problems(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         name = "DANGAN_" + "_".join(str(p) for p in error["loc"]).upper()
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        if error.get("type") == "literal_error":  # a typo such as DANGAN_ENV=prod: name the allowed values
+            allowed = (
+                str(error.get("ctx", {}).get("expected", "")).replace("' or '", "、").replace("', '", "、")
+            )
+            message = f"取值“{error.get('input')}”无效，可选 {allowed.strip(chr(39))}"
+        else:
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
         parts.append(f"{name}：{message}")
     return "配置有误：" + "；".join(parts)
 
