@@ -44,12 +44,16 @@ def _count(s: object, stmt: object) -> int:
     return int(s.scalar(stmt) or 0)  # type: ignore[attr-defined]
 
 
+def _locked(s: object, archive: Archive) -> int:
+    return _count(s, select(func.count()).select_from(User).where(
+        User.failed_logins >= archive.settings.lockout_threshold))  # fmt: skip
+
+
 def _system(archive: Archive, home: DutyHome) -> None:
     settings = archive.settings
     with archive.db.read() as s:
         users = _count(s, select(func.count()).select_from(User).where(User.active.is_(True)))
-        locked = _count(s, select(func.count()).select_from(User).where(
-            User.failed_logins >= settings.lockout_threshold))  # fmt: skip
+        locked = _locked(s, archive)
         keys = _count(s, select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None)))
         events = _count(s, select(func.count()).select_from(Event))
     backend = "PostgreSQL" if settings.db_url.startswith("postgresql") else "SQLite（嵌入式）"
@@ -76,8 +80,7 @@ def _system(archive: Archive, home: DutyHome) -> None:
 def _security(archive: Archive, home: DutyHome) -> None:
     with archive.db.read() as s:
         alerts = _count(s, select(func.count()).select_from(Alert).where(Alert.status == ALERT_OPEN))
-        locked = _count(s, select(func.count()).select_from(User).where(
-            User.failed_logins >= archive.settings.lockout_threshold))  # fmt: skip
+        locked = _locked(s, archive)
     home.figures += [
         Figure("未处理的告警", alerts, "/alerts", warn=alerts > 0),
         Figure("被锁定的账户", locked, "/admin/users", warn=locked > 0),

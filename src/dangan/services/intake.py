@@ -139,27 +139,27 @@ def _form_value(upload: ReceivedUpload, name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _roles(upload: ReceivedUpload) -> dict[str, str]:
-    raw = upload.field("file_roles")
+def _per_file(upload: ReceivedUpload, name: str) -> dict[str, str]:
+    """A form field holding a JSON object of file path -> text (the page's script writes it); anything
+    else reads as empty, so a hand-made post cannot break the case, only lose the extras."""
+    raw = upload.field(name)
     try:
-        roles = json.loads(raw) if raw else {}
+        value = json.loads(raw) if raw else {}
     except (json.JSONDecodeError, RecursionError):
-        roles = {}
-    if not isinstance(roles, dict):
         return {}
-    return {str(k): v.strip() for k, v in roles.items() if isinstance(v, str) and v.strip()}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+
+
+def _roles(upload: ReceivedUpload) -> dict[str, str]:
+    return _per_file(upload, "file_roles")
 
 
 def _hashes(upload: ReceivedUpload) -> dict[str, str]:
     """SHA-256 of each file as the browser computed it before sending (checked by 1-3 at ingest)."""
-    raw = upload.field("file_hashes")
-    try:
-        hashes = json.loads(raw) if raw else {}
-    except (json.JSONDecodeError, RecursionError):
-        return {}
-    if not isinstance(hashes, dict):
-        return {}
-    return {str(k): v.lower() for k, v in hashes.items() if isinstance(v, str) and _SHA256.match(v.lower())}
+    hashes = {k: v.lower() for k, v in _per_file(upload, "file_hashes").items()}
+    return {k: v for k, v in hashes.items() if _SHA256.match(v)}
 
 
 def form_key(department: str | None, number: str | None, token: str) -> tuple[str, str]:

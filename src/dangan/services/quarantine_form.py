@@ -13,6 +13,7 @@ from typing import Any
 
 from dangan.access import Principal
 from dangan.collect import decode_case_json
+from dangan.core import DanganError
 from dangan.domain import RETENTION_LABELS, SECURITY_LABELS
 
 from .archive import Archive
@@ -84,7 +85,7 @@ def case_fields(archive: Archive, user: Principal, qid: str) -> tuple[list[CaseF
     text = quarantined_case_text(archive, user, qid)
     try:
         doc = decode_case_json(text)
-    except Exception:
+    except DanganError:  # not a JSON object: the raw editor is the way to repair it
         return [], None
     fields = [CaseField(f.key, f.label, f.kind, f.required, f.choices, _get(doc, f.key)) for f in FIELDS]
     return fields, str(doc.get("department") or "") or None

@@ -85,7 +85,9 @@ def _hit(user: Principal, r: Record, score: float, matched: str | None = None) -
                      r.matter.name, r.decided_at.isoformat(), matched)  # fmt: skip
 
 
-def _by_identifier(s: Any, user: Principal, ident: str) -> list[SearchHit]:
+def _by_identifier(s: Any, user: Principal, ident: str, *, clear_only: bool = False) -> list[SearchHit]:
+    """Records whose identifier column equals the query; `clear_only` keeps those whose personal data the
+    user sees in clear (the query holds a personal number)."""
     wanted = {ident, ident.upper()}
     columns = [getattr(Record, name) for name, _ in IDENTIFIER_FIELDS]
     rows = s.scalars(
@@ -93,6 +95,8 @@ def _by_identifier(s: Any, user: Principal, ident: str) -> list[SearchHit]:
     ).all()
     hits = []
     for r in rows:
+        if clear_only and should_mask(user, r):
+            continue
         label = next(lab for name, lab in IDENTIFIER_FIELDS if getattr(r, name) in wanted)
         hits.append(_hit(user, r, 1000.0, label))
     return hits
@@ -104,7 +108,7 @@ def search(archive: Archive, user: Principal, query: str, limit: int = 20, offse
     personal = bool(personal_spans(query))
     with archive.db.read() as s:
         ident = _identifier(query)
-        first = _by_identifier(s, user, ident) if ident else []
+        first = _by_identifier(s, user, ident, clear_only=personal) if ident else []
         stmt = match_query(s, query, record_filter(user))
         if stmt is None and not first:
             return SearchResult(query, parsed, 0)
@@ -113,7 +117,6 @@ def search(archive: Archive, user: Principal, query: str, limit: int = 20, offse
         if personal:  # only records whose personal data this user sees in clear (module docstring)
             rows = s.execute(stmt.limit(MAX_PERSONAL_HITS)).all() if stmt is not None else []
             rest = [_hit(user, r, float(score)) for r, score in rows if not should_mask(user, r)]
-            first = [h for h in first if not _masked(s, user, h.record_id)]
             everything = first + rest
             return SearchResult(query, parsed, len(everything), everything[offset : offset + limit])
         total = len(first)
@@ -126,8 +129,3 @@ def search(archive: Archive, user: Principal, query: str, limit: int = 20, offse
             in_text = TEXT_MATCH if ident else None  # a number found in the materials (许可证编号, 受理编号)
             hits += [_hit(user, r, float(score), in_text) for r, score in rows]
     return SearchResult(query, parsed, int(total), hits)
-
-
-def _masked(s: Any, user: Principal, record_id: str) -> bool:
-    record = s.scalars(select(Record).where(Record.id == record_id)).first()
-    return record is None or should_mask(user, record)
