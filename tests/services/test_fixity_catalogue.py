@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dangan.access import Principal, Role
 from dangan.core import load_settings
-from dangan.domain import SecurityLevel
+from dangan.domain import CopyStatus, SecurityLevel
 from dangan.services import (
     audit_fixity,
     import_paths,
@@ -23,7 +23,7 @@ from dangan.services import (
     preserve,
     rotate_master_key,
 )
-from dangan.store import COPY_DONE, Certificate, Event, PreservationCopy, Record, RecordFile, object_key
+from dangan.store import Certificate, Event, PreservationCopy, Record, RecordFile, object_key
 from tests.factories import package_dir
 
 ARCHIVIST = Principal("arch", Role.ARCHIVIST, clearance=SecurityLevel.SECRET, display_name="王档案")
@@ -45,7 +45,7 @@ def stocked(archive: Any, tmp_path: Path) -> Any:
 
 def _copies(archive: Any) -> list[PreservationCopy]:
     with archive.db.read() as s:
-        rows = s.scalars(select(PreservationCopy).where(PreservationCopy.status == COPY_DONE))
+        rows = s.scalars(select(PreservationCopy).where(PreservationCopy.status == CopyStatus.DONE))
         return list(rows.all())
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from dangan.core import ConfigurationError, NotFound, load_settings
 from dangan.digitize import check_pdfa, pdf_text
+from dangan.domain import CopyStatus
 from dangan.services import (
     add_user,
     get_principal,
@@ -21,7 +22,7 @@ from dangan.services import (
     preserve,
 )
 from dangan.services.preserve_policy import DEFAULT_ACCEPTED, PDFA_2B, policy_from
-from dangan.store import COPY_DONE, COPY_FAILED, Event, PreservationCopy, RecordFile
+from dangan.store import Event, PreservationCopy, RecordFile
 from tests.factories import package_dir
 
 
@@ -116,7 +117,7 @@ def test_preserve_makes_pdfa_copies_once_and_keeps_the_originals(two_any: Any) -
     assert summary.count("normalised") == len(before), summary.as_json()
     assert [(f.id, f.sha256) for f in _files(two_any)] == before  # originals untouched
     copies = _copies(two_any)
-    assert len(copies) == len(before) and {c.status for c in copies} == {COPY_DONE}
+    assert len(copies) == len(before) and {c.status for c in copies} == {CopyStatus.DONE}
     for c in copies:
         assert c.format_puid == "fmt/477" and c.path and c.path.endswith(".pdfa.pdf")
         assert c.sha256 and c.sm3 and c.size
@@ -207,10 +208,10 @@ def test_failed_conversion_is_recorded_and_retried_only_when_asked(
     monkeypatch.setattr(pdfa, "convert_to_pdfa", refuse)
     first = preserve(two, limit=1)
     assert first.count("failed") == 1 and first.items[0].message == "模拟转换失败"
-    assert [c.status for c in _copies(two)] == [COPY_FAILED]
+    assert [c.status for c in _copies(two)] == [CopyStatus.FAILED]
     monkeypatch.undo()
     rest = preserve(two)
     assert rest.count("failed") == 0 and len(rest.items) == len(_files(two)) - 1  # not retried
     retried = preserve(two, retry_failed=True)
     assert retried.count("normalised") == 1
-    assert {c.status for c in _copies(two)} == {COPY_DONE}
+    assert {c.status for c in _copies(two)} == {CopyStatus.DONE}

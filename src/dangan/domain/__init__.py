@@ -32,16 +32,32 @@ from dangan.domain.industry import (
 from dangan.domain.levels import RETENTION_LABELS, SECURITY_LABELS, Retention, SecurityLevel
 from dangan.domain.organisations import org_code
 from dangan.domain.personal import ID_15, ID_18, LANDLINE, MOBILE, PersonalTerms, personal_spans
+from dangan.domain.workflow import (
+    ACCESS_SCOPES,
+    HANDOVER_STATUSES,
+    REQUEST_STATUSES,
+    AccessScope,
+    AlertStatus,
+    CopyStatus,
+    HandoverStatus,
+    QuarantineStatus,
+    RequestStatus,
+)
 
 __all__ = [
+    "ACCESS_SCOPES",
+    "HANDOVER_STATUSES",
     "ID_15",
     "ID_18",
     "LANDLINE",
     "MOBILE",
     "PLACEHOLDER_NAMES",
+    "REQUEST_STATUSES",
     "RETENTION_LABELS",
     "SECURITY_LABELS",
     "USCC_ALPHABET",
+    "AccessScope",
+    "AlertStatus",
     "Applicant",
     "ArchivalCodeParts",
     "ArchivalCodeRule",
@@ -49,11 +65,15 @@ __all__ = [
     "CaseFile",
     "CaseMetadata",
     "Category",
+    "CopyStatus",
     "District",
     "DistrictLevel",
+    "HandoverStatus",
     "Industry",
     "IndustryLevel",
     "PersonalTerms",
+    "QuarantineStatus",
+    "RequestStatus",
     "Retention",
     "SecurityLevel",
     "all_districts",

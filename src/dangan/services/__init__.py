@@ -75,7 +75,6 @@ from dangan.services.fixity import FixityReport, ledger_summary
 from dangan.services.fixity import audit as audit_fixity
 from dangan.services.grants import with_grants
 from dangan.services.handover import (
-    HANDOVER_STATUSES,
     BatchCheck,
     HandoverBatch,
     accept_batch,
@@ -215,7 +214,6 @@ __all__ = [
     "CASE_FIELDS",
     "CLIENT_ADDRESS",
     "DEMO_PASSWORD",
-    "HANDOVER_STATUSES",
     "KIND_LABELS",
     "OUTCOMES",
     "RULE_LABELS",

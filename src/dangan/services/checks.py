@@ -33,14 +33,8 @@ from dangan.checks import (
 from dangan.collect import CasePackage, PackageRejected, UnpackLimits, open_package
 from dangan.core import ConfigurationError, PermissionDenied, Problem, ValidationFailed, new_id, utcnow
 from dangan.digitize import pdf_text
-from dangan.store import (
-    QUARANTINE_HELD,
-    QUARANTINE_RELEASED,
-    CheckReportRow,
-    MatterRule,
-    QuarantineEntry,
-    Record,
-)
+from dangan.domain import QuarantineStatus
+from dangan.store import CheckReportRow, MatterRule, QuarantineEntry, Record
 
 from .archive import Archive
 from .ledger import record_event
@@ -221,10 +215,10 @@ class Screening:
             .where(
                 QuarantineEntry.source_system == record.source_system,
                 QuarantineEntry.source_id == record.source_id,
-                QuarantineEntry.status == QUARANTINE_HELD,
+                QuarantineEntry.status == QuarantineStatus.HELD,
             )
             .values(
-                status=QUARANTINE_RELEASED,
+                status=QuarantineStatus.RELEASED,
                 record_id=record.id,
                 resolved_by=self.actor,
                 resolved_at=now,
@@ -239,7 +233,7 @@ def held_sources(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str
         return set()
     rows = session.execute(
         select(QuarantineEntry.source_system, QuarantineEntry.source_id).where(
-            QuarantineEntry.status == QUARANTINE_HELD,
+            QuarantineEntry.status == QuarantineStatus.HELD,
             tuple_(QuarantineEntry.source_system, QuarantineEntry.source_id).in_(set(keys)),
         )
     )

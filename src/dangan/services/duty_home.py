@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from dangan.access import Principal, Role
 from dangan.core import utcnow
-from dangan.store import ALERT_OPEN, Alert, ApiKey, Event, User
+from dangan.domain import AlertStatus
+from dangan.store import Alert, ApiKey, Event, User
 
 from .archive import Archive
 
@@ -79,7 +80,7 @@ def _system(archive: Archive, home: DutyHome) -> None:
 
 def _security(archive: Archive, home: DutyHome) -> None:
     with archive.db.read() as s:
-        alerts = _count(s, select(func.count()).select_from(Alert).where(Alert.status == ALERT_OPEN))
+        alerts = _count(s, select(func.count()).select_from(Alert).where(Alert.status == AlertStatus.OPEN))
         locked = _locked(s, archive)
     home.figures += [
         Figure("未处理的告警", alerts, "/alerts", warn=alerts > 0),

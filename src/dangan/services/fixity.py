@@ -25,7 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dangan.core import utcnow
-from dangan.store import COPY_DONE, Certificate, Location, PreservationCopy, Record, RecordFile, object_key
+from dangan.domain import CopyStatus
+from dangan.store import Certificate, Location, PreservationCopy, Record, RecordFile, object_key
 
 from .archive import Archive
 from .ledger import record_event
@@ -90,7 +91,7 @@ def _stored_rows(archive: Archive) -> list[tuple[str, bool, int, datetime | None
                 PreservationCopy.size,
                 PreservationCopy.detail,
                 PreservationCopy.record_id,
-            ).where(PreservationCopy.status == COPY_DONE, PreservationCopy.sha256.is_not(None))
+            ).where(PreservationCopy.status == CopyStatus.DONE, PreservationCopy.sha256.is_not(None))
         ).all()
         certs = s.execute(
             select(

@@ -16,13 +16,8 @@ from sqlalchemy.orm import Session
 
 from dangan.access import Grant, Principal, granted_only
 from dangan.core import utcnow
-from dangan.store import (
-    REQUEST_APPROVED,
-    SCOPE_DOWNLOAD,
-    Record,
-    UtilizationItem,
-    UtilizationRequest,
-)
+from dangan.domain import AccessScope, RequestStatus
+from dangan.store import Record, UtilizationItem, UtilizationRequest
 
 from .archive import Archive
 from .ledger import record_event
@@ -39,7 +34,7 @@ def active_grants(session: Session, username: str, now: datetime) -> tuple[Grant
         .join(UtilizationRequest, UtilizationRequest.id == UtilizationItem.request_id)
         .where(
             UtilizationRequest.requester == username,
-            UtilizationRequest.status == REQUEST_APPROVED,
+            UtilizationRequest.status == RequestStatus.APPROVED,
             UtilizationRequest.revoked_at.is_(None),
             UtilizationRequest.expires_at > now,
         )
@@ -48,7 +43,7 @@ def active_grants(session: Session, username: str, now: datetime) -> tuple[Grant
         Grant(
             req.id,
             record_id,
-            req.granted_scope == SCOPE_DOWNLOAD,
+            req.granted_scope == AccessScope.DOWNLOAD,
             bool(req.granted_unmask),
             aware(req.expires_at),
         )
@@ -67,7 +62,7 @@ def with_grants(archive: Archive, principal: Principal) -> Principal:
         lapsed = s.scalars(
             select(UtilizationRequest.id).where(
                 UtilizationRequest.requester == principal.username,
-                UtilizationRequest.status == REQUEST_APPROVED,
+                UtilizationRequest.status == RequestStatus.APPROVED,
                 UtilizationRequest.expiry_logged.is_(False),
                 UtilizationRequest.expires_at <= now,
             )

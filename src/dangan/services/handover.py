@@ -24,18 +24,8 @@ from dangan.access import DEPARTMENT_SCOPED, Principal, Role, record_filter
 from dangan.checks import CheckReport, Stage, scheme_for
 from dangan.collect import PackageRejected, UnpackLimits, open_package
 from dangan.core import Conflict, NotFound, PermissionDenied, Problem, ValidationFailed, as_local, utcnow
-from dangan.store import (
-    HANDOVER_ACCEPTED,
-    HANDOVER_PENDING,
-    HANDOVER_RETURNED,
-    HANDOVER_SUBMITTED,
-    CheckReportRow,
-    Department,
-    HandoverItem,
-    ObjectMissing,
-    Record,
-)
-from dangan.store import HANDOVER_STATUSES as HANDOVER_STATUSES  # re-exported: web and cli never import store
+from dangan.domain import HandoverStatus
+from dangan.store import CheckReportRow, Department, HandoverItem, ObjectMissing, Record
 from dangan.store import HandoverBatch as HandoverBatch
 
 from .archive import Archive
@@ -185,7 +175,7 @@ def create_batch(
         for i, r in enumerate(pool, start=1)
     ]  # fmt: skip
     batch = HandoverBatch(
-        department=department, status=HANDOVER_PENDING, carrier=carrier, note=note or None,
+        department=department, status=HandoverStatus.PENDING, carrier=carrier, note=note or None,
         record_count=len(items), file_count=sum(i.file_count for i in items),
         total_bytes=sum(i.total_bytes for i in items), first_code=items[0].archival_code,
         last_code=items[-1].archival_code, created_by=user.username, created_at=utcnow(), items=items,
@@ -224,9 +214,13 @@ def submit_batch(archive: Archive, user: Principal, batch_id: str) -> HandoverBa
         batch = _locked(session, batch_id)
         if batch.department != department:
             raise NotFound("移交批次不存在或您无权查看", code="handover_not_found")
-        if batch.status != HANDOVER_PENDING:
+        if batch.status != HandoverStatus.PENDING:
             raise Conflict(f"该批次状态为“{batch.status}”，不能再移交", code="handover_closed")
-        batch.status, batch.submitted_by, batch.submitted_at = HANDOVER_SUBMITTED, user.username, utcnow()
+        batch.status, batch.submitted_by, batch.submitted_at = (
+            HandoverStatus.SUBMITTED,
+            user.username,
+            utcnow(),
+        )
         _event(session, "handover_submit", user, batch)
     return get_batch(archive, user, batch_id)
 
@@ -264,7 +258,7 @@ def check_batch(archive: Archive, user: Principal, batch_id: str) -> BatchCheck:
     """Run the 移交 checks on every record of a submitted batch; reports are stored with the records."""
     _require_archivist(user)
     batch = get_batch(archive, user, batch_id)
-    if batch.status != HANDOVER_SUBMITTED:
+    if batch.status != HandoverStatus.SUBMITTED:
         raise Conflict(
             f"该批次状态为“{batch.status}”，只有已移交的批次可以检测", code="handover_not_submitted"
         )
@@ -289,7 +283,7 @@ def check_batch(archive: Archive, user: Principal, batch_id: str) -> BatchCheck:
     outcome = BatchCheck(all(r["passed"] for r in results), results)
     with archive.db.write() as session:
         locked = _locked(session, batch_id)
-        if locked.status != HANDOVER_SUBMITTED:
+        if locked.status != HandoverStatus.SUBMITTED:
             raise Conflict(f"该批次状态已变为“{locked.status}”", code="handover_closed")
         session.add_all(rows)
         now = utcnow()
@@ -304,7 +298,7 @@ def accept_batch(archive: Archive, user: Principal, batch_id: str) -> HandoverBa
     """Receive a submitted batch (已接收). It is checked first when it has not passed a check yet."""
     _require_archivist(user)
     batch = get_batch(archive, user, batch_id)
-    if batch.status != HANDOVER_SUBMITTED:
+    if batch.status != HandoverStatus.SUBMITTED:
         raise Conflict(
             f"该批次状态为“{batch.status}”，只有已移交的批次可以接收", code="handover_not_submitted"
         )
@@ -312,9 +306,13 @@ def accept_batch(archive: Archive, user: Principal, batch_id: str) -> HandoverBa
         raise Conflict("移交检测未通过，不能接收；请查看检测结果并退回移交部门", code="handover_check_failed")
     with archive.db.write() as session:
         locked = _locked(session, batch_id)
-        if locked.status != HANDOVER_SUBMITTED or locked.check_passed is not True:
+        if locked.status != HandoverStatus.SUBMITTED or locked.check_passed is not True:
             raise Conflict(f"该批次状态已变为“{locked.status}”", code="handover_closed")
-        locked.status, locked.resolved_by, locked.resolved_at = HANDOVER_ACCEPTED, user.username, utcnow()
+        locked.status, locked.resolved_by, locked.resolved_at = (
+            HandoverStatus.ACCEPTED,
+            user.username,
+            utcnow(),
+        )
         _event(session, "handover_accept", user, locked)
     return get_batch(archive, user, batch_id)
 
@@ -328,9 +326,9 @@ def return_batch(archive: Archive, user: Principal, batch_id: str, reasons: str)
     get_batch(archive, user, batch_id)
     with archive.db.write() as session:
         batch = _locked(session, batch_id)
-        if batch.status not in (HANDOVER_PENDING, HANDOVER_SUBMITTED):
+        if batch.status not in (HandoverStatus.PENDING, HandoverStatus.SUBMITTED):
             raise Conflict(f"该批次状态为“{batch.status}”，不能退回", code="handover_closed")
-        batch.status, batch.reasons = HANDOVER_RETURNED, reasons
+        batch.status, batch.reasons = HandoverStatus.RETURNED, reasons
         batch.resolved_by, batch.resolved_at = user.username, utcnow()
         session.execute(
             update(HandoverItem).where(HandoverItem.batch_id == batch_id).values(open_record_id=None)

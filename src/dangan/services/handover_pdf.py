@@ -10,7 +10,8 @@ from reportlab.lib.units import mm
 
 from dangan.access import Principal
 from dangan.core import Conflict, utcnow
-from dangan.store import HANDOVER_ACCEPTED, HANDOVER_RETURNED, HandoverBatch
+from dangan.domain import HandoverStatus
+from dangan.store import HandoverBatch
 
 from .archive import Archive
 from .check_pdf import build_pdf, local_time
@@ -63,9 +64,9 @@ def handover_form_pdf(archive: Archive, user: Principal, batch_id: str) -> tuple
 def handover_receipt_pdf(archive: Archive, user: Principal, batch_id: str) -> tuple[str, bytes]:
     """(file name, PDF) of the receipt of an accepted batch, or the return notice of a returned one."""
     batch = get_batch(archive, user, batch_id)
-    if batch.status not in (HANDOVER_ACCEPTED, HANDOVER_RETURNED):
+    if batch.status not in (HandoverStatus.ACCEPTED, HandoverStatus.RETURNED):
         raise Conflict("该批次尚未接收或退回，没有回执", code="handover_open")
-    accepted = batch.status == HANDOVER_ACCEPTED
+    accepted = batch.status == HandoverStatus.ACCEPTED
     when = local_time(batch.resolved_at) if batch.resolved_at else "—"
     facts = [
         *_facts(archive, batch),

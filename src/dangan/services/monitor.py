@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from dangan.access import Principal, Role
 from dangan.core import ConfigurationError, NotFound, PermissionDenied, Settings, ValidationFailed, utcnow
-from dangan.store import ALERT_ACKNOWLEDGED, ALERT_OPEN, Alert, Event
+from dangan.domain import AlertStatus
+from dangan.store import Alert, Event
 
 from .archive import Archive
 from .audit import with_client
@@ -124,7 +125,7 @@ def _store(archive: Archive, findings: list[Finding]) -> list[dict[str, Any]]:
         try:
             with archive.db.write() as s:
                 alert = Alert(rule=f.rule, subject=subject, window_key=f.window_key, severity=f.severity,
-                              status=ALERT_OPEN, summary=f.summary, detail=f.detail, created_at=utcnow(),
+                              status=AlertStatus.OPEN, summary=f.summary, detail=f.detail, created_at=utcnow(),
                               webhook_attempts=0)  # fmt: skip
                 s.add(alert)
                 s.flush()
@@ -227,7 +228,7 @@ def _ack_note(note: str) -> str:
 
 
 def _ack(s: Any, user: Principal, alert: Alert, note: str) -> None:
-    alert.status, alert.note = ALERT_ACKNOWLEDGED, note
+    alert.status, alert.note = AlertStatus.ACKNOWLEDGED, note
     alert.acknowledged_by, alert.acknowledged_at = user.username, utcnow()
     detail = with_client({"alert_id": alert.id, "rule": alert.rule, "subject": alert.subject, "note": note})
     record_event(s, "alert_ack", user.username, None, detail)
@@ -241,7 +242,7 @@ def acknowledge_alert(archive: Archive, user: Principal, alert_id: int, note: st
         alert = s.get(Alert, alert_id)
         if alert is None:
             raise NotFound("告警不存在", code="unknown_alert")
-        if alert.status != ALERT_OPEN:
+        if alert.status != AlertStatus.OPEN:
             raise ValidationFailed("该告警已处理", code="alert_closed")
         _ack(s, user, alert, note)
         s.flush()
@@ -257,7 +258,7 @@ def acknowledge_alerts(
     _require(user)
     note = _ack_note(note)
     with archive.db.write() as s:
-        query = select(Alert).where(Alert.status == ALERT_OPEN).order_by(Alert.id)
+        query = select(Alert).where(Alert.status == AlertStatus.OPEN).order_by(Alert.id)
         if alert_ids is not None:
             query = query.where(Alert.id.in_(sorted(set(alert_ids))[:5000]))
         alerts = list(s.scalars(query))

@@ -24,7 +24,8 @@ from dangan.access import Principal
 from dangan.checks import CheckReport, FormatId, identify, read_ofd
 from dangan.collect import CasePackage
 from dangan.core import DanganError, NotFound
-from dangan.store import COPY_DONE, COPY_FAILED, PreservationCopy, Record, RecordFile
+from dangan.domain import CopyStatus
+from dangan.store import PreservationCopy, Record, RecordFile
 
 from .archive import Archive
 from .ledger import record_event
@@ -117,7 +118,7 @@ def _pending(policy: PreservationPolicy, retry_failed: bool) -> Any:
     copy = PreservationCopy
     no_decision: Any = copy.id.is_(None)
     if retry_failed:
-        no_decision = or_(no_decision, copy.status == COPY_FAILED)
+        no_decision = or_(no_decision, copy.status == CopyStatus.FAILED)
     return (
         select(RecordFile.id)
         .outerjoin(copy, copy.record_file_id == RecordFile.id)
@@ -232,7 +233,7 @@ def _normalise(
             result = convert_to_pdfa(source, out)
         except ConversionFailed as exc:
             item.outcome, item.message = "failed", exc.message
-            _decide(archive, file_id, item.record_id, actor, COPY_FAILED, target, error=exc.message,
+            _decide(archive, file_id, item.record_id, actor, CopyStatus.FAILED, target, error=exc.message,
                     detail={"code": exc.code})  # fmt: skip
             return item
         fmt = identify(out)
@@ -243,7 +244,7 @@ def _normalise(
         "path": _copy_path(item.path), "sha256": obj.sha256, "sm3": obj.sm3, "size": obj.size,
         "media_type": "application/pdf", "encrypted": obj.encrypted, **_columns(fmt),
     }  # fmt: skip
-    if _decide(archive, file_id, item.record_id, actor, COPY_DONE, target, detail=detail, **fields):
+    if _decide(archive, file_id, item.record_id, actor, CopyStatus.DONE, target, detail=detail, **fields):
         item.outcome, item.copy_sha256 = "normalised", obj.sha256
     else:
         item.outcome, item.message = "kept", "另一进程已为该文件生成保存副本"
@@ -278,7 +279,7 @@ def _decide(
             row = s.scalars(
                 select(PreservationCopy).where(PreservationCopy.record_file_id == file_id)
             ).first()
-            if row is not None and row.status != COPY_FAILED:
+            if row is not None and row.status != CopyStatus.FAILED:
                 return False
             if row is None:
                 row = PreservationCopy(record_file_id=file_id, record_id=record_id)
@@ -300,7 +301,7 @@ def _decide(
                     "status": status,
                     "target": TARGETS.get(target or ""),
                 }
-                if status == COPY_DONE:
+                if status == CopyStatus.DONE:
                     event["copy"] = {
                         k: fields.get(k) for k in ("path", "sha256", "sm3", "size", "format_puid")
                     }
@@ -327,7 +328,7 @@ def preservation_copy_for(
     with archive.db.read() as s:
         row = s.scalars(
             select(PreservationCopy).where(
-                PreservationCopy.record_file_id == f.id, PreservationCopy.status == COPY_DONE
+                PreservationCopy.record_file_id == f.id, PreservationCopy.status == CopyStatus.DONE
             )
         ).first()
     if row is None or row.sha256 is None:

@@ -22,7 +22,8 @@ from dangan.access import DEPARTMENT_SCOPED, Principal, Role
 from dangan.checks import CheckReport
 from dangan.collect import CasePackage
 from dangan.core import Conflict, NotFound, PermissionDenied, Problem, new_id, utcnow
-from dangan.store import QUARANTINE_HELD, QUARANTINE_RETURNED, CheckReportRow, QuarantineEntry
+from dangan.domain import QuarantineStatus
+from dangan.store import CheckReportRow, QuarantineEntry
 
 from .archive import Archive
 from .ledger import record_event
@@ -78,13 +79,13 @@ def quarantine_package(
                 select(QuarantineEntry).where(
                     QuarantineEntry.source_system == meta.source_system,
                     QuarantineEntry.source_id == meta.source_id,
-                    QuarantineEntry.status == QUARANTINE_HELD,
+                    QuarantineEntry.status == QuarantineStatus.HELD,
                 )
             ).first()
             if entry is None:
                 qid = new_id()
                 entry = QuarantineEntry(
-                    id=qid, folder=f"{QUARANTINE_DIR}/{qid}", created_by=actor, status=QUARANTINE_HELD
+                    id=qid, folder=f"{QUARANTINE_DIR}/{qid}", created_by=actor, status=QuarantineStatus.HELD
                 )
                 session.add(entry)
             entry.source_system, entry.source_id = meta.source_system, meta.source_id
@@ -151,7 +152,7 @@ class QuarantineView:
 
 
 def list_quarantine(
-    archive: Archive, user: Principal, status: str | None = QUARANTINE_HELD
+    archive: Archive, user: Principal, status: str | None = QuarantineStatus.HELD
 ) -> list[QuarantineEntry]:
     require_quarantine_access(user)
     query = select(QuarantineEntry).order_by(QuarantineEntry.updated_at.desc())
@@ -166,7 +167,9 @@ def list_quarantine(
 def count_held(archive: Archive) -> int:
     with archive.db.read() as session:
         held = (
-            select(func.count()).select_from(QuarantineEntry).where(QuarantineEntry.status == QUARANTINE_HELD)
+            select(func.count())
+            .select_from(QuarantineEntry)
+            .where(QuarantineEntry.status == QuarantineStatus.HELD)
         )
         return int(session.scalar(held) or 0)
 
@@ -201,10 +204,10 @@ def return_to_department(archive: Archive, user: Principal, qid: str, note: str)
         entry = session.get(QuarantineEntry, qid)
         if entry is None:
             raise NotFound("隔离区中没有这个案卷包", code="quarantine_not_found")
-        if entry.status != QUARANTINE_HELD:
+        if entry.status != QuarantineStatus.HELD:
             raise Conflict("该案卷包已处理，不能再退回", code="quarantine_closed")
         now = utcnow()
-        entry.status, entry.note = QUARANTINE_RETURNED, note[:2000]
+        entry.status, entry.note = QuarantineStatus.RETURNED, note[:2000]
         entry.resolved_by, entry.resolved_at, entry.updated_at = user.username, now, now
         record_event(session, "quarantine_return", user.username, None,
                      {"quarantine_id": qid, "department": entry.department, "note": entry.note})  # fmt: skip

@@ -16,7 +16,8 @@ from typing import Any
 from dangan.access import Principal, Role
 from dangan.collect import decode_case_json, path_problem, resolve_inside
 from dangan.core import Conflict, DanganError, PermissionDenied, ValidationFailed, utcnow
-from dangan.store import QUARANTINE_HELD, QuarantineEntry
+from dangan.domain import QuarantineStatus
+from dangan.store import QuarantineEntry
 
 from .archive import Archive
 from .ledger import record_event
@@ -27,7 +28,7 @@ MAX_CASE_JSON = 4 * 1024 * 1024
 
 def _held_folder(archive: Archive, user: Principal, qid: str) -> Path:
     view = quarantine_entry(archive, user, qid)
-    if view.entry.status != QUARANTINE_HELD:
+    if view.entry.status != QuarantineStatus.HELD:
         raise Conflict("该案卷包已处理，不能再修改", code="quarantine_closed")
     return quarantine_folder(archive, view.entry)
 

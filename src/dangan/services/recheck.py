@@ -10,7 +10,8 @@ import shutil
 
 from dangan.access import Principal
 from dangan.core import Conflict, utcnow
-from dangan.store import QUARANTINE_HELD, QUARANTINE_RELEASED, QuarantineEntry
+from dangan.domain import QuarantineStatus
+from dangan.store import QuarantineEntry
 
 from .archive import Archive
 from .importer import import_one
@@ -26,7 +27,7 @@ def recheck_quarantined(archive: Archive, user: Principal, qid: str) -> IngestOu
     and report are refreshed. A copy already archived meanwhile (a duplicate) also releases it.
     """
     view = quarantine_entry(archive, user, qid)
-    if view.entry.status != QUARANTINE_HELD:
+    if view.entry.status != QuarantineStatus.HELD:
         raise Conflict("该案卷包已处理，不能再重新检测", code="quarantine_closed")
     folder = quarantine_folder(archive, view.entry)
     check_department_of_copy(user, folder)
@@ -34,9 +35,9 @@ def recheck_quarantined(archive: Archive, user: Principal, qid: str) -> IngestOu
     if outcome.status in ("accepted", "duplicate"):
         with archive.db.write() as session:
             entry = session.get(QuarantineEntry, qid)
-            if entry is not None and entry.status == QUARANTINE_HELD:
+            if entry is not None and entry.status == QuarantineStatus.HELD:
                 now = utcnow()
-                entry.status, entry.record_id = QUARANTINE_RELEASED, outcome.record_id
+                entry.status, entry.record_id = QuarantineStatus.RELEASED, outcome.record_id
                 entry.resolved_by, entry.resolved_at, entry.updated_at = user.username, now, now
         shutil.rmtree(folder, ignore_errors=True)
     elif not any(p.code == "quarantined" for p in outcome.problems):

@@ -19,22 +19,8 @@ from sqlalchemy.orm import Session
 
 from dangan.access import THREE_ADMINS, Principal, Role, record_filter
 from dangan.core import Conflict, NotFound, PermissionDenied, ValidationFailed, utcnow
-from dangan.domain import SecurityLevel
-from dangan.store import (
-    REQUEST_APPROVED,
-    REQUEST_PENDING,
-    REQUEST_REJECTED,
-    REQUEST_REVOKED,
-    SCOPE_DOWNLOAD,
-    SCOPE_VIEW,
-    SCOPES,
-    Department,
-    Matter,
-    Record,
-    User,
-    UtilizationItem,
-    UtilizationRequest,
-)
+from dangan.domain import ACCESS_SCOPES, AccessScope, RequestStatus, SecurityLevel
+from dangan.store import Department, Matter, Record, User, UtilizationItem, UtilizationRequest
 
 from .archive import Archive
 from .grants import aware
@@ -45,7 +31,7 @@ MAX_CODES = 200
 MAX_ITEMS = 1000
 MAX_PURPOSE = 500
 APPROVERS = frozenset({Role.ARCHIVIST, Role.DEPT_HEAD})
-SCOPE_LABELS = {SCOPE_VIEW: "仅查看", SCOPE_DOWNLOAD: "查看并下载"}
+SCOPE_LABELS = {AccessScope.VIEW: "仅查看", AccessScope.DOWNLOAD: "查看并下载"}
 _NOT_FOUND = "利用申请不存在或您无权处理"
 
 
@@ -54,7 +40,7 @@ class RequestForm:
     """What the requester typed: a 档号 list, or a set by department / matter / year / keyword."""
 
     purpose: str
-    scope: str = SCOPE_VIEW
+    scope: str = AccessScope.VIEW
     days: int = 30
     codes: tuple[str, ...] = ()
     department: str = ""
@@ -72,7 +58,7 @@ def _validated(form: RequestForm) -> tuple[str, list[str], dict[str, Any]]:
     purpose = " ".join(form.purpose.split())
     if len(purpose) < 2 or len(purpose) > MAX_PURPOSE:
         raise ValidationFailed(f"请填写利用目的（2–{MAX_PURPOSE} 个字）", code="purpose_required")
-    if form.scope not in SCOPES:
+    if form.scope not in ACCESS_SCOPES:
         raise ValidationFailed("利用方式只能是“仅查看”或“查看并下载”", code="invalid_scope")
     if not 1 <= form.days <= MAX_DAYS:
         raise ValidationFailed(f"利用期限须为 1–{MAX_DAYS} 天", code="invalid_days")
@@ -105,7 +91,7 @@ def create_request(archive: Archive, user: Principal, form: RequestForm) -> Util
         req = UtilizationRequest(
             requester=user.username, requester_role=user.role.code, requester_department=user.department,
             purpose=purpose, scope=form.scope, unmask=form.unmask, days=form.days, codes=codes,
-            criteria=criteria, status=REQUEST_PENDING, created_at=utcnow(), expiry_logged=False,
+            criteria=criteria, status=RequestStatus.PENDING, created_at=utcnow(), expiry_logged=False,
         )  # fmt: skip
         s.add(req)
         s.flush()
@@ -179,7 +165,7 @@ def _for_decision(s: Session, user: Principal, rid: str) -> tuple[UtilizationReq
     records = _resolve(s, user, req, MAX_ITEMS + 1)
     if not _concerns(s, user, req, records):
         raise NotFound(_NOT_FOUND, code="request_not_found")  # not his department's records
-    if req.status != REQUEST_PENDING:
+    if req.status != RequestStatus.PENDING:
         raise Conflict(f"该申请已处理（{req.status}）", code="request_decided")
     return req, records
 
@@ -192,7 +178,7 @@ def approve_request(
     with archive.db.write() as s:
         req, records = _for_decision(s, user, rid)
         scope = scope or req.scope
-        if scope not in SCOPES or (scope == SCOPE_DOWNLOAD and req.scope == SCOPE_VIEW):
+        if scope not in ACCESS_SCOPES or (scope == AccessScope.DOWNLOAD and req.scope == AccessScope.VIEW):
             raise ValidationFailed("批准的利用方式不能超出申请的范围", code="invalid_scope")
         days = req.days if days is None else days
         if not 1 <= days <= req.days:
@@ -208,7 +194,7 @@ def approve_request(
                 f"申请范围超过 {MAX_ITEMS} 件，请驳回并请申请人缩小范围", code="too_many_records"
             )
         now = utcnow()
-        req.status, req.decided_by, req.decided_at = REQUEST_APPROVED, user.username, now
+        req.status, req.decided_by, req.decided_at = RequestStatus.APPROVED, user.username, now
         req.granted_scope, req.granted_unmask = (
             scope,
             bool(req.unmask if unmask is None else unmask and req.unmask),
@@ -232,7 +218,7 @@ def reject_request(archive: Archive, user: Principal, rid: str, reason: str) -> 
         if len(reason) < 2:
             raise ValidationFailed("驳回须填写理由", code="reason_required")
         req.status, req.decided_by, req.decided_at, req.reason = (
-            REQUEST_REJECTED,
+            RequestStatus.REJECTED,
             user.username,
             utcnow(),
             reason,
@@ -249,9 +235,13 @@ def revoke_request(archive: Archive, user: Principal, rid: str, reason: str = ""
         req = s.get(UtilizationRequest, rid, with_for_update=True)
         if req is None or (user.role is not Role.ARCHIVIST and req.decided_by != user.username):
             raise NotFound(_NOT_FOUND, code="request_not_found")
-        if req.status != REQUEST_APPROVED or req.expires_at is None or aware(req.expires_at) <= utcnow():
+        if (
+            req.status != RequestStatus.APPROVED
+            or req.expires_at is None
+            or aware(req.expires_at) <= utcnow()
+        ):
             raise Conflict("只能撤销生效中的授权", code="grant_inactive")
-        req.status, req.revoked_by, req.revoked_at = REQUEST_REVOKED, user.username, utcnow()
+        req.status, req.revoked_by, req.revoked_at = RequestStatus.REVOKED, user.username, utcnow()
         req.revoke_reason = _clean(reason, 1000) or None
         record_event(s, "utilization_revoke", user.username, None,
                      {"request_id": req.id, "requester": req.requester, "reason": req.revoke_reason})  # fmt: skip
@@ -285,7 +275,7 @@ def approval_queue(archive: Archive, user: Principal) -> list[QueueEntry]:
     with archive.db.read() as s:
         pending = s.scalars(
             select(UtilizationRequest)
-            .where(UtilizationRequest.status == REQUEST_PENDING, UtilizationRequest.requester != user.username)
+            .where(UtilizationRequest.status == RequestStatus.PENDING, UtilizationRequest.requester != user.username)
             .order_by(UtilizationRequest.created_at).limit(200)
         ).all()  # fmt: skip
         out = []
@@ -308,7 +298,7 @@ def awaiting_count(archive: Archive, user: Principal) -> int:
                 select(func.count())
                 .select_from(UtilizationRequest)
                 .where(
-                    UtilizationRequest.status == REQUEST_PENDING,
+                    UtilizationRequest.status == RequestStatus.PENDING,
                     UtilizationRequest.requester != user.username,
                 )
             )
@@ -322,7 +312,7 @@ def granted_by_me(archive: Archive, user: Principal) -> list[UtilizationRequest]
         return []
     with archive.db.read() as s:
         stmt = select(UtilizationRequest).where(
-            UtilizationRequest.status.in_([REQUEST_APPROVED, REQUEST_REVOKED])
+            UtilizationRequest.status.in_([RequestStatus.APPROVED, RequestStatus.REVOKED])
         )
         if user.role is not Role.ARCHIVIST:
             stmt = stmt.where(UtilizationRequest.decided_by == user.username)
@@ -334,7 +324,11 @@ def granted_by_me(archive: Archive, user: Principal) -> list[UtilizationRequest]
 
 def request_state(req: UtilizationRequest) -> str:
     """The status as a person reads it: an approved grant past its term shows as 已过期."""
-    if req.status == REQUEST_APPROVED and req.expires_at is not None and aware(req.expires_at) <= utcnow():
+    if (
+        req.status == RequestStatus.APPROVED
+        and req.expires_at is not None
+        and aware(req.expires_at) <= utcnow()
+    ):
         return "已过期"
     return req.status
 
@@ -353,7 +347,7 @@ def request_json(req: UtilizationRequest) -> dict[str, Any]:
         "granted_unmask": req.granted_unmask, "expires_at": iso(req.expires_at), "revoked_by": req.revoked_by,
         "revoked_at": iso(req.revoked_at), "revoke_reason": req.revoke_reason,
         "records": [{"record_id": i.record_id, "archival_code": i.archival_code} for i in req.items]
-        if req.status in (REQUEST_APPROVED, REQUEST_REVOKED) else [],
+        if req.status in (RequestStatus.APPROVED, RequestStatus.REVOKED) else [],
     }  # fmt: skip
 
 

@@ -13,25 +13,10 @@ from dangan.store.catalog import (
     get_record,
 )
 from dangan.store.certificates import Certificate
-from dangan.store.collection import (
-    QUARANTINE_HELD,
-    QUARANTINE_RELEASED,
-    QUARANTINE_RETURNED,
-    CheckReportRow,
-    MatterRule,
-    QuarantineEntry,
-)
+from dangan.store.collection import CheckReportRow, MatterRule, QuarantineEntry
 from dangan.store.crypto import DecryptionFailed, MasterKey, WrappedKey
 from dangan.store.db import Database, make_engine
-from dangan.store.handover import (
-    HANDOVER_ACCEPTED,
-    HANDOVER_PENDING,
-    HANDOVER_RETURNED,
-    HANDOVER_STATUSES,
-    HANDOVER_SUBMITTED,
-    HandoverBatch,
-    HandoverItem,
-)
+from dangan.store.handover import HandoverBatch, HandoverItem
 from dangan.store.keyring import KeyRing, create_master_key_file, load_keyring
 from dangan.store.locations import LocalLocation, Location, S3Location
 from dangan.store.migrate import downgrade, upgrade
@@ -47,43 +32,12 @@ from dangan.store.models import (
     SeriesCounter,
     User,
 )
-from dangan.store.monitoring import ALERT_ACKNOWLEDGED, ALERT_OPEN, Alert
+from dangan.store.monitoring import Alert
 from dangan.store.objects import HashMismatch, ObjectMissing, ObjectStore, StoredObject, hash_file, object_key
-from dangan.store.preservation import COPY_DONE, COPY_FAILED, PreservationCopy
-from dangan.store.utilization import (
-    REQUEST_APPROVED,
-    REQUEST_PENDING,
-    REQUEST_REJECTED,
-    REQUEST_REVOKED,
-    REQUEST_STATUSES,
-    SCOPE_DOWNLOAD,
-    SCOPE_VIEW,
-    SCOPES,
-    UtilizationItem,
-    UtilizationRequest,
-)
+from dangan.store.preservation import PreservationCopy
+from dangan.store.utilization import UtilizationItem, UtilizationRequest
 
 __all__ = [
-    "ALERT_ACKNOWLEDGED",
-    "ALERT_OPEN",
-    "COPY_DONE",
-    "COPY_FAILED",
-    "HANDOVER_ACCEPTED",
-    "HANDOVER_PENDING",
-    "HANDOVER_RETURNED",
-    "HANDOVER_STATUSES",
-    "HANDOVER_SUBMITTED",
-    "QUARANTINE_HELD",
-    "QUARANTINE_RELEASED",
-    "QUARANTINE_RETURNED",
-    "REQUEST_APPROVED",
-    "REQUEST_PENDING",
-    "REQUEST_REJECTED",
-    "REQUEST_REVOKED",
-    "REQUEST_STATUSES",
-    "SCOPES",
-    "SCOPE_DOWNLOAD",
-    "SCOPE_VIEW",
     "Alert",
     "ApiKey",
     "AuthFactor",

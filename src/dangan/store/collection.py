@@ -13,12 +13,9 @@ from sqlalchemy import JSON, Boolean, DateTime, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.core import new_id, utcnow
+from dangan.domain import QuarantineStatus
 
 from .models import Base
-
-QUARANTINE_HELD = "held"  # waiting for a fix, a re-check or a return
-QUARANTINE_RETURNED = "returned"  # sent back to the forming department
-QUARANTINE_RELEASED = "released"  # passed a re-check (or a fixed re-submission) and was archived
 
 
 class CheckReportRow(Base):
@@ -44,7 +41,7 @@ class QuarantineEntry(Base):
     department: Mapped[str | None] = mapped_column(String(200), index=True)
     matter: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=QUARANTINE_HELD, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=QuarantineStatus.HELD, index=True)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     folder: Mapped[str] = mapped_column(String(300))
     record_id: Mapped[str | None] = mapped_column(String(26))

@@ -14,21 +14,16 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dangan.core import new_id, utcnow
+from dangan.domain import HandoverStatus
 
 from .models import Base
-
-HANDOVER_PENDING = "待移交"  # created by the department, form printed, not yet sent
-HANDOVER_SUBMITTED = "已移交"  # sent to the archive with the signed form
-HANDOVER_ACCEPTED = "已接收"  # the archive checked and took it
-HANDOVER_RETURNED = "已退回"  # the archive sent it back with reasons; its records are free again
-HANDOVER_STATUSES = (HANDOVER_PENDING, HANDOVER_SUBMITTED, HANDOVER_ACCEPTED, HANDOVER_RETURNED)
 
 
 class HandoverBatch(Base):
     __tablename__ = "handover_batch"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     department: Mapped[str] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(8), default=HANDOVER_PENDING, index=True)
+    status: Mapped[str] = mapped_column(String(8), default=HandoverStatus.PENDING, index=True)
     carrier: Mapped[str] = mapped_column(String(100))
     record_count: Mapped[int] = mapped_column(Integer)
     file_count: Mapped[int] = mapped_column(Integer)

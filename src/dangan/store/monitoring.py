@@ -14,11 +14,9 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.core import utcnow
+from dangan.domain import AlertStatus
 
 from .models import Base, Event
-
-ALERT_OPEN = "open"
-ALERT_ACKNOWLEDGED = "acknowledged"
 
 EVENT_ACTOR_INDEX = Index("ix_event_actor", Event.actor)
 
@@ -32,7 +30,7 @@ class Alert(Base):
     subject: Mapped[str] = mapped_column(String(128))
     window_key: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=ALERT_OPEN, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN, index=True)
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -19,9 +19,6 @@ from dangan.core import utcnow
 
 from .models import Base
 
-COPY_DONE = "done"
-COPY_FAILED = "failed"
-
 
 class PreservationCopy(Base):
     __tablename__ = "preservation_copy"

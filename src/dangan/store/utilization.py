@@ -17,17 +17,9 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dangan.core import new_id, utcnow
+from dangan.domain import AccessScope, RequestStatus
 
 from .models import Base
-
-REQUEST_PENDING = "待审批"
-REQUEST_APPROVED = "已批准"
-REQUEST_REJECTED = "已驳回"
-REQUEST_REVOKED = "已撤销"
-REQUEST_STATUSES = (REQUEST_PENDING, REQUEST_APPROVED, REQUEST_REJECTED, REQUEST_REVOKED)
-SCOPE_VIEW = "view"
-SCOPE_DOWNLOAD = "download"
-SCOPES = (SCOPE_VIEW, SCOPE_DOWNLOAD)
 
 
 class UtilizationRequest(Base):
@@ -37,12 +29,12 @@ class UtilizationRequest(Base):
     requester_role: Mapped[str] = mapped_column(String(16))
     requester_department: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(Text)
-    scope: Mapped[str] = mapped_column(String(8), default=SCOPE_VIEW)
+    scope: Mapped[str] = mapped_column(String(8), default=AccessScope.VIEW)
     unmask: Mapped[bool] = mapped_column(Boolean, default=False)
     days: Mapped[int] = mapped_column(Integer)
     codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(8), default=REQUEST_PENDING, index=True)
+    status: Mapped[str] = mapped_column(String(8), default=RequestStatus.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

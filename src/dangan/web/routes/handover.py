@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.access import DEPARTMENT_SCOPED, Role
 from dangan.core import DanganError
+from dangan.domain import HANDOVER_STATUSES
 from dangan.services import (
-    HANDOVER_STATUSES,
     accept_batch,
     candidates,
     check_batch,
