@@ -25,10 +25,10 @@ from _common import machine, median_of, print_table, write_big_tiff, write_json
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
 from dangan.services import ImportReport, audit_fixity, import_paths, open_archive
-from dangan.store.sm3 import Hasher, new_sm3
-from dangan.store.sm3 import backend as sm3_backend
-from dangan.store.sm4gcm import fast_sm4_gcm
-from dangan.store.sm4gcm import reference_seal as reference_sm4_seal
+from dangan.store.crypto._sm3 import Hasher, new_sm3
+from dangan.store.crypto._sm3 import backend as sm3_backend
+from dangan.store.crypto._sm4gcm import fast_sm4_gcm
+from dangan.store.crypto._sm4gcm import reference_seal as reference_sm4_seal
 
 
 def _big_cases(root: Path, files: int, mb: int) -> None:

@@ -33,7 +33,7 @@ from _common import machine, print_table, timed, write_big_tiff, write_json
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
 from dangan.services import Archive, import_paths, open_archive
-from dangan.store.sm3 import Hasher, backend, new_sm3
+from dangan.store.crypto._sm3 import Hasher, backend, new_sm3
 
 
 def _files(root: Path) -> list[Path]:
@@ -47,7 +47,7 @@ def openssl_sha256(files: list[Path]) -> None:
 
 
 def sm3_only(files: list[Path], hasher: Callable[[], Hasher] = new_sm3) -> None:
-    """SM3 over the same bytes, with the library ingest uses (`dangan.store.sm3.backend()`): ingest must
+    """SM3 over the same bytes, with the library ingest uses (`dangan.store.crypto._sm3.backend()`): ingest must
     compute it too (MISSION: fixity SHA-256 and SM3 recorded at ingest), and one stream cannot be split,
     so it bounds a big file. OpenSSL's SM3 is timed too, for comparison."""
     for f in files:

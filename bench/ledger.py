@@ -39,7 +39,7 @@ from dangan.ledger import (
     verify_inclusion,
     verify_log,
 )
-from dangan.store import Database, upgrade
+from dangan.store.catalog import Database, upgrade
 
 
 def _entry(i: int) -> Entry:

@@ -82,6 +82,12 @@ def test_package_imports_only_lower_layers(package: str) -> None:
     assert not bad, "\n".join(bad)
 
 
+def test_a_subpackage_face_may_be_imported_but_not_its_private_modules() -> None:
+    assert _is_face(["dangan", "store", "catalog"])
+    assert not _is_face(["dangan", "store", "catalog", "_models"])
+    assert not _is_face(["dangan", "store", "nonexistent"])
+
+
 def test_checker_catches_a_violation(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from dangan.services import search\n", encoding="utf-8")
@@ -95,9 +101,15 @@ def _cross_package_private_imports(package: str) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 parts = node.module.split(".")
-                if parts[0] == "dangan" and len(parts) > 2 and parts[1] != package:
+                if parts[0] == "dangan" and len(parts) > 2 and parts[1] != package and not _is_face(parts):
                     bad.append(f"{module.relative_to(SRC)} imports {node.module}")
     return bad
+
+
+def _is_face(parts: list[str]) -> bool:
+    """`dangan.store.catalog` is a face (a subpackage's `__init__`); `dangan.store.catalog._models` is not."""
+    path = SRC.joinpath(*parts[1:])
+    return not any(p.startswith("_") for p in parts) and (path / "__init__.py").exists()
 
 
 @pytest.mark.parametrize("package", _packages())
@@ -105,13 +117,30 @@ def test_other_packages_are_used_only_through_their_public_names(package: str) -
     assert not _cross_package_private_imports(package)
 
 
-@pytest.mark.parametrize("package", _packages())
-def test_public_names_exist(package: str) -> None:
+def _faces() -> list[str]:
+    """Every package and subpackage: each is imported by others only through its `__init__`."""
+    return sorted(
+        ".".join(init.parent.relative_to(SRC.parent).parts)
+        for init in SRC.rglob("__init__.py")
+        if init.parent != SRC
+        and not any(p.startswith("_") for p in init.parent.relative_to(SRC).parts)
+        and _declares_anything(init)
+    )
+
+
+def _declares_anything(init: Path) -> bool:
+    """A folder of data files or of route modules has a docstring-only `__init__`: it is no face."""
+    body = ast.parse(init.read_text(encoding="utf-8")).body
+    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
+
+
+@pytest.mark.parametrize("face", _faces())
+def test_public_names_exist(face: str) -> None:
     import importlib
 
-    mod = importlib.import_module(f"dangan.{package}")
+    mod = importlib.import_module(face)
     names = getattr(mod, "__all__", None)
-    assert names, f"dangan.{package} declares no __all__"
+    assert names, f"{face} declares no __all__"
     assert len(names) == len(set(names))
     for name in names:
-        assert hasattr(mod, name), f"dangan.{package}.{name} is in __all__ but missing"
+        assert hasattr(mod, name), f"{face}.{name} is in __all__ but missing"

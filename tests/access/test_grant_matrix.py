@@ -15,7 +15,7 @@ from dangan.access import Grant, Principal, Role, can_download, can_read, record
 from dangan.core import NotFound, PermissionDenied, utcnow
 from dangan.domain import SecurityLevel
 from dangan.services import Archive, BrowseFilter, browse, file_for, import_paths, overview, record_for
-from dangan.store import Record
+from dangan.store.catalog import Record
 from tests.factories import package_dir
 
 DEPTS = ["秦皇岛市市场监督管理局", "秦皇岛市生态环境局"]

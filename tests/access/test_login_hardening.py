@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from dangan.core import ValidationFailed
 from dangan.services import Archive, add_user, set_password
-from dangan.store import Event
+from dangan.store.catalog import Event
 from dangan.web import create_app
 from dangan.web.ratelimit import MAX_FAILURES, FailureLimiter
 from tests.web.conftest import PASSWORD, login

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dangan.access.totp import code_at, time_step
 from dangan.core import load_settings
 from dangan.services import begin_login, confirm_totp, open_archive, start_totp, totp_status
-from dangan.store import Event, User
+from dangan.store.catalog import Event, User
 from tests.helpers import json_of, run_dangan
 
 PASSWORD = "Dangan@2024"

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from dangan.core import load_settings
 from dangan.services import ALERT_KIND, import_paths, open_archive
-from dangan.store import Event, RecordFile, object_key
+from dangan.store.catalog import Event, RecordFile
+from dangan.store.objects import object_key
 from tests.factories import package_dir
 from tests.helpers import json_of, run_dangan
 

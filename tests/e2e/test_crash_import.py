@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from dangan.core import load_settings
 from dangan.services import open_archive
-from dangan.store import Record
+from dangan.store.catalog import Record
 from tests.helpers import case_keys, dangan_cmd, run_dangan, write_pool
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, text
 from dangan.ledger import Entry, merkle
 from dangan.ledger import log as ledger_log
 from dangan.ledger.tables import ledger_entry, metadata
-from dangan.store import Database, downgrade, upgrade
+from dangan.store.catalog import Database, downgrade, upgrade
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from dangan.demo import make_case
 from dangan.services import Jobs
-from dangan.store import Record, RecordFile, object_key
+from dangan.store.catalog import Record, RecordFile
+from dangan.store.objects import object_key
 from tests.e2e.test_browser import _free_port, _wait_for_port
 from tests.helpers import dangan_cmd, json_of, run_dangan
 from tests.scaled.conftest import scaled_settings

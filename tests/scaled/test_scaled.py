@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dangan.services import Jobs, catalogue_fingerprint, open_archive
-from dangan.store import Event, Record, RecordFile, object_key
+from dangan.store.catalog import Event, Record, RecordFile
+from dangan.store.objects import object_key
 from tests.helpers import dangan_cmd, json_of, run_dangan, write_pool
 from tests.scaled.conftest import scaled_settings
 

@@ -16,7 +16,7 @@ from dangan.services import (
     list_api_keys,
     revoke_api_key,
 )
-from dangan.store import ApiKey, Database, Event, downgrade, upgrade
+from dangan.store.catalog import ApiKey, Database, Event, downgrade, upgrade
 from tests.helpers import json_of, run_dangan
 
 DEPT = "秦皇岛市市场监督管理局"

@@ -27,7 +27,7 @@ from dangan.services import (
     record_for,
     search_events,
 )
-from dangan.store import Event
+from dangan.store.catalog import Event
 from tests.factories import package_dir
 
 AUDITOR = Principal(username="aud", role=Role.AUDITOR)

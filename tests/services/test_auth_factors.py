@@ -23,7 +23,7 @@ from dangan.services import (
     start_totp,
     totp_status,
 )
-from dangan.store import AuthFactor, Database, Event, RecoveryCode, User, downgrade, upgrade
+from dangan.store.catalog import AuthFactor, Database, Event, RecoveryCode, User, downgrade, upgrade
 
 PASSWORD = "Dangan@2024"
 NOW = 1_800_000_000.0

@@ -22,7 +22,7 @@ from dangan.services import (
     verify_backup,
 )
 from dangan.services.backup_pg import libpq_url
-from dangan.store import RecordFile
+from dangan.store.catalog import RecordFile
 from tests.factories import package_dir
 from tests.pg import create_database
 

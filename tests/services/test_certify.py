@@ -31,7 +31,7 @@ from dangan.services import (
     verify_certificate_file,
     verify_ledger,
 )
-from dangan.store import Certificate, Database, Event, downgrade, upgrade
+from dangan.store.catalog import Certificate, Database, Event, downgrade, upgrade
 from tests.factories import package_dir
 from tests.helpers import json_of, run_dangan
 

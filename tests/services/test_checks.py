@@ -12,7 +12,7 @@ from dangan.access import Principal, Role
 from dangan.core import PermissionDenied, load_settings
 from dangan.domain import SecurityLevel
 from dangan.services import import_paths, open_archive, report_for_record, set_matter_rule
-from dangan.store import CheckReportRow, Database, QuarantineEntry, Record, downgrade, upgrade
+from dangan.store.catalog import CheckReportRow, Database, QuarantineEntry, Record, downgrade, upgrade
 from tests.checks.conftest import EICAR, add_file, write_eicar_database
 from tests.factories import package_dir
 

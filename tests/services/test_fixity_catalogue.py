@@ -23,7 +23,8 @@ from dangan.services import (
     preserve,
     rotate_master_key,
 )
-from dangan.store import Certificate, Event, PreservationCopy, Record, RecordFile, object_key
+from dangan.store.catalog import Certificate, Event, PreservationCopy, Record, RecordFile
+from dangan.store.objects import object_key
 from tests.factories import package_dir
 
 ARCHIVIST = Principal("arch", Role.ARCHIVIST, clearance=SecurityLevel.SECRET, display_name="王档案")

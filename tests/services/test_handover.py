@@ -25,7 +25,7 @@ from dangan.services import (
     return_batch,
     submit_batch,
 )
-from dangan.store import CheckReportRow, Event, HandoverItem
+from dangan.store.catalog import CheckReportRow, Event, HandoverItem
 from tests.factories import package_dir
 from tests.services.test_check_pdf import pdf_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
 
-from dangan.store import downgrade, upgrade
+from dangan.store.catalog import downgrade, upgrade
 
 
 def _tables(url: str) -> set[str]:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from dangan.core import load_settings, utcnow
 from dangan.services import ALERT_KIND, Jobs, import_paths, open_archive, run_audit, serve_jobs, worker_lock
 from dangan.services.jobs import _verified_since, every, make_huey
-from dangan.store import Event, RecordFile, object_key
+from dangan.store.catalog import Event, RecordFile
+from dangan.store.objects import object_key
 from tests.factories import package_dir
 from tests.helpers import dangan_cmd
 

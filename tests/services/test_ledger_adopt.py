@@ -9,7 +9,7 @@ from sqlalchemy import text
 from dangan.core import load_settings
 from dangan.ledger import adoption_marks
 from dangan.services import make_checkpoint, open_archive, verify_ledger
-from dangan.store import Database, upgrade
+from dangan.store.catalog import Database, upgrade
 
 _RECORD = (
     "INSERT INTO record (seq, id, fonds_code, archival_code, series_key, item_no, source_system, source_id,"

@@ -16,7 +16,7 @@ from dangan.ledger.tables import ledger_entry, ledger_head
 from dangan.services import add_user, authenticate, import_paths, log_access, record_event
 from dangan.services.ledger import record_snapshot
 from dangan.services.ledger_verify import FIELD_LABELS
-from dangan.store import Event, Record
+from dangan.store.catalog import Event, Record
 from tests.factories import package_dir
 
 

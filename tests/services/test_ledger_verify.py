@@ -17,7 +17,7 @@ from dangan.services import (
     open_archive,
     verify_ledger,
 )
-from dangan.store import Record
+from dangan.store.catalog import Record
 from tests.factories import package_dir
 from tests.helpers import json_of, run_dangan
 

@@ -25,7 +25,7 @@ from dangan.services import (
     rotate_master_key,
     run_monitor,
 )
-from dangan.store import Alert, Event, downgrade, upgrade
+from dangan.store.catalog import Alert, Event, downgrade, upgrade
 
 SEC = Principal(username="sec", role=Role.SECADMIN)
 # Every hour a working hour, so that the wall clock of the test run cannot add off-hours alerts.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dangan.store import Database, Record
+from dangan.store.catalog import Database, Record
 from tests.helpers import case_keys, dangan_cmd, json_of, run_dangan, write_pool
 
 pytestmark = pytest.mark.slow

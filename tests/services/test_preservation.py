@@ -19,7 +19,8 @@ from dangan.services import (
     restore,
     rotate_master_key,
 )
-from dangan.store import Event, RecordFile, object_key
+from dangan.store.catalog import Event, RecordFile
+from dangan.store.objects import object_key
 from tests.factories import package_dir
 
 

@@ -22,7 +22,7 @@ from dangan.services import (
     preserve,
 )
 from dangan.services.preserve_policy import DEFAULT_ACCEPTED, PDFA_2B, policy_from
-from dangan.store import Event, PreservationCopy, RecordFile
+from dangan.store.catalog import Event, PreservationCopy, RecordFile
 from tests.factories import package_dir
 
 

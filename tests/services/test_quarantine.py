@@ -24,7 +24,7 @@ from dangan.services import (
     recheck_quarantined,
     return_to_department,
 )
-from dangan.store import Record
+from dangan.store.catalog import Record
 from tests.factories import package_dir
 from tests.web.conftest import csrf_of, login
 

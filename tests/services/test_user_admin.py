@@ -23,7 +23,7 @@ from dangan.services import (
     unlock_user,
     update_user,
 )
-from dangan.store import Event, User
+from dangan.store.catalog import Event, User
 
 PASSWORD = "Dangan@2024"
 DEPT = "秦皇岛市市场监督管理局"

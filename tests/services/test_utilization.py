@@ -37,7 +37,7 @@ from dangan.services import (
     revoke_request,
     search,
 )
-from dangan.store import Event, Record
+from dangan.store.catalog import Event, Record
 from tests.factories import package_dir
 
 PASSWORD = "Dangan@2024"
@@ -228,7 +228,7 @@ def test_the_security_officer_cannot_get_access_by_any_route(env: dict[str, Any]
     # Even a grant row for him (say, made while he held another role) lends him nothing.
     rid = _ask(archive, "head_a", [recs["b1"].archival_code])
     with archive.db.write() as s:
-        from dangan.store import UtilizationRequest
+        from dangan.store.catalog import UtilizationRequest
 
         s.get(UtilizationRequest, rid).requester = "secadmin"
     with pytest.raises(ValidationFailed):  # the approver finds nothing to lend to a 三员 account
@@ -238,7 +238,7 @@ def test_the_security_officer_cannot_get_access_by_any_route(env: dict[str, Any]
     with archive.db.write() as s:
         req = s.get(UtilizationRequest, rid)
         req.status, req.granted_scope, req.expires_at = "已批准", "download", utcnow() + timedelta(days=3)
-        from dangan.store import UtilizationItem
+        from dangan.store.catalog import UtilizationItem
 
         s.add(UtilizationItem(request_id=rid, record_id=recs["b1"].id, position=0, archival_code="x"))
     sec = _who(archive, "secadmin")

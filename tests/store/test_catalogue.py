@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select
 
-from dangan.store import (
+from dangan.store.catalog import (
     Database,
     Department,
     allocate_item,
@@ -65,7 +65,7 @@ def test_departments_and_matters_are_created_once(db_url: str) -> None:
 
 def test_catalogue_cache_is_forgotten_after_a_rolled_back_savepoint(db_url: str) -> None:
     """A department created inside a savepoint that rolls back must not be handed out afterwards."""
-    from dangan.store import forget_catalog_cache
+    from dangan.store.catalog import forget_catalog_cache
 
     upgrade(db_url)
     db = Database(db_url)
@@ -89,7 +89,7 @@ def test_catalogue_cache_is_forgotten_after_a_rolled_back_savepoint(db_url: str)
 
 def test_find_by_sources_returns_only_the_archived_keys(archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from dangan.services import import_paths
-    from dangan.store import find_by_sources
+    from dangan.store.catalog import find_by_sources
     from tests.factories import package_dir, rewrite_case_json
 
     a = package_dir(tmp_path / "in", 1)

@@ -9,10 +9,9 @@ import json
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from dangan.store.crypto import (
+from dangan.store.crypto import DecryptionFailed, MasterKey
+from dangan.store.crypto._envelope import (
     CHUNK,
-    DecryptionFailed,
-    MasterKey,
     decrypt_chunks,
     encrypt_chunks,
     new_data_key,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dangan.store import KeyRing, LocalLocation, MasterKey, ObjectStore, object_key
+from dangan.store.crypto import KeyRing, MasterKey
+from dangan.store.objects import LocalLocation, ObjectStore, object_key
 
 
 def _store(tmp_path: Path) -> ObjectStore:
@@ -73,7 +74,7 @@ def test_content_placed_by_another_writer_first_keeps_its_own_key_record(tmp_pat
 
 def test_big_objects_start_their_writeback_while_being_written(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Every 8 MiB each copy is handed to the kernel's writeback, so the final sync has only the tail."""
-    from dangan.store import onepass
+    from dangan.store.objects import _onepass as onepass
 
     calls: list[int] = []
     real = onepass.start_writeback

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from dangan.store import Database, downgrade, upgrade
+from dangan.store.catalog import Database, downgrade, upgrade
 
 
 def test_category_is_backfilled(db_url: str, tmp_path: Path) -> None:

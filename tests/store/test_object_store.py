@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dangan.store import KeyRing, LocalLocation, MasterKey, ObjectMissing, ObjectStore, object_key
+from dangan.store.crypto import KeyRing, MasterKey
+from dangan.store.objects import LocalLocation, ObjectMissing, ObjectStore, object_key
 
 
 def _store(tmp_path: Path, cipher: str = "AES-256-GCM", keyring: KeyRing | None = None) -> ObjectStore:
@@ -87,7 +88,7 @@ def test_many_chunk_objects_hash_in_order_through_the_sm3_helper(tmp_path: Path,
     A chunk hashed out of order, or one lost, changes the digest."""
     import os
 
-    from dangan.store.onepass import CHUNK
+    from dangan.store.objects._onepass import CHUNK
 
     store = _store(tmp_path)
     data = os.urandom(5 * CHUNK + 12_345)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dangan.store import HashMismatch, LocalLocation, ObjectStore
+from dangan.store.objects import HashMismatch, LocalLocation, ObjectStore
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:

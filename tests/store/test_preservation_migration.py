@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect, text
 
-from dangan.store import downgrade, upgrade
+from dangan.store.catalog import downgrade, upgrade
 
 
 def _columns(url: str, table: str) -> set[str]:

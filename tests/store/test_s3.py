@@ -9,7 +9,8 @@ import pytest
 
 from dangan.core import load_settings
 from dangan.services import audit_fixity, import_paths, open_archive
-from dangan.store import KeyRing, LocalLocation, MasterKey, ObjectStore, S3Location, object_key
+from dangan.store.crypto import KeyRing, MasterKey
+from dangan.store.objects import LocalLocation, ObjectStore, S3Location, object_key
 from tests.factories import package_dir
 
 pytestmark = pytest.mark.s3

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dangan.store import gcrypt, sm3
-from dangan.store.onepass import OnePass
+from dangan.store.crypto import _gcrypt as gcrypt
+from dangan.store.crypto import _sm3 as sm3
+from dangan.store.objects._onepass import OnePass
 from tests.conftest import VECTORS
 
 SM3_VECTORS = json.loads((VECTORS / "sm" / "vectors.json").read_text(encoding="utf-8"))["sm3"]

@@ -11,8 +11,11 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dangan.store import crypto, gcrypt, sm4gcm
-from dangan.store.crypto import CHUNK, DecryptionFailed, decrypt_chunks, encrypt_chunks, open_sealed, seal
+from dangan.store.crypto import DecryptionFailed
+from dangan.store.crypto import _envelope as crypto
+from dangan.store.crypto import _gcrypt as gcrypt
+from dangan.store.crypto import _sm4gcm as sm4gcm
+from dangan.store.crypto._envelope import CHUNK, decrypt_chunks, encrypt_chunks, open_sealed, seal
 
 GCRYPT = gcrypt.system()
 GCRY_CIPHER_CAMELLIA128 = 310  # another 128-bit block cipher: runs, but is not SM4

@@ -1,11 +1,11 @@
 """Migration 0009 (利用申请 tables) goes up, down and up again on SQLite and PostgreSQL, and the tables it
-creates are the ones the models in `dangan.store.utilization` use."""
+creates are the ones the models in `dangan.store.catalog._utilization` use."""
 
 from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
 
-from dangan.store import UtilizationItem, UtilizationRequest, downgrade, upgrade
+from dangan.store.catalog import UtilizationItem, UtilizationRequest, downgrade, upgrade
 
 
 def _columns(url: str) -> dict[str, set[str]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from dangan.store import Database
-from dangan.store.db import WriterQueue
+from dangan.store.catalog import Database
+from dangan.store.catalog._db import WriterQueue
 
 
 def test_a_second_writer_waits_for_the_first_to_finish(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_a_holder_in_another_process_is_waited_for_and_its_death_frees_the_lock(
     lock = tmp_path / "db-writer.lock"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time\nfrom pathlib import Path\nfrom dangan.store.db import WriterQueue\n"
+         "import sys, time\nfrom pathlib import Path\nfrom dangan.store.catalog._db import WriterQueue\n"
          "with WriterQueue(Path(sys.argv[1])).held():\n    print('held', flush=True)\n    time.sleep(60)\n",
          str(lock)],
         stdout=subprocess.PIPE, text=True,

@@ -14,7 +14,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from dangan.services import Archive, add_user, log_event, pseudonym
-from dangan.store import Event
+from dangan.store.catalog import Event
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of, login
 
 Client = Callable[[str], TestClient]

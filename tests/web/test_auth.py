@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from dangan.core import load_settings
 from dangan.services import add_user, open_archive
-from dangan.store import Event, User
+from dangan.store.catalog import Event, User
 from dangan.web import create_app
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of, login
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from dangan.access import Principal, Role
 from dangan.domain import SecurityLevel
 from dangan.services import certificates_for, issue_certificate, record_for
-from dangan.store import Certificate
+from dangan.store.catalog import Certificate
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of
 
 Client = Callable[[str], TestClient]

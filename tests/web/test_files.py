@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dangan.services import record_for
 from dangan.services.users import get_principal
-from dangan.store import Event
+from dangan.store.catalog import Event
 from dangan.web.present import MAX_PREVIEW_PAGES, file_kind
 from tests.web.conftest import LONG_PAGES, WebEnv
 

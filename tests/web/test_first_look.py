@@ -22,7 +22,7 @@ from dangan.services import (
     open_archive,
     run_monitor,
 )
-from dangan.store import Event
+from dangan.store.catalog import Event
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of
 
 Client = Callable[[str], TestClient]

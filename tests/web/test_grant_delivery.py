@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dangan.core import PDFIUM
 from dangan.services import RequestForm, add_user, approve_request, create_request, get_principal, record_for
-from dangan.store import Event
+from dangan.store.catalog import Event
 from tests.web.conftest import PASSWORD, WebEnv
 
 Client = Callable[[str], TestClient]

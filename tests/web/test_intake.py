@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from dangan.core import load_settings
 from dangan.demo import make_case
 from dangan.services import Archive, UploadReceiver, create_api_key, open_archive, revoke_api_key
-from dangan.store import Event, Record
+from dangan.store.catalog import Event, Record
 
 DEPT = "秦皇岛市市场监督管理局"
 SYSTEM = "scjg-approval"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from dangan.demo import make_case
 from dangan.services import WEB_SOURCE_SYSTEM
-from dangan.store import Record
+from dangan.store.catalog import Record
 from tests.web.conftest import DEPT_A, DEPT_B, WebEnv, csrf_of
 
 Client = Callable[[str], TestClient]

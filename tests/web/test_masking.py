@@ -15,7 +15,7 @@ from sqlalchemy import select
 from dangan.access import mask_address, mask_id_number, mask_phone
 from dangan.services import Archive, add_user, import_paths, record_for, search
 from dangan.services.users import get_principal
-from dangan.store import Event
+from dangan.store.catalog import Event
 from tests.factories import package_dir
 from tests.web.conftest import DEPT_A, PASSWORD, WebEnv
 

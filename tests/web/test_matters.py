@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dangan.core import load_settings
 from dangan.services import Archive, add_user, import_paths, open_archive
-from dangan.store import Event, MatterRule
+from dangan.store.catalog import Event, MatterRule
 from tests.factories import package_dir
 from tests.web.conftest import csrf_of, login
 

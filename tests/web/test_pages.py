@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dangan.services import overview
 from dangan.services.users import get_principal
-from dangan.store import Event
+from dangan.store.catalog import Event
 from dangan.web.render import filesize
 from tests.web.conftest import A_COUNT, B_TITLE, DEPT_A, DEPT_B, XSS_TITLE, WebEnv
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dangan.core import load_settings
 from dangan.services import add_user, import_paths, open_archive, preserve
-from dangan.store import PreservationCopy, RecordFile
+from dangan.store.catalog import PreservationCopy, RecordFile
 from tests.factories import package_dir
 from tests.web.conftest import PASSWORD, login
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from dangan.core import load_settings
 from dangan.domain import personal_spans
 from dangan.services import Archive, add_user, get_principal, issue_certificate, load_demo, open_archive
-from dangan.store import Record, RecordFile
+from dangan.store.catalog import Record, RecordFile
 
 from .conftest import PASSWORD, login
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from dangan.core import utcnow
 from dangan.services import add_user
-from dangan.store import get_record
+from dangan.store.catalog import get_record
 from tests.web.conftest import DEPT_A, DEPT_B, PASSWORD, WebEnv, csrf_of
 
 Client = Callable[[str], TestClient]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from dangan.core import Conflict, ValidationFailed
 from dangan.services import add_user, import_paths
-from dangan.store import Record
+from dangan.store.catalog import Record
 from tests.factories import package_dir
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of
 

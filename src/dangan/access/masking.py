@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dangan.domain import ID_15, ID_18, LANDLINE, MOBILE, PersonalTerms, SecurityLevel
-from dangan.store import Record
+from dangan.store.catalog import Record
 
 from .policy import Principal, can_read, grant_for
 from .roles import Role

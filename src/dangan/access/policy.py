@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from dangan.domain import SecurityLevel
-from dangan.store import Department, Record
+from dangan.store.catalog import Department, Record
 
 from .roles import DEPARTMENT_SCOPED, THREE_ADMINS, Role
 

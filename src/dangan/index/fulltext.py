@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, column, func, insert, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
-from dangan.store import Record, SearchDoc
+from dangan.store.catalog import Record, SearchDoc
 
 from .segment import PREFIX, index_tokens, query_phrases
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dangan.access import Principal, Role
 from dangan.core import AuthenticationFailed, NotFound, ProblemList, ValidationFailed, utcnow
-from dangan.store import ApiKey
+from dangan.store.catalog import ApiKey
 
 from .archive import Archive
 from .ledger import record_event

@@ -11,19 +11,9 @@ from sqlalchemy import select
 
 from dangan.core import ConfigurationError, Settings
 from dangan.domain import ArchivalCodeRule
-from dangan.store import (
-    Database,
-    KeyRing,
-    LocalLocation,
-    Location,
-    ObjectStore,
-    RecordFile,
-    S3Location,
-    create_master_key_file,
-    ensure_fonds,
-    load_keyring,
-    upgrade,
-)
+from dangan.store.catalog import Database, RecordFile, ensure_fonds, upgrade
+from dangan.store.crypto import KeyRing, create_master_key_file, load_keyring
+from dangan.store.objects import LocalLocation, Location, ObjectStore, S3Location
 
 
 @dataclass

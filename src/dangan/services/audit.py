@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from dangan.access import Principal, RecordView, mask_record_view
-from dangan.store import Record
+from dangan.store.catalog import Record
 
 from .archive import Archive
 from .ledger import record_event

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 
 from dangan.access import Principal, Role
 from dangan.core import DEFAULT_ZONE, PermissionDenied, ValidationFailed, archive_zone, local_text, zone_label
-from dangan.store import Event
+from dangan.store.catalog import Event
 
 from .archive import Archive
 from .audit import log_event

@@ -27,7 +27,8 @@ from dangan.access import (
     verify_password,
 )
 from dangan.core import AuthenticationFailed, Conflict, NotFound, utcnow
-from dangan.store import AuthFactor, RecoveryCode, User, WrappedKey
+from dangan.store.catalog import AuthFactor, RecoveryCode, User
+from dangan.store.crypto import WrappedKey
 
 from .archive import Archive
 from .ledger import record_event

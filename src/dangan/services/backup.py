@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dangan.core import DanganError, Problem, Settings, ValidationFailed, utcnow
-from dangan.store import Record, RecordFile
+from dangan.store.catalog import Record, RecordFile
 
 from .archive import Archive
 from .backup_pg import PG_DUMP, dump, require_empty_database, restore_pg

@@ -37,7 +37,7 @@ from dangan.ledger import (
     ledger_entry,
     verify_inclusion,
 )
-from dangan.store import Certificate, Record
+from dangan.store.catalog import Certificate, Record
 
 from .archive import Archive
 from .certify_pdf import (

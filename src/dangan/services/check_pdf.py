@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from dangan.access import Principal
 from dangan.checks import CheckReport
 from dangan.core import DEFAULT_ZONE, NotFound, local_text, utcnow
-from dangan.store import CheckReportRow
+from dangan.store.catalog import CheckReportRow
 
 from .archive import Archive
 from .checks import report_for_record

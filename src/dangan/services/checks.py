@@ -34,7 +34,7 @@ from dangan.collect import CasePackage, PackageRejected, UnpackLimits, open_pack
 from dangan.core import ConfigurationError, PermissionDenied, Problem, ValidationFailed, new_id, utcnow
 from dangan.digitize import pdf_text
 from dangan.domain import QuarantineStatus
-from dangan.store import CheckReportRow, MatterRule, QuarantineEntry, Record
+from dangan.store.catalog import CheckReportRow, MatterRule, QuarantineEntry, Record
 
 from .archive import Archive
 from .ledger import record_event

@@ -41,7 +41,7 @@ from dangan.digitize import (
     watermark_png,
 )
 from dangan.domain import PersonalTerms, SecurityLevel
-from dangan.store import Record, RecordFile
+from dangan.store.catalog import Record, RecordFile
 
 from .archive import Archive
 from .audit import log_access

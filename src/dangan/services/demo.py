@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dangan.demo import DEPARTMENTS, write_demo_set
-from dangan.store import User
+from dangan.store.catalog import User
 
 from .archive import Archive
 from .importer import ImportReport, import_paths

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from dangan.access import Principal, Role
 from dangan.core import utcnow
 from dangan.domain import AlertStatus
-from dangan.store import Alert, ApiKey, Event, User
+from dangan.store.catalog import Alert, ApiKey, Event, User
 
 from .archive import Archive
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from dangan.core import utcnow
 from dangan.domain import CopyStatus
-from dangan.store import Certificate, Location, PreservationCopy, Record, RecordFile, object_key
+from dangan.store.catalog import Certificate, PreservationCopy, Record, RecordFile
+from dangan.store.objects import Location, object_key
 
 from .archive import Archive
 from .ledger import record_event

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dangan.access import Grant, Principal, granted_only
 from dangan.core import utcnow
 from dangan.domain import AccessScope, RequestStatus
-from dangan.store import Record, UtilizationItem, UtilizationRequest
+from dangan.store.catalog import Record, UtilizationItem, UtilizationRequest
 
 from .archive import Archive
 from .ledger import record_event

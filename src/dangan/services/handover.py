@@ -25,8 +25,9 @@ from dangan.checks import CheckReport, Stage, scheme_for
 from dangan.collect import PackageRejected, UnpackLimits, open_package
 from dangan.core import Conflict, NotFound, PermissionDenied, Problem, ValidationFailed, as_local, utcnow
 from dangan.domain import HandoverStatus
-from dangan.store import CheckReportRow, Department, HandoverItem, ObjectMissing, Record
-from dangan.store import HandoverBatch as HandoverBatch
+from dangan.store.catalog import CheckReportRow, Department, HandoverItem, Record
+from dangan.store.catalog import HandoverBatch as HandoverBatch
+from dangan.store.objects import ObjectMissing
 
 from .archive import Archive
 from .checks import check_package, rejection_report

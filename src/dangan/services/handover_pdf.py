@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from dangan.access import Principal
 from dangan.core import Conflict, utcnow
 from dangan.domain import HandoverStatus
-from dangan.store import HandoverBatch
+from dangan.store.catalog import HandoverBatch
 
 from .archive import Archive
 from .check_pdf import build_pdf, local_time

@@ -25,19 +25,17 @@ from dangan.core import Problem, new_id, utcnow
 from dangan.digitize import pdf_text, sniff_media_type
 from dangan.domain import ArchivalCodeParts, classify
 from dangan.index import add_document, document_tokens
-from dangan.store import (
-    HashMismatch,
+from dangan.store.catalog import (
     Record,
     RecordFile,
-    StoredObject,
     allocate_item,
     ensure_department,
     ensure_matter,
     find_by_source,
     find_by_sources,
     forget_catalog_cache,
-    hash_file,
 )
+from dangan.store.objects import HashMismatch, StoredObject, hash_file
 
 from .archive import Archive
 from .checks import Screening, held_sources, required_materials_of, screen_package

@@ -19,7 +19,7 @@ from dangan.access import DEPARTMENT_SCOPED, Principal, Role
 from dangan.collect import decode_case_json, parse_case
 from dangan.core import Conflict, PermissionDenied, Problem, ValidationFailed, new_id
 from dangan.domain import SecurityLevel, org_code
-from dangan.store import Department, Matter
+from dangan.store.catalog import Department, Matter
 
 from .apikeys import ApiKeyInfo
 from .archive import Archive

@@ -32,7 +32,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from dangan.core import Settings, utcnow
-from dangan.store import RecordFile
+from dangan.store.catalog import RecordFile
 
 from .archive import Archive, open_archive
 from .fixity import FixityReport

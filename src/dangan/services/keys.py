@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from dangan.core import ConfigurationError
-from dangan.store import Certificate, KeyRing, MasterKey, PreservationCopy, RecordFile, load_keyring
+from dangan.store.catalog import Certificate, PreservationCopy, RecordFile
+from dangan.store.crypto import KeyRing, MasterKey, load_keyring
 
 from .archive import Archive
 from .ledger import record_event

@@ -45,7 +45,7 @@ from dangan.ledger import (
     verify_consistency,
     verify_inclusion,
 )
-from dangan.store import Event, Record
+from dangan.store.catalog import Event, Record
 
 from .archive import Archive
 from .request_context import with_client

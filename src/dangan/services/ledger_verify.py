@@ -30,7 +30,7 @@ from dangan.ledger import (
     ledger_entry,
     verify_log,
 )
-from dangan.store import Event, Record
+from dangan.store.catalog import Event, Record
 
 from .archive import Archive
 from .ledger import SNAPSHOT_KINDS, adopt_preexisting, key_store, record_snapshot

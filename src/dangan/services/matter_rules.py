@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dangan.access import Principal, Role
 from dangan.core import PermissionDenied
-from dangan.store import Department, Matter, MatterRule
+from dangan.store.catalog import Department, Matter, MatterRule
 
 from .archive import Archive
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from dangan.access import Principal, Role
 from dangan.core import ConfigurationError, NotFound, PermissionDenied, Settings, ValidationFailed, utcnow
 from dangan.domain import AlertStatus
-from dangan.store import Alert, Event
+from dangan.store.catalog import Alert, Event
 
 from .archive import Archive
 from .audit import with_client

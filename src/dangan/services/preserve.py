@@ -25,7 +25,7 @@ from dangan.checks import CheckReport, FormatId, identify, read_ofd
 from dangan.collect import CasePackage
 from dangan.core import DanganError, NotFound
 from dangan.domain import CopyStatus
-from dangan.store import PreservationCopy, Record, RecordFile
+from dangan.store.catalog import PreservationCopy, Record, RecordFile
 
 from .archive import Archive
 from .ledger import record_event

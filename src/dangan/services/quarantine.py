@@ -23,7 +23,7 @@ from dangan.checks import CheckReport
 from dangan.collect import CasePackage
 from dangan.core import Conflict, NotFound, PermissionDenied, Problem, new_id, utcnow
 from dangan.domain import QuarantineStatus
-from dangan.store import CheckReportRow, QuarantineEntry
+from dangan.store.catalog import CheckReportRow, QuarantineEntry
 
 from .archive import Archive
 from .ledger import record_event

@@ -17,7 +17,7 @@ from dangan.access import Principal, Role
 from dangan.collect import decode_case_json, path_problem, resolve_inside
 from dangan.core import Conflict, DanganError, PermissionDenied, ValidationFailed, utcnow
 from dangan.domain import QuarantineStatus
-from dangan.store import QuarantineEntry
+from dangan.store.catalog import QuarantineEntry
 
 from .archive import Archive
 from .ledger import record_event

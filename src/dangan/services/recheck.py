@@ -11,7 +11,7 @@ import shutil
 from dangan.access import Principal
 from dangan.core import Conflict, utcnow
 from dangan.domain import QuarantineStatus
-from dangan.store import QuarantineEntry
+from dangan.store.catalog import QuarantineEntry
 
 from .archive import Archive
 from .importer import import_one

@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from dangan.access import Principal, can_download, can_read, record_filter
 from dangan.core import NotFound, PermissionDenied
-from dangan.store import Department, Matter, ObjectStore, Record, RecordFile, get_record
+from dangan.store.catalog import Department, Matter, Record, RecordFile, get_record
+from dangan.store.objects import ObjectStore
 
 from .archive import Archive
 from .audit import log_denied

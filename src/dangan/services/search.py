@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from dangan.access import Principal, mask_text, record_filter, should_mask
 from dangan.domain import personal_spans
 from dangan.index import match_query, query_words
-from dangan.store import Record
+from dangan.store.catalog import Record
 
 from .archive import Archive
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from dangan.access import THREE_ADMINS, Principal, Role, hash_password
 from dangan.core import NotFound, PermissionDenied, ValidationFailed
-from dangan.store import User
+from dangan.store.catalog import User
 
 from .archive import Archive
 from .auth_factors import bump_session_epoch, clear_totp, totp_enabled

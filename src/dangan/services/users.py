@@ -19,7 +19,7 @@ from sqlalchemy import select
 from dangan.access import THREE_ADMINS, Principal, Role, hash_password, password_problem, verify_password
 from dangan.core import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from dangan.domain import SecurityLevel
-from dangan.store import User
+from dangan.store.catalog import User
 
 from .archive import Archive
 from .auth_factors import check_second_factor, session_epoch, totp_enabled

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from dangan.access import THREE_ADMINS, Principal, Role, record_filter
 from dangan.core import Conflict, NotFound, PermissionDenied, ValidationFailed, utcnow
 from dangan.domain import ACCESS_SCOPES, AccessScope, RequestStatus, SecurityLevel
-from dangan.store import Department, Matter, Record, User, UtilizationItem, UtilizationRequest
+from dangan.store.catalog import Department, Matter, Record, User, UtilizationItem, UtilizationRequest
 
 from .archive import Archive
 from .grants import aware

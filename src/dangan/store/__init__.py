@@ -1,91 +1,22 @@
-"""Catalogue (SQLAlchemy models, migrations, shared queries) and the content-addressed object store."""
+"""Where the archive keeps things, in three concerns, each a subpackage with its own public face:
 
-from dangan.store.apikeys import ApiKey
-from dangan.store.auth_factors import AuthFactor, RecoveryCode
-from dangan.store.catalog import (
-    allocate_item,
-    ensure_department,
-    ensure_fonds,
-    ensure_matter,
-    find_by_source,
-    find_by_sources,
-    forget_catalog_cache,
-    get_record,
-)
-from dangan.store.certificates import Certificate
-from dangan.store.collection import CheckReportRow, MatterRule, QuarantineEntry
-from dangan.store.crypto import DecryptionFailed, MasterKey, WrappedKey
-from dangan.store.db import Database, make_engine
-from dangan.store.handover import HandoverBatch, HandoverItem
-from dangan.store.keyring import KeyRing, create_master_key_file, load_keyring
-from dangan.store.locations import LocalLocation, Location, S3Location
-from dangan.store.migrate import downgrade, upgrade
-from dangan.store.models import (
-    Base,
-    Department,
-    Event,
-    Fonds,
-    Matter,
-    Record,
-    RecordFile,
-    SearchDoc,
-    SeriesCounter,
-    User,
-)
-from dangan.store.monitoring import Alert
-from dangan.store.objects import HashMismatch, ObjectMissing, ObjectStore, StoredObject, hash_file, object_key
-from dangan.store.preservation import PreservationCopy
-from dangan.store.utilization import UtilizationItem, UtilizationRequest
+- `dangan.store.catalog`: the catalogue database (SQLAlchemy models, Alembic migrations, shared queries);
+- `dangan.store.objects`: the content-addressed object store (local folders or S3, replicas, fixity);
+- `dangan.store.crypto`: envelope encryption (SM4-GCM / AES-GCM), the key ring, SM3.
 
-__all__ = [
-    "Alert",
-    "ApiKey",
-    "AuthFactor",
-    "Base",
-    "Certificate",
-    "CheckReportRow",
-    "Database",
-    "DecryptionFailed",
-    "Department",
-    "Event",
-    "Fonds",
-    "HandoverBatch",
-    "HandoverItem",
-    "HashMismatch",
-    "KeyRing",
-    "LocalLocation",
-    "Location",
-    "MasterKey",
-    "Matter",
-    "MatterRule",
-    "ObjectMissing",
-    "ObjectStore",
-    "PreservationCopy",
-    "QuarantineEntry",
-    "Record",
-    "RecordFile",
-    "RecoveryCode",
-    "S3Location",
-    "SearchDoc",
-    "SeriesCounter",
-    "StoredObject",
-    "User",
-    "UtilizationItem",
-    "UtilizationRequest",
-    "WrappedKey",
-    "allocate_item",
-    "create_master_key_file",
-    "downgrade",
-    "ensure_department",
-    "ensure_fonds",
-    "ensure_matter",
-    "find_by_source",
-    "find_by_sources",
-    "forget_catalog_cache",
-    "get_record",
-    "hash_file",
-    "load_keyring",
-    "make_engine",
-    "object_key",
-    "upgrade",
-]
+Import from those faces. A subpackage is loaded on first use, so code that needs only SM3 does not pay
+for SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["catalog", "crypto", "objects"]
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,8 +16,8 @@ from functools import cache
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from . import gcrypt as _gcrypt
-from .gcrypt import GCRY_CIPHER_MODE_GCM, GCRY_CIPHER_SM4, Gcrypt
+from . import _gcrypt
+from ._gcrypt import GCRY_CIPHER_MODE_GCM, GCRY_CIPHER_SM4, Gcrypt
 
 TAG = 16
 

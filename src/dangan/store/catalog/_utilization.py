@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dangan.core import new_id, utcnow
 from dangan.domain import AccessScope, RequestStatus
 
-from .models import Base
+from ._models import Base
 
 
 class UtilizationRequest(Base):

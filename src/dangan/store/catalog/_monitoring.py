@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dangan.core import utcnow
 from dangan.domain import AlertStatus
 
-from .models import Base, Event
+from ._models import Base, Event
 
 EVENT_ACTOR_INDEX = Index("ix_event_actor", Event.actor)
 

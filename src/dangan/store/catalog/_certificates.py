@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.core import utcnow
 
-from .models import Base
+from ._models import Base
 
 
 class Certificate(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from dangan.domain import org_code
 
-from .models import Department, Fonds, Matter, Record
+from ._models import Department, Fonds, Matter, Record
 
 
 def ensure_fonds(session: Session, code: str, name: str) -> Fonds:

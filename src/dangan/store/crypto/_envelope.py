@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from dangan.core import ConfigurationError, DanganError
 
-from .sm4gcm import fast_sm4_gcm
+from ._sm4gcm import fast_sm4_gcm
 
 CHUNK = 1024 * 1024
 TAG = 16

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Protocol
 
-from . import gcrypt as _gcrypt
-from .gcrypt import GCRY_MD_SM3, Gcrypt
+from . import _gcrypt
+from ._gcrypt import GCRY_MD_SM3, Gcrypt
 
 DIGEST_SIZE = 32
 # GB/T 32905-2016, appendix A, example 1.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dangan.core import ConfigurationError
 
-from .crypto import MasterKey, WrappedKey, new_data_key, unwrap_key, wrap_key
+from ._envelope import MasterKey, WrappedKey, new_data_key, unwrap_key, wrap_key
 
 
 class KeyRing:

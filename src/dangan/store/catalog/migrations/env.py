@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from dangan.store.db import make_engine
-from dangan.store.models import Base
+from dangan.store.catalog import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

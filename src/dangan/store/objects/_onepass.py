@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
-from .durability import start_writeback
-from .sm3 import new_sm3
+from dangan.store.crypto import new_sm3
+
+from ._durability import start_writeback
 
 CHUNK = 1024 * 1024
 WRITEBACK_EVERY = 8 * CHUNK

@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dangan.core import DanganError, Problem
+from dangan.store.crypto import KeyRing, WrappedKey, decrypt_chunks, encrypt_chunks, key_record_bytes
 
-from .crypto import WrappedKey, decrypt_chunks, encrypt_chunks
-from .durability import Batch, Pending, have_syncfs, placement_lock, sync_filesystems
-from .keyring import KeyRing, key_record_bytes
-from .locations import LocalLocation, Location
-from .onepass import CHUNK, OnePass, fsync_all
+from ._durability import Batch, Pending, have_syncfs, placement_lock, sync_filesystems
+from ._locations import LocalLocation, Location
+from ._onepass import CHUNK, OnePass, fsync_all
 
 DEFAULT_CIPHER = "AES-256-GCM"
 

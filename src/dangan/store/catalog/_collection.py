@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dangan.core import new_id, utcnow
 from dangan.domain import QuarantineStatus
 
-from .models import Base
+from ._models import Base
 
 
 class CheckReportRow(Base):

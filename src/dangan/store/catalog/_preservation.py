@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.core import utcnow
 
-from .models import Base
+from ._models import Base
 
 
 class PreservationCopy(Base):

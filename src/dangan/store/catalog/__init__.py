@@ -1,0 +1,74 @@
+"""The catalogue: SQLAlchemy models of every table, the writer-serialised database, Alembic migrations
+(run from code) and the few queries several use cases share (find a record by its source, allocate an
+item number)."""
+
+from dangan.store.catalog._apikeys import ApiKey
+from dangan.store.catalog._auth_factors import AuthFactor, RecoveryCode
+from dangan.store.catalog._certificates import Certificate
+from dangan.store.catalog._collection import CheckReportRow, MatterRule, QuarantineEntry
+from dangan.store.catalog._db import Database, make_engine
+from dangan.store.catalog._handover import HandoverBatch, HandoverItem
+from dangan.store.catalog._migrate import downgrade, upgrade
+from dangan.store.catalog._models import (
+    Base,
+    Department,
+    Event,
+    Fonds,
+    Matter,
+    Record,
+    RecordFile,
+    SearchDoc,
+    SeriesCounter,
+    User,
+)
+from dangan.store.catalog._monitoring import Alert
+from dangan.store.catalog._preservation import PreservationCopy
+from dangan.store.catalog._queries import (
+    allocate_item,
+    ensure_department,
+    ensure_fonds,
+    ensure_matter,
+    find_by_source,
+    find_by_sources,
+    forget_catalog_cache,
+    get_record,
+)
+from dangan.store.catalog._utilization import UtilizationItem, UtilizationRequest
+
+__all__ = [
+    "Alert",
+    "ApiKey",
+    "AuthFactor",
+    "Base",
+    "Certificate",
+    "CheckReportRow",
+    "Database",
+    "Department",
+    "Event",
+    "Fonds",
+    "HandoverBatch",
+    "HandoverItem",
+    "Matter",
+    "MatterRule",
+    "PreservationCopy",
+    "QuarantineEntry",
+    "Record",
+    "RecordFile",
+    "RecoveryCode",
+    "SearchDoc",
+    "SeriesCounter",
+    "User",
+    "UtilizationItem",
+    "UtilizationRequest",
+    "allocate_item",
+    "downgrade",
+    "ensure_department",
+    "ensure_fonds",
+    "ensure_matter",
+    "find_by_source",
+    "find_by_sources",
+    "forget_catalog_cache",
+    "get_record",
+    "make_engine",
+    "upgrade",
+]

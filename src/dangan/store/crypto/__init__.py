@@ -1,0 +1,25 @@
+"""Cryptography of stored content: envelope encryption (a data key per object, wrapped by the master
+key; SM4-GCM or AES-256-GCM in chunks), the key ring on disk, and SM3 (libgcrypt where present)."""
+
+from dangan.store.crypto._envelope import (
+    DecryptionFailed,
+    MasterKey,
+    WrappedKey,
+    decrypt_chunks,
+    encrypt_chunks,
+)
+from dangan.store.crypto._keyring import KeyRing, create_master_key_file, key_record_bytes, load_keyring
+from dangan.store.crypto._sm3 import new_sm3
+
+__all__ = [
+    "DecryptionFailed",
+    "KeyRing",
+    "MasterKey",
+    "WrappedKey",
+    "create_master_key_file",
+    "decrypt_chunks",
+    "encrypt_chunks",
+    "key_record_bytes",
+    "load_keyring",
+    "new_sm3",
+]
