@@ -23,14 +23,9 @@ from dangan.access import Principal, Role
 from dangan.core import load_settings
 from dangan.demo import make_case, write_case
 from dangan.domain import SecurityLevel
-from dangan.services import (
-    Archive,
-    archive_keys,
-    import_paths,
-    issue_certificate,
-    open_archive,
-    verify_certificate_file,
-)
+from dangan.services.archive import Archive, open_archive
+from dangan.services.certify import archive_keys, issue_certificate, verify_certificate_file
+from dangan.services.intake import import_paths
 
 ARCHIVIST = Principal("bench", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)
 

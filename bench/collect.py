@@ -37,7 +37,10 @@ from dangan.checks import REGISTRY
 from dangan.collect import open_package
 from dangan.core import load_settings
 from dangan.demo import generate_cases
-from dangan.services import check_package, create_api_key, import_one, import_paths, open_archive
+from dangan.services.accounts import create_api_key
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_one, import_paths
+from dangan.services.quality import check_package
 
 FILE_BYTES = 33 * 1024
 TRAILER = re.compile(rb"/Root (\d+ \d+ R).*?/Size (\d+).*?startxref\s+(\d+)\s+%%EOF\s*$", re.S)

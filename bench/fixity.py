@@ -24,7 +24,9 @@ from _common import machine, median_of, print_table, write_big_tiff, write_json
 
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
-from dangan.services import ImportReport, audit_fixity, import_paths, open_archive
+from dangan.services.archive import open_archive
+from dangan.services.intake import ImportReport, import_paths
+from dangan.services.preservation import audit_fixity
 from dangan.store.crypto._sm3 import Hasher, new_sm3
 from dangan.store.crypto._sm3 import backend as sm3_backend
 from dangan.store.crypto._sm4gcm import fast_sm4_gcm

@@ -32,7 +32,8 @@ from _common import machine, print_table, timed, write_big_tiff, write_json
 
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
-from dangan.services import Archive, import_paths, open_archive
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import import_paths
 from dangan.store.crypto._sm3 import Hasher, backend, new_sm3
 
 

@@ -16,7 +16,7 @@ VECTORS = Path(os.environ.get("DANGAN_VECTORS", ROOT.parent / "shared" / "vector
 def archive(tmp_path: Path) -> Iterator[object]:
     """A fresh embedded archive (SQLite + local objects) in a temporary data directory."""
     from dangan.core import load_settings
-    from dangan.services import open_archive
+    from dangan.services.archive import open_archive
 
     arc = open_archive(load_settings(tmp_path / "data"))
     try:
@@ -55,7 +55,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def any_archive(tmp_path: Path, db_url: str) -> Iterator[object]:
     """An archive on each catalogue backend (objects on local disk either way)."""
     from dangan.core import load_settings
-    from dangan.services import open_archive
+    from dangan.services.archive import open_archive
 
     arc = open_archive(load_settings(tmp_path / "data", database_url=db_url))
     try:

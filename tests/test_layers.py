@@ -144,3 +144,45 @@ def test_public_names_exist(face: str) -> None:
     assert len(names) == len(set(names))
     for name in names:
         assert hasattr(mod, name), f"{face}.{name} is in __all__ but missing"
+
+
+# Capabilities inside services, lowest first: each may use only those before it (through their faces).
+SERVICE_ORDER = [
+    "archive",
+    "accounts",
+    "records",
+    "preservation",
+    "utilisation",
+    "quality",
+    "intake",
+    "handover",
+    "certify",
+    "oversight",
+]
+
+
+def test_every_service_capability_is_in_the_order() -> None:
+    found = {p.name for p in (SRC / "services").iterdir() if (p / "__init__.py").exists()}
+    assert found == set(SERVICE_ORDER)
+
+
+@pytest.mark.parametrize("capability", SERVICE_ORDER)
+def test_service_capabilities_use_only_lower_ones_through_their_faces(capability: str) -> None:
+    allowed = set(SERVICE_ORDER[: SERVICE_ORDER.index(capability)])
+    bad = []
+    for module in (SRC / "services" / capability).rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level == 0 and node.module and node.module.startswith("dangan.services."):
+                parts = node.module.split(".")
+            elif node.level == 2 and node.module:
+                parts = ["dangan", "services", *node.module.split(".")]
+            else:
+                continue
+            other = parts[2]
+            if other == capability:
+                continue
+            if other not in allowed or len(parts) > 3:
+                bad.append(f"{module.relative_to(SRC)} imports {'.'.join(parts)}")
+    assert not bad, "\n".join(bad)

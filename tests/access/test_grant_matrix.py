@@ -14,7 +14,9 @@ from sqlalchemy import select
 from dangan.access import Grant, Principal, Role, can_download, can_read, record_filter, should_mask
 from dangan.core import NotFound, PermissionDenied, utcnow
 from dangan.domain import SecurityLevel
-from dangan.services import Archive, BrowseFilter, browse, file_for, import_paths, overview, record_for
+from dangan.services.archive import Archive
+from dangan.services.intake import import_paths
+from dangan.services.records import BrowseFilter, browse, file_for, overview, record_for
 from dangan.store.catalog import Record
 from tests.factories import package_dir
 
@@ -26,7 +28,7 @@ MISSING = "01AAAAAAAAAAAAAAAAAAAAAAAA"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Archive, list[Record]]]:
     from dangan.core import load_settings
-    from dangan.services import open_archive
+    from dangan.services.archive import open_archive
 
     tmp = tmp_path_factory.mktemp("grants")
     archive = open_archive(load_settings(tmp / "data"))

@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import ValidationFailed
-from dangan.services import Archive, add_user, set_password
+from dangan.services.accounts import add_user, set_password
+from dangan.services.archive import Archive
 from dangan.store.catalog import Event
 from dangan.web import create_app
 from dangan.web.ratelimit import MAX_FAILURES, FailureLimiter

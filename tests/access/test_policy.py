@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dangan.access import Principal, Role, can_read, record_filter
 from dangan.domain import SecurityLevel
-from dangan.services import import_paths
+from dangan.services.intake import import_paths
 from dangan.store.catalog import Record
 from tests.factories import package_dir
 

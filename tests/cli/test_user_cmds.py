@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from dangan.access.totp import code_at, time_step
 from dangan.core import load_settings
-from dangan.services import begin_login, confirm_totp, open_archive, start_totp, totp_status
+from dangan.services.accounts import begin_login, confirm_totp, start_totp, totp_status
+from dangan.services.archive import open_archive
 from dangan.store.catalog import Event, User
 from tests.helpers import json_of, run_dangan
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import ALERT_KIND, import_paths, open_archive
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import ALERT_KIND
 from dangan.store.catalog import Event, RecordFile
 from dangan.store.objects import object_key
 from tests.factories import package_dir

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from dangan.core import load_settings
-from dangan.services import import_paths, open_archive
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
 from tests.collect._bags import bag_of_package, zip_folder
 from tests.conftest import VECTORS
 from tests.factories import package_dir

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import open_archive
+from dangan.services.archive import open_archive
 from dangan.store.catalog import Record
 from tests.helpers import case_keys, dangan_cmd, run_dangan, write_pool
 

@@ -49,7 +49,7 @@ def scaled_env(
 
 @pytest.fixture
 def scaled_archive(scaled_env: dict[str, str]) -> Iterator[object]:
-    from dangan.services import open_archive
+    from dangan.services.archive import open_archive
 
     arc = open_archive(scaled_settings(scaled_env))
     try:

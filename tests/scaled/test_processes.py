@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dangan.demo import make_case
-from dangan.services import Jobs
+from dangan.services.preservation import Jobs
 from dangan.store.catalog import Record, RecordFile
 from dangan.store.objects import object_key
 from tests.e2e.test_browser import _free_port, _wait_for_port

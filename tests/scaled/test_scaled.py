@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from dangan.services import Jobs, catalogue_fingerprint, open_archive
+from dangan.services.archive import open_archive
+from dangan.services.preservation import Jobs, catalogue_fingerprint
 from dangan.store.catalog import Event, Record, RecordFile
 from dangan.store.objects import object_key
 from tests.helpers import dangan_cmd, json_of, run_dangan, write_pool

@@ -10,12 +10,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from dangan.core import AuthenticationFailed, NotFound, ValidationFailed
-from dangan.services import (
-    authenticate_api_key,
-    create_api_key,
-    list_api_keys,
-    revoke_api_key,
-)
+from dangan.services.accounts import authenticate_api_key, create_api_key, list_api_keys, revoke_api_key
 from dangan.store.catalog import ApiKey, Database, Event, downgrade, upgrade
 from tests.helpers import json_of, run_dangan
 

@@ -15,18 +15,10 @@ from sqlalchemy import select
 from dangan.access import Principal, Role
 from dangan.core import NotFound, PermissionDenied, ValidationFailed
 from dangan.domain import SecurityLevel
-from dangan.services import (
-    CLIENT_ADDRESS,
-    Archive,
-    export_events,
-    import_paths,
-    log_access,
-    log_event,
-    make_filter,
-    pseudonym,
-    record_for,
-    search_events,
-)
+from dangan.services.archive import CLIENT_ADDRESS, Archive, log_access, log_event
+from dangan.services.intake import import_paths
+from dangan.services.oversight import export_events, make_filter, pseudonym, search_events
+from dangan.services.records import record_for
 from dangan.store.catalog import Event
 from tests.factories import package_dir
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from dangan.access.totp import code_at, time_step
 from dangan.core import AuthenticationFailed, Conflict
-from dangan.services import (
+from dangan.services.accounts import (
     add_user,
     authenticate,
     begin_login,

@@ -12,16 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import DanganError, ValidationFailed, load_settings
-from dangan.services import (
-    audit_fixity,
-    backup,
-    catalogue_fingerprint,
-    import_paths,
-    open_archive,
-    restore,
-    verify_backup,
-)
-from dangan.services.backup_pg import libpq_url
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import audit_fixity, backup, catalogue_fingerprint, restore, verify_backup
+from dangan.services.preservation._backup_pg import libpq_url
 from dangan.store.catalog import RecordFile
 from tests.factories import package_dir
 from tests.pg import create_database

@@ -20,17 +20,16 @@ from sqlalchemy import inspect, select, text
 from dangan.access import Principal, Role
 from dangan.core import PDFIUM, NotFound, PermissionDenied, ValidationFailed, load_settings
 from dangan.domain import SecurityLevel
-from dangan.services import (
-    Archive,
+from dangan.services.archive import Archive, open_archive
+from dangan.services.certify import (
     archive_keys,
     certificate_pdf,
     check_certificate,
-    import_paths,
     issue_certificate,
-    open_archive,
     verify_certificate_file,
-    verify_ledger,
 )
+from dangan.services.intake import import_paths
+from dangan.services.preservation import verify_ledger
 from dangan.store.catalog import Certificate, Database, Event, downgrade, upgrade
 from tests.factories import package_dir
 from tests.helpers import json_of, run_dangan
@@ -299,7 +298,7 @@ def test_appended_pages_keep_their_size_rotation_and_text() -> None:
     """Pages with a shifted media box or a /Rotate are copied as they look, with the overlay on top."""
     from reportlab.pdfgen import canvas
 
-    from dangan.services.certify_pdf import CertifiedFile, CoverInfo, assemble
+    from dangan.services.certify._certify_pdf import CertifiedFile, CoverInfo, assemble
 
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(400, 300))

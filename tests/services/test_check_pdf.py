@@ -9,7 +9,9 @@ import pypdfium2 as pdfium
 from fastapi.testclient import TestClient
 
 from dangan.core import PDFIUM, load_settings
-from dangan.services import add_user, import_paths, open_archive
+from dangan.services.accounts import add_user
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
 from tests.factories import package_dir
 from tests.helpers import run_dangan
 from tests.web.conftest import login

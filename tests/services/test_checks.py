@@ -11,7 +11,9 @@ from sqlalchemy import func, inspect, select
 from dangan.access import Principal, Role
 from dangan.core import PermissionDenied, load_settings
 from dangan.domain import SecurityLevel
-from dangan.services import import_paths, open_archive, report_for_record, set_matter_rule
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.quality import report_for_record, set_matter_rule
 from dangan.store.catalog import CheckReportRow, Database, QuarantineEntry, Record, downgrade, upgrade
 from tests.checks.conftest import EICAR, add_file, write_eicar_database
 from tests.factories import package_dir

@@ -11,16 +11,11 @@ from pathlib import Path
 import pytest
 
 from dangan.core import NotFound
-from dangan.services import (
-    Archive,
-    RequestForm,
-    approve_request,
-    create_request,
-    ensure_demo_accounts,
-    get_principal,
-    import_paths,
-    record_for,
-)
+from dangan.services.accounts import get_principal
+from dangan.services.archive import Archive
+from dangan.services.intake import ensure_demo_accounts, import_paths
+from dangan.services.records import record_for
+from dangan.services.utilisation import RequestForm, approve_request, create_request
 from tests.factories import package_dir
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dangan.services import CLIENT_ADDRESS, add_user, create_api_key, log_event
+from dangan.services.accounts import add_user, create_api_key
+from dangan.services.archive import CLIENT_ADDRESS, log_event
 from dangan.store.catalog import Event
 
 DEPT = "秦皇岛市市场监督管理局"

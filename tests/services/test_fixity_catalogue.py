@@ -15,14 +15,10 @@ from sqlalchemy import select
 from dangan.access import Principal, Role
 from dangan.core import load_settings
 from dangan.domain import CopyStatus, SecurityLevel
-from dangan.services import (
-    audit_fixity,
-    import_paths,
-    issue_certificate,
-    open_archive,
-    preserve,
-    rotate_master_key,
-)
+from dangan.services.archive import open_archive
+from dangan.services.certify import issue_certificate
+from dangan.services.intake import import_paths
+from dangan.services.preservation import audit_fixity, preserve, rotate_master_key
 from dangan.store.catalog import Certificate, Event, PreservationCopy, Record, RecordFile
 from dangan.store.objects import object_key
 from tests.factories import package_dir

@@ -12,19 +12,19 @@ from sqlalchemy import select, update
 from dangan.access import Principal, Role
 from dangan.core import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dangan.domain import SecurityLevel
-from dangan.services import (
-    Archive,
+from dangan.services.archive import Archive
+from dangan.services.handover import (
     accept_batch,
     check_batch,
     create_batch,
     get_batch,
     handover_form_pdf,
     handover_receipt_pdf,
-    import_paths,
     list_batches,
     return_batch,
     submit_batch,
 )
+from dangan.services.intake import import_paths
 from dangan.store.catalog import CheckReportRow, Event, HandoverItem
 from tests.factories import package_dir
 from tests.services.test_check_pdf import pdf_text

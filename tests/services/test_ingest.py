@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from dangan.services import import_paths
+from dangan.services.intake import import_paths
 from dangan.store.catalog import Event, QuarantineEntry, Record, RecordFile
 from tests.factories import package_dir, rewrite_case_json, sha256, zip_package
 

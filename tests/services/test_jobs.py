@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import load_settings, utcnow
-from dangan.services import ALERT_KIND, Jobs, import_paths, open_archive, run_audit, serve_jobs, worker_lock
-from dangan.services.jobs import _verified_since, every, make_huey
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import ALERT_KIND, Jobs, run_audit, serve_jobs, worker_lock
+from dangan.services.preservation._jobs import _verified_since, every, make_huey
 from dangan.store.catalog import Event, RecordFile
 from dangan.store.objects import object_key
 from tests.factories import package_dir

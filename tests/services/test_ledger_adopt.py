@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from dangan.core import load_settings
 from dangan.ledger import adoption_marks
-from dangan.services import make_checkpoint, open_archive, verify_ledger
+from dangan.services.archive import make_checkpoint, open_archive
+from dangan.services.preservation import verify_ledger
 from dangan.store.catalog import Database, upgrade
 
 _RECORD = (

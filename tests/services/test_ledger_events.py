@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from dangan.core import AuthenticationFailed
 from dangan.ledger import Entry, EntryError, leaf_hash
 from dangan.ledger.tables import ledger_entry, ledger_head
-from dangan.services import add_user, authenticate, import_paths, log_access, record_event
-from dangan.services.ledger import record_snapshot
-from dangan.services.ledger_verify import FIELD_LABELS
+from dangan.services.accounts import add_user, authenticate
+from dangan.services.archive import log_access, record_event
+from dangan.services.archive._events import record_snapshot
+from dangan.services.intake import import_paths
+from dangan.services.preservation._ledger_verify import FIELD_LABELS
 from dangan.store.catalog import Event, Record
 from tests.factories import package_dir
 

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 
 from dangan.core import NotFound, load_settings
-from dangan.services import import_paths, ledger_proof, log_access, make_checkpoint, open_archive
+from dangan.services.archive import ledger_proof, log_access, make_checkpoint, open_archive
+from dangan.services.intake import import_paths
 from tests.factories import package_dir
 from tests.helpers import json_of, run_dangan
 

@@ -9,14 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from dangan.core import load_settings
-from dangan.services import (
-    LedgerError,
-    import_paths,
-    log_access,
-    make_checkpoint,
-    open_archive,
-    verify_ledger,
-)
+from dangan.services.archive import LedgerError, log_access, make_checkpoint, open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import verify_ledger
 from dangan.store.catalog import Record
 from tests.factories import package_dir
 from tests.helpers import json_of, run_dangan

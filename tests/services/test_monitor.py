@@ -15,16 +15,9 @@ from sqlalchemy import create_engine, func, inspect, select
 
 from dangan.access import Principal, Role
 from dangan.core import ConfigurationError, NotFound, PermissionDenied, ValidationFailed, load_settings
-from dangan.services import (
-    Archive,
-    acknowledge_alert,
-    list_alerts,
-    log_event,
-    monitoring,
-    open_archive,
-    rotate_master_key,
-    run_monitor,
-)
+from dangan.services.archive import Archive, log_event, open_archive
+from dangan.services.oversight import acknowledge_alert, list_alerts, monitoring, run_monitor
+from dangan.services.preservation import rotate_master_key
 from dangan.store.catalog import Alert, Event, downgrade, upgrade
 
 SEC = Principal(username="sec", role=Role.SECADMIN)

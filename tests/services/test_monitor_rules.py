@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from dangan.services.monitor_rules import (
+from dangan.services.oversight._monitor_rules import (
     Ev,
     Thresholds,
     bulk_downloads,

@@ -73,7 +73,7 @@ def test_workers_are_forked_only_from_a_single_threaded_process() -> None:
 
     script = (
         "import os, threading\n"
-        "from dangan.services.importer import worker_context, worker_parent\n"
+        "from dangan.services.intake._importer import worker_context, worker_parent\n"
         "ctx = worker_context()\n"
         "print(threading.active_count(), ctx.get_start_method(), worker_parent(ctx) == os.getpid())\n"
         "stop = threading.Event(); t = threading.Thread(target=stop.wait); t.start()\n"
@@ -90,8 +90,9 @@ def test_parallel_import_from_a_threaded_process_uses_the_fork_server(tmp_path: 
     import threading
 
     from dangan.core import load_settings
-    from dangan.services import import_paths, open_archive
-    from dangan.services.importer import PARALLEL_THRESHOLD
+    from dangan.services.archive import open_archive
+    from dangan.services.intake import import_paths
+    from dangan.services.intake._importer import PARALLEL_THRESHOLD
     from tests.factories import package_dir
 
     root = tmp_path / "in"

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import (
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import (
     audit_fixity,
     backup,
     catalogue_fingerprint,
-    import_paths,
-    open_archive,
     restore,
     rotate_master_key,
 )
@@ -121,7 +121,7 @@ def test_damaged_backup_is_refused(filled, tmp_path: Path) -> None:  # type: ign
     backup(filled, tmp_path / "bk")
     victim = next(p for p in (tmp_path / "bk" / "objects").rglob("*") if p.is_file())
     victim.write_bytes(victim.read_bytes() + b"x")
-    from dangan.services import BackupInvalid
+    from dangan.services.preservation import BackupInvalid
 
     with pytest.raises(BackupInvalid) as info:
         restore(tmp_path / "new-home", tmp_path / "bk")
@@ -148,7 +148,7 @@ def test_key_rotation_rewraps_and_keeps_content(filled) -> None:  # type: ignore
 
 
 def test_big_objects_are_checked_in_every_location_side_by_side(filled, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import dangan.services.fixity as fixity
+    import dangan.services.preservation._fixity as fixity
 
     monkeypatch.setattr(fixity, "PARALLEL_BYTES", 0)  # every object takes the threaded path
     f = _files(filled)[1]

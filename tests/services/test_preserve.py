@@ -12,16 +12,11 @@ from sqlalchemy import select, update
 from dangan.core import ConfigurationError, NotFound, load_settings
 from dangan.digitize import check_pdfa, pdf_text
 from dangan.domain import CopyStatus
-from dangan.services import (
-    add_user,
-    get_principal,
-    import_paths,
-    open_archive,
-    pending_count,
-    preservation_copy_for,
-    preserve,
-)
-from dangan.services.preserve_policy import DEFAULT_ACCEPTED, PDFA_2B, policy_from
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import pending_count, preservation_copy_for, preserve
+from dangan.services.preservation._preserve_policy import DEFAULT_ACCEPTED, PDFA_2B, policy_from
 from dangan.store.catalog import Event, PreservationCopy, RecordFile
 from tests.factories import package_dir
 
@@ -183,7 +178,7 @@ def test_files_identified_before_0012_are_identified_by_preserve(two: Any) -> No
 def test_a_crash_before_the_row_commits_leaves_no_copy_and_a_rerun_makes_it(
     two: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    svc = importlib.import_module("dangan.services.preserve")  # the package exports a function of that name
+    svc = importlib.import_module("dangan.services.preservation._preserve")
 
     def boom(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("simulated crash after the object was stored")

@@ -14,16 +14,10 @@ from sqlalchemy import func, select
 from dangan.access import Principal, Role
 from dangan.core import Conflict, NotFound, PermissionDenied, load_settings
 from dangan.domain import SecurityLevel
-from dangan.services import (
-    Archive,
-    add_user,
-    import_paths,
-    list_quarantine,
-    open_archive,
-    quarantine_entry,
-    recheck_quarantined,
-    return_to_department,
-)
+from dangan.services.accounts import add_user
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import import_paths, recheck_quarantined
+from dangan.services.quality import list_quarantine, quarantine_entry, return_to_department
 from dangan.store.catalog import Record
 from tests.factories import package_dir
 from tests.web.conftest import csrf_of, login

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dangan.core import ValidationFailed
-from dangan.services import UploadReceiver, UploadTooLarge, sweep_stale_uploads
+from dangan.services.intake import UploadReceiver, UploadTooLarge, sweep_stale_uploads
 
 BOUNDARY = "----dangan-test-boundary"
 CTYPE = f"multipart/form-data; boundary={BOUNDARY}"

@@ -9,7 +9,8 @@ import pytest
 
 from dangan.access import ANONYMOUS, Principal, Role
 from dangan.domain import SecurityLevel
-from dangan.services import import_paths, search
+from dangan.services.intake import import_paths
+from dangan.services.utilisation import search
 from tests.factories import package_dir
 
 ARCHIVIST = Principal("a", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)

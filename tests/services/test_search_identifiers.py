@@ -9,7 +9,10 @@ import pytest
 
 from dangan.access import Principal, Role
 from dangan.domain import SecurityLevel
-from dangan.services import Archive, import_paths, record_for, search
+from dangan.services.archive import Archive
+from dangan.services.intake import import_paths
+from dangan.services.records import record_for
+from dangan.services.utilisation import search
 from tests.factories import package_dir
 
 DEPT = "秦皇岛市市场监督管理局"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dangan.access import Principal
 from dangan.core import NotFound, PermissionDenied, ValidationFailed
-from dangan.services import (
+from dangan.services.accounts import (
     add_user,
     begin_login,
     create_user,

@@ -14,24 +14,17 @@ from sqlalchemy import select
 
 from dangan.access import Principal, can_read, should_mask
 from dangan.core import Conflict, NotFound, PermissionDenied, ValidationFailed, utcnow
-from dangan.services import (
-    Archive,
-    BrowseFilter,
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import Archive, record_view
+from dangan.services.intake import import_paths
+from dangan.services.records import BrowseFilter, browse, facets, file_for, overview, record_for
+from dangan.services.utilisation import (
     RequestForm,
-    add_user,
     approval_queue,
     approve_request,
-    browse,
     create_request,
-    facets,
-    file_for,
-    get_principal,
     get_request,
-    import_paths,
     my_requests,
-    overview,
-    record_for,
-    record_view,
     reject_request,
     request_json,
     revoke_request,
@@ -143,8 +136,8 @@ def test_request_approve_read_everywhere_then_expire(
     assert len(uses) == 1 and uses[0].record_id == a1.id  # the first view, once
     # Eight days later the grant has run out by itself: hidden again everywhere, counts included.
     later = utcnow() + timedelta(days=8)
-    monkeypatch.setattr("dangan.services.grants.utcnow", lambda: later)
-    monkeypatch.setattr("dangan.services.utilization.utcnow", lambda: later)
+    monkeypatch.setattr("dangan.services.accounts._grants.utcnow", lambda: later)
+    monkeypatch.setattr("dangan.services.utilisation._requests.utcnow", lambda: later)
     reader = _who(archive, "reader1")
     assert reader.grants == ()
     assert _visible(archive, reader) == set() and overview(archive, reader)["records"] == 0

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dangan.core import Conflict
-from dangan.services import DropWatcher, drop_lock
+from dangan.services.intake import DropWatcher, drop_lock
 from dangan.store.catalog import Record
 from tests.factories import package_dir, rewrite_case_json, zip_package
 from tests.helpers import json_of, run_dangan

@@ -88,7 +88,7 @@ def test_catalogue_cache_is_forgotten_after_a_rolled_back_savepoint(db_url: str)
 
 
 def test_find_by_sources_returns_only_the_archived_keys(archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from dangan.services import import_paths
+    from dangan.services.intake import import_paths
     from dangan.store.catalog import find_by_sources
     from tests.factories import package_dir, rewrite_case_json
 

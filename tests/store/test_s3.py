@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from dangan.core import load_settings
-from dangan.services import audit_fixity, import_paths, open_archive
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import audit_fixity
 from dangan.store.crypto import KeyRing, MasterKey
 from dangan.store.objects import LocalLocation, ObjectStore, S3Location, object_key
 from tests.factories import package_dir

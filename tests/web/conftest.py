@@ -20,7 +20,9 @@ from PIL import Image
 
 from dangan.core import load_settings
 from dangan.demo import make_case, write_case
-from dangan.services import Archive, add_user, import_paths, open_archive
+from dangan.services.accounts import add_user
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import import_paths
 
 PASSWORD = "Dangan@2024"
 DEPT_A = "秦皇岛市市场监督管理局"

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from dangan.services import search
-from dangan.services.users import get_principal
+from dangan.services.accounts import get_principal
+from dangan.services.utilisation import search
 from dangan.web.routes import docs
 from tests.web.conftest import A_COUNT, B_TITLE, DEPT_B, WebEnv
 

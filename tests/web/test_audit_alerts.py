@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 
-from dangan.services import Archive, add_user, log_event, pseudonym
+from dangan.services.accounts import add_user
+from dangan.services.archive import Archive, log_event
+from dangan.services.oversight import pseudonym
 from dangan.store.catalog import Event
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of, login
 

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import add_user, open_archive
+from dangan.services.accounts import add_user
+from dangan.services.archive import open_archive
 from dangan.store.catalog import Event, User
 from dangan.web import create_app
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of, login

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.access.totp import code_at, time_step
-from dangan.services import Archive, add_user, create_api_key
+from dangan.services.accounts import add_user, create_api_key
+from dangan.services.archive import Archive
 from dangan.store.catalog import Event
 from dangan.web import create_app
 from tests.web.conftest import PASSWORD, csrf_of, login

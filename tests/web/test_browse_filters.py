@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from dangan.services import BrowseFilter, browse, facets, get_principal
+from dangan.services.accounts import get_principal
+from dangan.services.records import BrowseFilter, browse, facets
 from tests.web.conftest import A_COUNT, DEPT_A, WebEnv
 
 Client = Callable[[str], TestClient]

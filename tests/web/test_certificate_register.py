@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from dangan.access import Principal, Role
 from dangan.domain import SecurityLevel
-from dangan.services import certificates_for, issue_certificate, record_for
+from dangan.services.certify import certificates_for, issue_certificate
+from dangan.services.records import record_for
 from dangan.store.catalog import Certificate
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of
 
@@ -19,7 +20,7 @@ Client = Callable[[str], TestClient]
 
 @pytest.fixture(scope="module", autouse=True)
 def junior(web_env: WebEnv) -> None:
-    from dangan.services import add_user
+    from dangan.services.accounts import add_user
 
     add_user(web_env.archive, "junior", PASSWORD, "archivist", clearance="内部", display_name="见习档案员")
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from dangan.services import record_for
-from dangan.services.users import get_principal
+from dangan.services.accounts import get_principal
+from dangan.services.records import record_for
 from dangan.store.catalog import Event
 from dangan.web.present import MAX_PREVIEW_PAGES, file_kind
 from tests.web.conftest import LONG_PAGES, WebEnv

@@ -11,17 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import (
-    Archive,
-    add_user,
-    demo_accounts,
-    ensure_demo_accounts,
-    get_principal,
-    list_alerts,
-    log_event,
-    open_archive,
-    run_monitor,
-)
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import Archive, log_event, open_archive
+from dangan.services.intake import demo_accounts, ensure_demo_accounts
+from dangan.services.oversight import list_alerts, run_monitor
 from dangan.store.catalog import Event
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of
 
@@ -126,7 +119,7 @@ def test_sysadmin_home_warns_when_the_public_address_is_unset_in_production(
 def test_every_time_a_user_reads_is_in_the_archive_zone(web_env: WebEnv, as_user: Client) -> None:
     from datetime import timedelta
 
-    from dangan.services import make_filter, search_events
+    from dangan.services.oversight import make_filter, search_events
 
     add_user(web_env.archive, "auditor2", PASSWORD, "auditor", clearance="公开")
     log_event(web_env.archive, "login", "li", None, {"source": "10.0.0.9"})
@@ -146,7 +139,8 @@ def test_every_time_a_user_reads_is_in_the_archive_zone(web_env: WebEnv, as_user
 
 
 def test_approvers_see_how_many_requests_await_them(web_env: WebEnv, as_user: Client) -> None:
-    from dangan.services import RequestForm, create_request, record_for
+    from dangan.services.records import record_for
+    from dangan.services.utilisation import RequestForm, create_request
 
     archivist = get_principal(web_env.archive, "archivist")
     code = record_for(web_env.archive, archivist, web_env.b_ids[1]).archival_code
@@ -160,7 +154,7 @@ def test_approvers_see_how_many_requests_await_them(web_env: WebEnv, as_user: Cl
 
 
 def test_handover_batches_are_named_by_department_year_and_sequence(web_env: WebEnv, as_user: Client) -> None:
-    from dangan.services import create_batch, list_batches
+    from dangan.services.handover import create_batch, list_batches
 
     clerk = get_principal(web_env.archive, "clerk_b")
     first = create_batch(web_env.archive, clerk, record_ids=[web_env.b_ids[0]])

@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import PDFIUM
-from dangan.services import RequestForm, add_user, approve_request, create_request, get_principal, record_for
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.records import record_for
+from dangan.services.utilisation import RequestForm, approve_request, create_request
 from dangan.store.catalog import Event
 from tests.web.conftest import PASSWORD, WebEnv
 

@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dangan.core import load_settings
-from dangan.services import Archive, add_user, import_paths, open_archive
+from dangan.services.accounts import add_user
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import import_paths
 from tests.factories import package_dir
 from tests.services.test_check_pdf import pdf_text
 from tests.web.conftest import csrf_of, login

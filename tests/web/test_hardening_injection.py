@@ -14,7 +14,11 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from dangan.services import Archive, add_user, get_principal, import_paths, list_matter_rules, search
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import Archive
+from dangan.services.intake import import_paths
+from dangan.services.quality import list_matter_rules
+from dangan.services.utilisation import search
 from tests.factories import package_dir
 from tests.web.conftest import PASSWORD, csrf_of, login
 

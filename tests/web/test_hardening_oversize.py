@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dangan.core import load_settings
-from dangan.services import Archive, add_user, create_api_key, open_archive
+from dangan.services.accounts import add_user, create_api_key
+from dangan.services.archive import Archive, open_archive
 from tests.web.conftest import PASSWORD, csrf_of, login
 
 LIMIT = 1_000_000  # DANGAN_MAX_UPLOAD_BYTES for this archive

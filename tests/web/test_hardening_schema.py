@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from dangan.services import add_user, create_api_key
+from dangan.services.accounts import add_user, create_api_key
 from dangan.web.security import CSRF_HEADER, SESSION_COOKIE
 from tests.web.conftest import DEPT_A, PASSWORD, WebEnv, csrf_of, login
 

@@ -16,15 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dangan.core import load_settings
-from dangan.services import (
-    Archive,
-    add_user,
-    create_batch,
-    get_principal,
-    import_paths,
-    issue_certificate,
-    open_archive,
-)
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import Archive, open_archive
+from dangan.services.certify import issue_certificate
+from dangan.services.handover import create_batch
+from dangan.services.intake import import_paths
 from tests.factories import demo_case, package_dir, rewrite_case_json
 from tests.web.conftest import PASSWORD, login
 

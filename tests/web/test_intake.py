@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from dangan.core import load_settings
 from dangan.demo import make_case
-from dangan.services import Archive, UploadReceiver, create_api_key, open_archive, revoke_api_key
+from dangan.services.accounts import create_api_key, revoke_api_key
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import UploadReceiver
 from dangan.store.catalog import Event, Record
 
 DEPT = "秦皇岛市市场监督管理局"
@@ -265,7 +267,8 @@ def test_push_through_worker_processes_survives_a_killed_worker(push: Push) -> N
     import os
     import signal
 
-    from dangan.services import ingest_pool, ingest_workers
+    from dangan.services import ingest_pool
+    from dangan.services.intake import ingest_workers
 
     with ingest_workers(push.archive, 1):
         doc, files = case(20)

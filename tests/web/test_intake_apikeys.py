@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dangan.demo import make_case
-from dangan.services import add_user, list_api_keys
+from dangan.services.accounts import add_user, list_api_keys
 from tests.web.conftest import DEPT_A, PASSWORD, WebEnv, csrf_of
 
 Client = Callable[[str], TestClient]

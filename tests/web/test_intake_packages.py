@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.demo import make_case, write_case
-from dangan.services import report_for_record
+from dangan.services.quality import report_for_record
 from dangan.store.catalog import Record
 from tests.web.conftest import DEPT_A, DEPT_B, MATTER_B, MATTER_FOOD, WebEnv, csrf_of
 from tests.web.test_intake_upload import _form, _open_form, _xhr

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.demo import make_case
-from dangan.services import WEB_SOURCE_SYSTEM
+from dangan.services.intake import WEB_SOURCE_SYSTEM
 from dangan.store.catalog import Record
 from tests.web.conftest import DEPT_A, DEPT_B, WebEnv, csrf_of
 

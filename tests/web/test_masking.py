@@ -13,8 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.access import mask_address, mask_id_number, mask_phone
-from dangan.services import Archive, add_user, import_paths, record_for, search
-from dangan.services.users import get_principal
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import Archive
+from dangan.services.intake import import_paths
+from dangan.services.records import record_for
+from dangan.services.utilisation import search
 from dangan.store.catalog import Event
 from tests.factories import package_dir
 from tests.web.conftest import DEPT_A, PASSWORD, WebEnv

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import Archive, add_user, import_paths, open_archive
+from dangan.services.accounts import add_user
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import import_paths
 from dangan.store.catalog import Event, MatterRule
 from tests.factories import package_dir
 from tests.web.conftest import csrf_of, login

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dangan.services import overview
-from dangan.services.users import get_principal
+from dangan.services.accounts import get_principal
+from dangan.services.records import overview
 from dangan.store.catalog import Event
 from dangan.web.render import filesize
 from tests.web.conftest import A_COUNT, B_TITLE, DEPT_A, DEPT_B, XSS_TITLE, WebEnv

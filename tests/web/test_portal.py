@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from dangan.access import Principal, Role
 from dangan.core import PDFIUM
 from dangan.domain import SecurityLevel
-from dangan.services import record_for
+from dangan.services.records import record_for
 from tests.web.conftest import LONG_PAGES, WebEnv, csrf_of
 
 Client = Callable[[str], TestClient]

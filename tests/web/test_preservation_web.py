@@ -13,7 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services import add_user, import_paths, open_archive, preserve
+from dangan.services.accounts import add_user
+from dangan.services.archive import open_archive
+from dangan.services.intake import import_paths
+from dangan.services.preservation import preserve
 from dangan.store.catalog import PreservationCopy, RecordFile
 from tests.factories import package_dir
 from tests.web.conftest import PASSWORD, login

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from dangan.ledger import verify_inclusion
-from dangan.services import ledger_proof
+from dangan.services.archive import ledger_proof
 from tests.web.conftest import WebEnv
 
 Client = Callable[[str], TestClient]

@@ -24,7 +24,10 @@ from sqlalchemy import select
 
 from dangan.core import load_settings
 from dangan.domain import personal_spans
-from dangan.services import Archive, add_user, get_principal, issue_certificate, load_demo, open_archive
+from dangan.services.accounts import add_user, get_principal
+from dangan.services.archive import Archive, open_archive
+from dangan.services.certify import issue_certificate
+from dangan.services.intake import load_demo
 from dangan.store.catalog import Record, RecordFile
 
 from .conftest import PASSWORD, login

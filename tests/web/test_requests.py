@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dangan.core import utcnow
-from dangan.services import add_user
+from dangan.services.accounts import add_user
 from dangan.store.catalog import get_record
 from tests.web.conftest import DEPT_A, DEPT_B, PASSWORD, WebEnv, csrf_of
 
@@ -90,8 +90,8 @@ def test_request_approve_view_then_expire(
     assert [(r["status"], r["granted_scope"]) for r in mine] == [("已批准", "view")]
     # Four days on, the grant has run out: the record answers exactly like a missing one again.
     later = utcnow() + timedelta(days=4)
-    monkeypatch.setattr("dangan.services.grants.utcnow", lambda: later)
-    monkeypatch.setattr("dangan.services.utilization.utcnow", lambda: later)
+    monkeypatch.setattr("dangan.services.accounts._grants.utcnow", lambda: later)
+    monkeypatch.setattr("dangan.services.utilisation._requests.utcnow", lambda: later)
     gone, missing = reader.get(f"/records/{a0}"), reader.get(f"/records/{MISSING}")
     assert (gone.status_code, gone.content) == (missing.status_code, missing.content)
     assert reader.get("/api/v1/stats").json()["records"] == 0

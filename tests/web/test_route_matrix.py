@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.core import Conflict, ValidationFailed
-from dangan.services import add_user, import_paths
+from dangan.services.accounts import add_user
+from dangan.services.intake import import_paths
 from dangan.store.catalog import Record
 from tests.factories import package_dir
 from tests.web.conftest import PASSWORD, WebEnv, csrf_of

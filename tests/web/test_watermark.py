@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from dangan.core import PDFIUM
 from dangan.digitize import Watermark, render_image, render_pdf_page, watermark_pdf
-from dangan.services import file_for, import_paths
-from dangan.services.users import get_principal
+from dangan.services.accounts import get_principal
+from dangan.services.intake import import_paths
+from dangan.services.records import file_for
 from dangan.store.catalog import Event
 from tests.factories import package_dir
 from tests.web.conftest import WebEnv, _long_pdf

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from dangan.core import DanganError, ValidationFailed, load_settings
-from dangan.services import Archive, open_archive
+from dangan.services.archive import Archive, open_archive
 
 err = Console(stderr=True)
 DataOpt = Annotated[

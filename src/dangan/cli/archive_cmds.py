@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from dangan.access import ANONYMOUS
-from dangan.services import IngestOutcome, get_principal, import_paths, search
+from dangan.services.accounts import get_principal
+from dangan.services.intake import IngestOutcome, import_paths
+from dangan.services.utilisation import search
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from dangan.access import Principal, Role
-from dangan.services import OUTCOMES, export_events, make_filter, run_monitor, search_events
+from dangan.services.oversight import OUTCOMES, export_events, make_filter, run_monitor, search_events
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
 

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from dangan.core import load_settings
-from dangan.services import check_bag
+from dangan.services.intake import check_bag
 
 from ._common import DataOpt, JsonOpt, emit_json, err, progress_bar
 

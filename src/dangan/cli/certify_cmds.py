@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from dangan.core import load_settings
-from dangan.services import archive_keys, get_principal, issue_certificate, verify_certificate_file
+from dangan.services.accounts import get_principal
+from dangan.services.certify import archive_keys, issue_certificate, verify_certificate_file
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
 

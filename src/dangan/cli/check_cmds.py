@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dangan.core import utcnow
-from dangan.services import check_path, report_pdf, report_xlsx
+from dangan.services.quality import check_path, report_pdf, report_xlsx
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
 

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from dangan.services import (
+from dangan.services.accounts import get_principal
+from dangan.services.handover import (
     HandoverBatch,
     accept_batch,
     check_batch,
     create_batch,
     get_batch,
-    get_principal,
     handover_form_pdf,
     handover_receipt_pdf,
     list_batches,

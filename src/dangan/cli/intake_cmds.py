@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from dangan.core import DanganError
-from dangan.services import DropResult, DropWatcher, create_api_key, drop_lock, list_api_keys, revoke_api_key
+from dangan.services.accounts import create_api_key, list_api_keys, revoke_api_key
+from dangan.services.intake import DropResult, DropWatcher, drop_lock
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from dangan.services import ledger_proof, ledger_public_keys, make_checkpoint, verify_ledger
+from dangan.services.archive import ledger_proof, ledger_public_keys, make_checkpoint
+from dangan.services.preservation import verify_ledger
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
 

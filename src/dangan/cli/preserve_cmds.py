@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dangan.services import PreserveItem, preserve
+from dangan.services.preservation import PreserveItem, preserve
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 

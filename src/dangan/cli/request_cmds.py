@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from dangan.services import (
+from dangan.services.accounts import get_principal
+from dangan.services.utilisation import (
     RequestForm,
     approval_queue,
     approve_request,
     create_request,
-    get_principal,
     my_requests,
     reject_request,
     request_json,

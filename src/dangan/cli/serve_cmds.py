@@ -8,16 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from dangan.core import load_settings
-from dangan.services import (
-    DEMO_PASSWORD,
-    ingest_workers,
-    load_demo,
-    monitoring,
-    open_archive,
-    serve_jobs,
-    sweep_stale_uploads,
-    watching,
-)
+from dangan.services.archive import open_archive
+from dangan.services.intake import DEMO_PASSWORD, ingest_workers, load_demo, sweep_stale_uploads, watching
+from dangan.services.oversight import monitoring
+from dangan.services.preservation import serve_jobs
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from dangan.core import DanganError, load_settings
-from dangan.services import audit_fixity, backup, ledger_summary, raise_alerts, restore, rotate_master_key
+from dangan.services.preservation import (
+    audit_fixity,
+    backup,
+    ledger_summary,
+    raise_alerts,
+    restore,
+    rotate_master_key,
+)
 
 from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
 

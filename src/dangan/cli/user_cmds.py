@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dangan.access import ROLE_CODES
-from dangan.services import (
+from dangan.services.accounts import (
     UserInfo,
     add_user,
     list_users,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dangan.core import load_settings
-from dangan.services import Jobs, worker_lock
+from dangan.services.preservation import Jobs, worker_lock
 
 from ._common import DataOpt, archive_from, err
 

@@ -7,7 +7,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from dangan import __version__
-from dangan.services import Archive
+from dangan.services.archive import Archive
 
 from .client_address import ClientAddressMiddleware
 from .errors import install_error_handlers

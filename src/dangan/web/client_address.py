@@ -13,7 +13,7 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dangan.access import Principal
-from dangan.services import CLIENT_ADDRESS, log_event
+from dangan.services.archive import CLIENT_ADDRESS, log_event
 
 
 class ClientAddressMiddleware:

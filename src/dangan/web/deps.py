@@ -9,7 +9,8 @@ from fastapi import Depends, HTTPException, Request
 
 from dangan.access import Principal
 from dangan.core import AuthenticationFailed, NotFound
-from dangan.services import ApiKeyInfo, Archive, authenticate_api_key, session_principal
+from dangan.services.accounts import ApiKeyInfo, authenticate_api_key, session_principal
+from dangan.services.archive import Archive
 
 from .ratelimit import RateLimiter
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dangan.domain import category_label, district_by_code, industry_by_code
-from dangan.services import FileKind, file_kind  # noqa: F401  (re-exported for pages and tests)
+from dangan.services.utilisation import FileKind, file_kind  # noqa: F401  (re-exported for pages and tests)
 
 MAX_PREVIEW_PAGES = 50
 

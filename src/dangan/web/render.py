@@ -15,7 +15,8 @@ from starlette.templating import Jinja2Templates
 from dangan.access import Principal
 from dangan.core import DEFAULT_ZONE, local_text, plain_message, zone_label
 from dangan.domain import category_label, district_by_code
-from dangan.services import awaiting_count, origin_label
+from dangan.services.quality import origin_label
+from dangan.services.utilisation import awaiting_count
 
 from .security import csrf_token
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from dangan.access import Principal
 from dangan.core import DanganError
-from dangan.services import (
+from dangan.services.accounts import (
     change_own_password,
     confirm_totp,
     disable_own_totp,

@@ -15,9 +15,8 @@ from starlette.responses import Response
 from dangan.access import THREE_ADMINS, Principal, Role
 from dangan.core import DanganError, PermissionDenied
 from dangan.domain import SecurityLevel
-from dangan.services import (
+from dangan.services.accounts import (
     create_user,
-    form_choices,
     get_user,
     list_users,
     may_manage_users,
@@ -27,6 +26,7 @@ from dangan.services import (
     unlock_user,
     update_user,
 )
+from dangan.services.intake import form_choices
 
 from ..deps import ApiUser, ArchiveDep, CurrentUser
 from ..render import render

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.access import Principal
 from dangan.core import DanganError, PermissionDenied
-from dangan.services import (
+from dangan.services.oversight import (
     RULE_LABELS,
     acknowledge_alert,
     acknowledge_alerts,

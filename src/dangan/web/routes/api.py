@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from dangan.services import BrowseFilter, browse, log_access, overview, record_for, record_view, search
+from dangan.services.archive import log_access, record_view
+from dangan.services.records import BrowseFilter, browse, overview, record_for
+from dangan.services.utilisation import search
 
 from ..deps import ApiUser, ArchiveDep
 from ..present import district_name, file_urls, industry_name

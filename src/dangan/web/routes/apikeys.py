@@ -10,7 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.access import Principal
 from dangan.core import DanganError, PermissionDenied
-from dangan.services import create_api_key, form_choices, list_api_keys, may_manage_api_keys, revoke_api_key
+from dangan.services.accounts import create_api_key, list_api_keys, may_manage_api_keys, revoke_api_key
+from dangan.services.intake import form_choices
 
 from ..deps import ArchiveDep, CurrentUser
 from ..render import render

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from dangan.access import Principal
 from dangan.core import PermissionDenied, ValidationFailed
-from dangan.services import (
+from dangan.services.oversight import (
     OUTCOMES,
     EventFilter,
     event_kinds,

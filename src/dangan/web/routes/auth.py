@@ -12,7 +12,9 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import AuthenticationFailed
-from dangan.services import DEMO_PASSWORD, begin_login, demo_accounts, finish_login, log_event, session_stamp
+from dangan.services.accounts import begin_login, finish_login, session_stamp
+from dangan.services.archive import log_event
+from dangan.services.intake import DEMO_PASSWORD, demo_accounts
 
 from ..deps import ArchiveDep, OptionalUser, now, start_session
 from ..ratelimit import FailureLimiter

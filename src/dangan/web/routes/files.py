@@ -1,6 +1,6 @@
 """A record's files: the preview page, rendered page images, and downloads.
 
-What may leave, covered, starred or marked how, is decided in `dangan.services.delivery`; these routes
+What may leave, covered, starred or marked how, is decided in `dangan.services.utilisation`; these routes
 parse the path, call it and send what it answers.
 """
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from starlette.responses import Response, StreamingResponse
 
-from dangan.services import (
+from dangan.services.utilisation import (
     Delivery,
     download_file,
     download_preservation_copy,

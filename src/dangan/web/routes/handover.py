@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from dangan.access import DEPARTMENT_SCOPED, Role
 from dangan.core import DanganError
 from dangan.domain import HANDOVER_STATUSES
-from dangan.services import (
+from dangan.services.handover import (
     accept_batch,
     candidates,
     check_batch,

@@ -16,8 +16,8 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from dangan.core import DanganError
-from dangan.services import (
-    Archive,
+from dangan.services.archive import Archive
+from dangan.services.intake import (
     IngestOutcome,
     ReceivedUpload,
     UploadReceiver,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import DanganError
-from dangan.services import list_matter_rules, matter_rule_view, set_matter_rule
+from dangan.services.quality import list_matter_rules, matter_rule_view, set_matter_rule
 
 from ..deps import ArchiveDep, CurrentUser
 from ..render import render

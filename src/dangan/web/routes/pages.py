@@ -6,21 +6,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dangan.access import can_download, mask_record_view
-from dangan.services import (
-    SORTS,
-    BrowseFilter,
-    browse,
-    certificates_for,
-    duty_home,
-    facets,
-    log_access,
-    overview,
-    preservation_copies,
-    record_for,
-    record_view,
-    report_for_record,
-    search,
-)
+from dangan.services.archive import log_access, record_view
+from dangan.services.certify import certificates_for
+from dangan.services.oversight import duty_home
+from dangan.services.preservation import preservation_copies
+from dangan.services.quality import report_for_record
+from dangan.services.records import SORTS, BrowseFilter, browse, facets, overview, record_for
+from dangan.services.utilisation import search
 
 from ..deps import ArchiveDep, CurrentUser
 from ..paging import make_pager, to_int

@@ -14,13 +14,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from dangan.services import (
-    certificate_pdf,
-    check_certificate,
-    find_by_pdf_hash,
-    issue_certificate,
-    ledger_public_keys,
-)
+from dangan.services.archive import ledger_public_keys
+from dangan.services.certify import certificate_pdf, check_certificate, find_by_pdf_hash, issue_certificate
 
 from ..deps import ArchiveDep, CurrentUser, OptionalUser
 from ..present import content_disposition

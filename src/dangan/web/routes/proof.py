@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from dangan.services import ledger_proof, record_for
+from dangan.services.archive import ledger_proof
+from dangan.services.records import record_for
 
 from ..deps import ApiUser, ArchiveDep
 from ..schemas import ErrorResponse

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import DanganError, ValidationFailed
-from dangan.services import (
+from dangan.services.intake import recheck_quarantined
+from dangan.services.quality import (
     CASE_FIELDS,
     case_fields,
     edit_quarantined_case,
@@ -20,7 +21,6 @@ from dangan.services import (
     quarantine_entry,
     quarantine_report_xlsx,
     quarantined_case_text,
-    recheck_quarantined,
     record_report_xlsx,
     replace_quarantined_file,
     return_to_department,

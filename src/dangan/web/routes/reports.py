@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from dangan.services import quarantine_report_pdf, record_report_pdf
+from dangan.services.quality import quarantine_report_pdf, record_report_pdf
 
 from ..deps import ArchiveDep, CurrentUser
 from ..present import content_disposition

@@ -13,9 +13,9 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.access import Principal, Role, mask_text, should_mask
 from dangan.core import DanganError, PermissionDenied
-from dangan.services import (
+from dangan.services.archive import Archive
+from dangan.services.utilisation import (
     SCOPE_LABELS,
-    Archive,
     RequestForm,
     approval_queue,
     approve_request,

@@ -21,8 +21,8 @@ from starlette.responses import JSONResponse, Response
 from dangan.access import DEPARTMENT_SCOPED, Principal
 from dangan.core import DanganError, PermissionDenied, plain_message
 from dangan.domain import RETENTION_LABELS
-from dangan.services import (
-    Archive,
+from dangan.services.archive import Archive
+from dangan.services.intake import (
     ImportReport,
     IngestOutcome,
     ReceivedUpload,
@@ -30,10 +30,10 @@ from dangan.services import (
     form_choices,
     may_upload,
     new_upload_token,
-    origin_label,
     upload_case,
     upload_packages,
 )
+from dangan.services.quality import origin_label
 
 from ..deps import ArchiveDep, CurrentUser
 from ..render import render

@@ -1,0 +1,381 @@
+"""Certified copies (出证): issue, look up, and verify — online against the catalogue, offline from the PDF.
+
+Issuing is three steps, each complete or absent: (1) the ``certify`` ledger event, binding the
+certificate id, the record's catalogue snapshot hash, its files' hashes and the hash of the PDF body,
+commits; (2) a checkpoint covering it is signed and its inclusion proof is sealed into the PDF;
+(3) the PDF is stored and the `certificate` row written. A crash between them leaves a logged attempt
+and at most an unreferenced object, never a certificate that cannot be verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan.access import Principal, Role, mask_text, redaction_terms
+from dangan.core import DanganError, NotFound, PermissionDenied, ValidationFailed, local_text, new_id, utcnow
+from dangan.digitize import notice_pdf, redact_pdf
+from dangan.domain import PersonalTerms
+from dangan.ledger import (
+    Checkpoint,
+    CheckpointError,
+    KeyStore,
+    LedgerCorrupt,
+    ProofError,
+    PublicKey,
+    canonical_json,
+    inclusion_proof_at,
+    latest_checkpoint,
+    leaf_hash,
+    ledger_entry,
+    verify_inclusion,
+)
+from dangan.services.archive import Archive, key_store, make_checkpoint, record_event, record_snapshot
+from dangan.services.records import record_for
+from dangan.store.catalog import Certificate, Record
+
+from ._certify_pdf import (
+    IMAGE_TYPES,
+    CertifiedFile,
+    CoverInfo,
+    ProofMissing,
+    assemble,
+    image_pdf,
+    read_proof,
+    seal,
+)
+
+PROOF_VERSION = 1
+MAX_PURPOSE = 40
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    id: str
+    record_id: str
+    pdf: bytes
+    pdf_sha256: str
+    leaf_index: int
+    verify_url: str
+
+
+LOCAL_URL = "http://127.0.0.1:8000"  # `dangan serve`'s default address: for a copy issued at the shell
+
+
+def verify_url(archive: Archive, certificate_id: str, base_url: str | None = None) -> str:
+    """Where the QR code points: DANGAN_PUBLIC_URL when set, else the address the request came in on
+    (a certificate issued in the browser names the portal the archivist was using)."""
+    base = archive.settings.public_url or base_url or LOCAL_URL
+    return f"{base.rstrip('/')}/verify/{certificate_id}"
+
+
+def may_certify(user: Principal) -> bool:
+    return user.role is Role.ARCHIVIST
+
+
+def _file_bytes(archive: Archive, sha256: str, encrypted: bool) -> bytes:
+    """The plaintext of a stored file, refused when it no longer hashes to its catalogued SHA-256."""
+    data = b"".join(archive.objects.iter_plain(sha256, encrypted))
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise DanganError(
+            f"文件 {sha256[:12]}… 已损坏，不能出具证明，请先运行 dangan verify --repair", code="file_damaged"
+        )
+    return data
+
+
+def _attachments(
+    archive: Archive, record: Record, terms: PersonalTerms | None
+) -> tuple[list[CertifiedFile], list[bytes]]:
+    """The files' pages to append; below the unmask right with personal data covered, scans replaced
+    by a notice page (nothing reads them yet), exactly as a preview would show them."""
+    files, pages = [], []
+    for f in sorted(record.files, key=lambda f: f.position):
+        data = _file_bytes(archive, f.sha256, bool(f.encrypted))
+        appended = f.media_type == "application/pdf" or f.media_type in IMAGE_TYPES
+        if appended and terms is not None:
+            pages.append(redact_pdf(data, terms).data if f.media_type == "application/pdf" else notice_pdf())
+        elif appended:
+            pages.append(data if f.media_type == "application/pdf" else image_pdf(data))
+        files.append(CertifiedFile(f.path, f.sha256, int(f.size), f.media_type, appended))
+    return files, pages
+
+
+def _entry_body(archive: Archive, index: int) -> bytes:
+    with archive.db.read() as s:
+        body = (
+            s.connection()
+            .execute(select(ledger_entry.c.body).where(ledger_entry.c.leaf_index == index))
+            .scalar()
+        )
+    if body is None:
+        raise NotFound("账本中没有该证明的条目", code="not_in_ledger")
+    return bytes(body)
+
+
+def issue_certificate(
+    archive: Archive, user: Principal, record_id: str, purpose: str = "核验", *, base_url: str | None = None
+) -> IssuedCertificate:
+    """Issue a certified copy of a record the archivist may read (others: 404 if unreadable, else 403)."""
+    record = record_for(archive, user, record_id)
+    if not may_certify(user):
+        raise PermissionDenied("只有档案管理员可以出具档案证明", code="certify_forbidden")
+    purpose = " ".join(purpose.split())
+    if not purpose or len(purpose) > MAX_PURPOSE:
+        raise ValidationFailed(f"用途须为 1–{MAX_PURPOSE} 个字", code="certify_purpose")
+    terms = redaction_terms(user, record)
+    files, pages = _attachments(archive, record, terms)
+    cert_id = new_id()
+    issued = utcnow()
+    url = verify_url(archive, cert_id, base_url)
+    issuer = user.display_name or user.username
+    info = CoverInfo(
+        certificate_id=cert_id,
+        fonds_name=archive.settings.fonds_name,
+        archival_code=record.archival_code,
+        title=mask_text(record.title, record) if terms is not None else record.title,
+        doc_number=record.doc_number or "",
+        applicant=record.applicant_name,
+        decided_at=record.decided_at.isoformat(),
+        issued_at=local_text(issued, archive.settings.timezone, seconds=False, label=True),
+        issuer=issuer,
+        purpose=purpose,
+        verify_url=url,
+        files=files,
+        redacted=terms is not None,
+    )
+    body = assemble(info, pages)
+    body_sha = hashlib.sha256(body).hexdigest()
+    file_list = [{"name": f.name, "sha256": f.sha256, "size": f.size, "appended": f.appended} for f in files]
+    detail = {
+        "certificate_id": cert_id,
+        "record_sha256": hashlib.sha256(canonical_json(record_snapshot(record))).hexdigest(),
+        "files": file_list,
+        "body_sha256": body_sha,
+        "body_size": len(body),
+        "purpose": purpose,
+        "issuer": issuer,
+        **({"redacted": True} if terms is not None else {}),
+    }
+    with archive.db.write() as s:
+        leaf = record_event(s, "certify", user.username, record.id, detail)
+    cp = make_checkpoint(archive)
+    proof = _proof(archive, leaf, cp) | {
+        "certificate_id": cert_id,
+        "signed_length": len(body),
+        "verify_url": url,
+    }
+    pdf = seal(body, proof, f"档案证明 {cert_id}", archive.settings.fonds_name)
+    pdf_sha = hashlib.sha256(pdf).hexdigest()
+    encrypt = not record.open_to_public or archive.settings.encrypt_public
+    archive.objects.put_bytes(pdf, encrypt=encrypt)
+    summary = {
+        "fonds_name": archive.settings.fonds_name,
+        "fonds_code": archive.settings.fonds_code,
+        "archival_code": record.archival_code,
+        "title": mask_text(record.title, record),  # the public verification page shows it to anyone
+        "doc_number": record.doc_number,
+        "decided_at": info.decided_at,
+        "files": file_list,
+        "verify_url": url,
+        "redacted": terms is not None,
+    }
+    with archive.db.write() as s:
+        s.add(
+            Certificate(
+                id=cert_id,
+                record_id=record.id,
+                issuer=issuer,
+                issued_at=issued,
+                purpose=purpose,
+                pdf_sha256=pdf_sha,
+                body_sha256=body_sha,
+                size=len(pdf),
+                encrypted=encrypt,
+                leaf_index=leaf,
+                summary=summary,
+            )
+        )
+    return IssuedCertificate(cert_id, record.id, pdf, pdf_sha, leaf, url)
+
+
+def _proof(archive: Archive, leaf: int, cp: Checkpoint) -> dict[str, Any]:
+    body = _entry_body(archive, leaf)
+    with archive.db.read() as s:
+        path = inclusion_proof_at(s.connection(), leaf, cp.tree_size)
+    verify_inclusion(leaf_hash(body), leaf, cp.tree_size, path, cp.root)
+    return {
+        "v": PROOF_VERSION,
+        "entry": base64.b64encode(body).decode(),
+        "leaf_index": leaf,
+        "tree_size": cp.tree_size,
+        "leaf_hash": leaf_hash(body).hex(),
+        "root": cp.root.hex(),
+        "proof": [h.hex() for h in path],
+        "checkpoint": cp.as_json(),
+    }
+
+
+# -- looking up and verifying ----------------------------------------------------------------------
+
+
+def get_certificate(archive: Archive, certificate_id: str) -> Certificate:
+    with archive.db.read() as s:
+        row = s.get(Certificate, certificate_id)
+    if row is None:
+        raise NotFound("没有这个档案证明编号", code="certificate_not_found")
+    return row
+
+
+def find_by_pdf_hash(archive: Archive, sha256: str) -> Certificate | None:
+    with archive.db.read() as s:
+        return s.scalars(select(Certificate).where(Certificate.pdf_sha256 == sha256)).first()
+
+
+def _may_fetch(user: Principal, record: Record, row: Certificate) -> bool:
+    """A certificate issued in clear goes only to who may see the record's personal data in clear."""
+    return bool(row.summary.get("redacted")) or redaction_terms(user, record) is None
+
+
+def certificate_pdf(archive: Archive, user: Principal, certificate_id: str) -> tuple[Certificate, bytes]:
+    """The stored PDF, for someone who may read the record it certifies (and, when it was issued with
+    personal data in clear, may see that too)."""
+    row = get_certificate(archive, certificate_id)
+    record = record_for(archive, user, row.record_id)
+    if not _may_fetch(user, record, row):
+        raise PermissionDenied("该档案证明含未遮蔽的个人信息，您无权下载", code="personal_data_withheld")
+    return row, b"".join(archive.objects.iter_plain(row.pdf_sha256, row.encrypted))
+
+
+@dataclass(frozen=True)
+class CertificateEntry:
+    """One line of a record's certificate register (出证登记)."""
+
+    id: str
+    issued_at: datetime
+    issuer: str
+    purpose: str
+    redacted: bool
+    downloadable: bool
+
+
+def certificates_for(archive: Archive, user: Principal, record: Record) -> list[CertificateEntry]:
+    """The certificates issued for a record the user reads, newest first."""
+    with archive.db.read() as s:
+        rows = s.scalars(
+            select(Certificate)
+            .where(Certificate.record_id == record.id)
+            .order_by(Certificate.issued_at.desc())
+        ).all()
+    return [
+        CertificateEntry(r.id, r.issued_at, r.issuer, r.purpose, bool(r.summary.get("redacted")),
+                         _may_fetch(user, record, r))
+        for r in rows
+    ]  # fmt: skip
+
+
+def _trusted(cp: Checkpoint, keys: dict[str, PublicKey]) -> bool:
+    key = keys.get(cp.key_id)
+    return key is not None and cp.signed_by(key)
+
+
+def check_certificate(archive: Archive, certificate_id: str) -> dict[str, Any]:
+    """The public view of a certificate and whether its ledger entry is under the latest signed checkpoint.
+
+    Returns only what the verification page may show: no personal data of the record.
+    """
+    row = get_certificate(archive, certificate_id)
+    problems: list[str] = []
+    with archive.db.read() as s:
+        cp = latest_checkpoint(s.connection())
+    if cp is None or cp.tree_size <= row.leaf_index:
+        cp = make_checkpoint(archive)
+    try:
+        body = _entry_body(archive, row.leaf_index)
+        detail = json.loads(body).get("detail", {})
+        if detail.get("certificate_id") != row.id or detail.get("body_sha256") != row.body_sha256:
+            problems.append("账本条目与证明登记不一致")
+        with archive.db.read() as s:
+            path = inclusion_proof_at(s.connection(), row.leaf_index, cp.tree_size)
+        verify_inclusion(leaf_hash(body), row.leaf_index, cp.tree_size, path, cp.root)
+    except (ProofError, LedgerCorrupt, NotFound, ValueError) as exc:
+        problems.append(f"账本包含证明不成立：{exc}")
+    if not _trusted(cp, key_store(archive).public_keys()):
+        problems.append("检查点签名不是本馆公钥签署的")
+    return {
+        "certificate_id": row.id,
+        "issued_at": row.issued_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "issuer": row.issuer,
+        "purpose": row.purpose,
+        "archive": row.summary.get("fonds_name"),
+        "fonds_code": row.summary.get("fonds_code"),
+        "archival_code": row.summary.get("archival_code"),
+        "title": row.summary.get("title"),
+        "doc_number": row.summary.get("doc_number"),
+        "decided_at": row.summary.get("decided_at"),
+        "files": [{k: f[k] for k in ("name", "sha256", "size")} for f in row.summary.get("files", [])],
+        "pdf_sha256": row.pdf_sha256,
+        "leaf_index": row.leaf_index,
+        "checkpoint": {
+            "tree_size": cp.tree_size,
+            "root": cp.root.hex(),
+            "issued_at": cp.issued_at,
+            "key_id": cp.key_id,
+        },
+        "valid": not problems,
+        "problems": problems,
+    }
+
+
+def verify_certificate_file(pdf: bytes, keys: dict[str, PublicKey]) -> dict[str, Any]:
+    """Offline check of a certificate PDF: its body hash, ledger entry, inclusion proof and checkpoint.
+
+    Needs nothing but the file and the archive's public keys (``DATA/keys/ledger-*.pub``).
+    """
+    problems: list[str] = []
+    out: dict[str, Any] = {"pdf_sha256": hashlib.sha256(pdf).hexdigest()}
+    try:
+        proof = read_proof(pdf)
+        body = base64.b64decode(str(proof["entry"]), validate=True)
+        entry = json.loads(body)
+        detail = entry["detail"]
+        length = int(proof["signed_length"])
+        cp = Checkpoint.from_json(proof["checkpoint"])
+        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
+        path = [bytes.fromhex(h) for h in proof["proof"]]
+    except (ProofMissing, KeyError, TypeError, ValueError, CheckpointError) as exc:
+        return out | {"valid": False, "problems": [f"无法读取证明：{exc}"]}
+    out |= {
+        "certificate_id": detail.get("certificate_id"),
+        "record_id": entry.get("record_id"),
+        "issued_at": entry.get("at"),
+        "issuer": detail.get("issuer"),
+        "files": detail.get("files", []),
+        "leaf_index": index,
+        "tree_size": size,
+        "checkpoint_issued_at": cp.issued_at,
+    }
+    if entry.get("kind") != "certify" or detail.get("certificate_id") != proof.get("certificate_id"):
+        problems.append("账本条目不是这份证明的出证记录")
+    if length > len(pdf) or hashlib.sha256(pdf[:length]).hexdigest() != detail.get("body_sha256"):
+        problems.append("证明正文的 SHA-256 与账本登记不符：文件已被改动")
+    if (size, cp.root.hex()) != (cp.tree_size, str(proof.get("root"))):
+        problems.append("证明与检查点的树大小或树根不一致")
+    try:
+        verify_inclusion(leaf_hash(body), index, size, path, cp.root)
+    except ProofError as exc:
+        problems.append(f"包含证明不成立：{exc}")
+    if not _trusted(cp, keys):
+        problems.append("检查点签名无法用本馆公钥验证")
+    return out | {"valid": not problems, "problems": problems}
+
+
+def archive_keys(home: Path) -> dict[str, PublicKey]:
+    """The published checkpoint keys in a data directory, without opening the catalogue."""
+    return KeyStore(home / "keys").public_keys()

@@ -1,0 +1,52 @@
+"""Watching the archive: the audit log for the auditor, monitoring rules and alerts, and the duty home
+of each of the three administrators."""
+
+from dangan.services.oversight._audit_query import (
+    KIND_LABELS,
+    OUTCOMES,
+    AuditPage,
+    EventFilter,
+    event_kinds,
+    export_events,
+    kind_label,
+    make_filter,
+    may_audit,
+    pseudonym,
+    search_events,
+)
+from dangan.services.oversight._duty_home import DutyHome, Figure, duty_home
+from dangan.services.oversight._monitor import (
+    MonitorReport,
+    acknowledge_alert,
+    acknowledge_alerts,
+    list_alerts,
+    may_see_alerts,
+    monitoring,
+    run_monitor,
+)
+from dangan.services.oversight._monitor_rules import RULE_LABELS
+
+__all__ = [
+    "KIND_LABELS",
+    "OUTCOMES",
+    "RULE_LABELS",
+    "AuditPage",
+    "DutyHome",
+    "EventFilter",
+    "Figure",
+    "MonitorReport",
+    "acknowledge_alert",
+    "acknowledge_alerts",
+    "duty_home",
+    "event_kinds",
+    "export_events",
+    "kind_label",
+    "list_alerts",
+    "make_filter",
+    "may_audit",
+    "may_see_alerts",
+    "monitoring",
+    "pseudonym",
+    "run_monitor",
+    "search_events",
+]

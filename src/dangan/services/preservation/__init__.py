@@ -1,0 +1,60 @@
+"""Keeping what is stored readable and provably unchanged: PDF/A preservation copies, fixity audits and
+their schedule, ledger verification, backup and restore, master-key rotation."""
+
+from dangan.services.preservation._backup import (
+    BackupInfo,
+    BackupInvalid,
+    backup,
+    catalogue_fingerprint,
+    restore,
+    verify_backup,
+)
+from dangan.services.preservation._fixity import FixityReport, audit_fixity, ledger_summary
+from dangan.services.preservation._jobs import (
+    ALERT_KIND,
+    Jobs,
+    raise_alerts,
+    run_audit,
+    serve_jobs,
+    worker_lock,
+)
+from dangan.services.preservation._keys import rotate_master_key
+from dangan.services.preservation._ledger_verify import verify_ledger
+from dangan.services.preservation._preserve import (
+    PreserveItem,
+    PreserveSummary,
+    ingest_formats,
+    pending_count,
+    preservation_copies,
+    preservation_copy_for,
+    preservation_policy,
+    preserve,
+)
+
+__all__ = [
+    "ALERT_KIND",
+    "BackupInfo",
+    "BackupInvalid",
+    "FixityReport",
+    "Jobs",
+    "PreserveItem",
+    "PreserveSummary",
+    "audit_fixity",
+    "backup",
+    "catalogue_fingerprint",
+    "ingest_formats",
+    "ledger_summary",
+    "pending_count",
+    "preservation_copies",
+    "preservation_copy_for",
+    "preservation_policy",
+    "preserve",
+    "raise_alerts",
+    "restore",
+    "rotate_master_key",
+    "run_audit",
+    "serve_jobs",
+    "verify_backup",
+    "verify_ledger",
+    "worker_lock",
+]

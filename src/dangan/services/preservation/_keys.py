@@ -1,0 +1,73 @@
+"""Master-key rotation: new data keys are wrapped by the new key, old wraps are re-wrapped, content stays.
+
+Order matters for crash safety: the old key is retired (kept, still able to unwrap) and the new key made
+current on disk *before* any data key is re-wrapped. A crash half-way leaves every object readable, and
+running the rotation again finishes the re-wrapping.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan.core import ConfigurationError
+from dangan.services.archive import Archive, record_event
+from dangan.store.catalog import Certificate, PreservationCopy, RecordFile
+from dangan.store.crypto import KeyRing, MasterKey, load_keyring
+
+
+def _write_key(path: os.PathLike[str] | str, key: MasterKey, *, exclusive: bool) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key.to_text())
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def rotate_master_key(archive: Archive, actor: str = "system") -> dict[str, Any]:
+    settings = archive.settings
+    if settings.master_key:
+        raise ConfigurationError(
+            "主密钥由外部密钥管理系统注入（DANGAN_MASTER_KEY），请在该系统中轮换", code="external_key"
+        )
+    path = settings.master_key_path
+    retired = path.parent / "retired"
+    retired.mkdir(exist_ok=True)
+    old = archive.objects.keyring.current
+    if not (retired / f"{old.key_id}.key").exists():
+        _write_key(retired / f"{old.key_id}.key", old, exclusive=True)
+    new = MasterKey.generate(f"k{datetime.now():%Y%m%d%H%M%S}")
+    pending = path.with_suffix(".pending")
+    _write_key(pending, new, exclusive=False)
+    os.replace(pending, path)
+    ring = load_keyring(path, None, retired)
+    archive.objects.use_keyring(ring)
+    rewrapped = _rewrap_all(archive, ring)
+    with archive.db.write() as s:
+        record_event(
+            s, "key_rotation", actor, None, {"from": old.key_id, "to": new.key_id, "rewrapped": rewrapped}
+        )
+    return {"old_key_id": old.key_id, "new_key_id": new.key_id, "rewrapped": rewrapped}
+
+
+def _rewrap_all(archive: Archive, ring: KeyRing) -> int:
+    """Every encrypted object the catalogue names: record files, preservation copies, certified copies.
+
+    Missing one would leave it wrapped only by the retired key, unreadable once that key is discarded."""
+    with archive.db.read() as s:
+        shas: set[str | None] = set(
+            s.scalars(select(RecordFile.sha256).where(RecordFile.encrypted.is_(True))).all()
+        )
+        shas |= set(
+            s.scalars(
+                select(PreservationCopy.sha256).where(
+                    PreservationCopy.encrypted.is_(True), PreservationCopy.sha256.is_not(None)
+                )
+            ).all()
+        )
+        shas |= set(s.scalars(select(Certificate.pdf_sha256).where(Certificate.encrypted.is_(True))).all())
+    return sum(1 for sha in sorted(x for x in shas if x) if archive.objects.rewrap(sha, ring))

@@ -1,0 +1,25 @@
+"""Reading one record or stored file under the access policy: the one place a read is decided."""
+
+from dangan.services.records._read import (
+    SORTS,
+    BrowseFilter,
+    FileContent,
+    Page,
+    browse,
+    facets,
+    file_for,
+    overview,
+    record_for,
+)
+
+__all__ = [
+    "SORTS",
+    "BrowseFilter",
+    "FileContent",
+    "Page",
+    "browse",
+    "facets",
+    "file_for",
+    "overview",
+    "record_for",
+]

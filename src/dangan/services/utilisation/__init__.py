@@ -1,0 +1,62 @@
+"""Using the archive: search, delivering files (preview, download, redaction, watermark) and
+utilisation requests with their approval."""
+
+from dangan.services.utilisation._delivery import (
+    Delivery,
+    FileKind,
+    Preview,
+    download_file,
+    download_preservation_copy,
+    file_kind,
+    image_png,
+    is_public,
+    page_png,
+    preview_file,
+)
+from dangan.services.utilisation._requests import (
+    SCOPE_LABELS,
+    QueueEntry,
+    RequestForm,
+    approval_queue,
+    approve_request,
+    awaiting_count,
+    create_request,
+    get_request,
+    granted_by_me,
+    my_requests,
+    reject_request,
+    request_json,
+    request_state,
+    revoke_request,
+)
+from dangan.services.utilisation._search import SearchHit, SearchResult, search
+
+__all__ = [
+    "SCOPE_LABELS",
+    "Delivery",
+    "FileKind",
+    "Preview",
+    "QueueEntry",
+    "RequestForm",
+    "SearchHit",
+    "SearchResult",
+    "approval_queue",
+    "approve_request",
+    "awaiting_count",
+    "create_request",
+    "download_file",
+    "download_preservation_copy",
+    "file_kind",
+    "get_request",
+    "granted_by_me",
+    "image_png",
+    "is_public",
+    "my_requests",
+    "page_png",
+    "preview_file",
+    "reject_request",
+    "request_json",
+    "request_state",
+    "revoke_request",
+    "search",
+]
