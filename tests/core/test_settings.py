@@ -27,9 +27,20 @@ def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError):
-        load_settings(tmp_path, env="production").check_production()
-    load_settings(tmp_path, env="production", secret_key="s3cr3t-from-vault").check_production()
+    with pytest.raises(ConfigurationError) as info:
+        load_settings(tmp_path, env="production")
+    assert "DANGAN_SECRET_KEY" in info.value.message
+    settings = load_settings(tmp_path, env="production", secret_key="s3cr3t-from-vault")
+    assert settings.secret_key.get_secret_value() == "s3cr3t-from-vault"
+
+
+def test_secrets_never_show_in_the_settings_printed(tmp_path: Path) -> None:
+    settings = load_settings(
+        tmp_path, secret_key="s3cr3t-from-vault", master_key="k" * 64, s3_secret_key="s3key"
+    )
+    shown = repr(settings) + str(settings.model_dump())
+    for secret in ("s3cr3t-from-vault", "k" * 64, "s3key"):
+        assert secret not in shown
 
 
 def test_archival_code_rule() -> None:

@@ -15,7 +15,7 @@ from dangan.core.errors import (
 )
 from dangan.core.ids import new_id
 from dangan.core.locks import PDFIUM
-from dangan.core.settings import DEFAULT_ARCHIVAL_CODE_RULE, Settings, get_settings, load_settings
+from dangan.core.settings import DEFAULT_ARCHIVAL_CODE_RULE, Settings, load_settings
 
 __all__ = [
     "DEFAULT_ARCHIVAL_CODE_RULE",
@@ -33,7 +33,6 @@ __all__ = [
     "ValidationFailed",
     "archive_zone",
     "as_local",
-    "get_settings",
     "load_settings",
     "local_text",
     "new_id",

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dangan.core.clock import DEFAULT_ZONE, archive_zone
@@ -31,7 +30,7 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = Field(
         default="development", description="development / production"
     )
-    secret_key: str = Field(default=_DEV_SECRET, description="会话签名密钥")
+    secret_key: SecretStr = Field(default=SecretStr(_DEV_SECRET), description="会话签名密钥")
     fonds_code: str = Field(default="Z001", description="全宗号")
     fonds_name: str = Field(default="秦皇岛市行政审批档案馆", description="全宗名称")
     public_url: str | None = Field(
@@ -85,7 +84,7 @@ class Settings(BaseSettings):
     master_key_file: Path | None = Field(
         default=None, description="主密钥文件（须在数据目录之外）；默认 HOME 旁的 <HOME>-keys/master.key"
     )
-    master_key: str | None = Field(
+    master_key: SecretStr | None = Field(
         default=None, description="主密钥文本（由密钥管理系统注入时使用，优先于密钥文件）"
     )
     cipher: Literal["AES-256-GCM", "SM4-GCM"] = Field(
@@ -99,7 +98,7 @@ class Settings(BaseSettings):
     s3_endpoint: str | None = Field(default=None, description="S3 兼容对象存储地址，如 http://127.0.0.1:8333")
     s3_bucket: str = Field(default="dangan", description="S3 存储桶")
     s3_access_key: str = Field(default="", description="S3 访问密钥 ID")
-    s3_secret_key: str = Field(default="", description="S3 访问密钥")
+    s3_secret_key: SecretStr = Field(default=SecretStr(""), description="S3 访问密钥")
     s3_region: str = Field(default="us-east-1", description="S3 区域")
     s3_prefix: str = Field(default="", description="S3 对象名前缀（多个档案馆共用一个存储桶时区分）")
     max_upload_bytes: int = Field(
@@ -225,10 +224,12 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.home / "index"
 
-    def check_production(self) -> None:
-        """Refuse to run in production with the well-known development secret."""
-        if self.env == "production" and self.secret_key == _DEV_SECRET:
-            raise ConfigurationError("生产环境必须设置 DANGAN_SECRET_KEY，不能使用默认密钥。")
+    @model_validator(mode="after")
+    def _production_has_its_own_secret(self) -> Settings:
+        """Refused when the settings are read, so no command or server starts with the published key."""
+        if self.env == "production" and self.secret_key.get_secret_value() == _DEV_SECRET:
+            raise ValueError("生产环境必须设置 DANGAN_SECRET_KEY，不能使用默认密钥")
+        return self
 
 
 def _toml_values(home: Path) -> dict[str, Any]:
@@ -265,7 +266,7 @@ def _settings_problems(exc: ValidationError) -> str:
     """'配置有误：DANGAN_TIMEZONE：未知时区：…' — each wrong setting named as the operator sets it."""
     parts = []
     for error in exc.errors():
-        name = "DANGAN_" + "_".join(str(p) for p in error["loc"]).upper()
+        name = "DANGAN_" + "_".join(str(p) for p in error["loc"]).upper() if error["loc"] else ""
         if error.get("type") == "literal_error":  # a typo such as DANGAN_ENV=prod: name the allowed values
             allowed = (
                 str(error.get("ctx", {}).get("expected", "")).replace("' or '", "、").replace("', '", "、")
@@ -273,10 +274,5 @@ def _settings_problems(exc: ValidationError) -> str:
             message = f"取值“{error.get('input')}”无效，可选 {allowed.strip(chr(39))}"
         else:
             message = str(error.get("msg", "")).removeprefix("Value error, ")
-        parts.append(f"{name}：{message}")
+        parts.append(f"{name}：{message}" if name else message)
     return "配置有误：" + "；".join(parts)
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return load_settings()

@@ -63,7 +63,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
 
     app.add_middleware(
         SessionMiddleware,
-        secret_key=archive.settings.secret_key,
+        secret_key=archive.settings.secret_key.get_secret_value(),
         session_cookie=SESSION_COOKIE,
         max_age=archive.settings.session_max_age,
         same_site="lax",

@@ -43,7 +43,7 @@ def _keyring(settings: Settings, db: Database) -> tuple[KeyRing, bool]:
     path = settings.master_key_path
     retired = path.parent / "retired"
     if settings.master_key:
-        return load_keyring(path, settings.master_key, retired), False
+        return load_keyring(path, settings.master_key.get_secret_value(), retired), False
     if path.exists():
         return load_keyring(path, None, retired), False
     with db.read() as s:
@@ -70,7 +70,7 @@ def store_location(settings: Settings, kind: str, role: str) -> Location:
         if not settings.s3_endpoint:
             raise ConfigurationError("已选择 S3 存储，但未设置 DANGAN_S3_ENDPOINT")
         loc = S3Location.connect(settings.s3_endpoint, settings.s3_bucket, settings.s3_access_key,
-                                 settings.s3_secret_key, settings.s3_region,
+                                 settings.s3_secret_key.get_secret_value(), settings.s3_region,
                                  prefix=f"{settings.s3_prefix.strip('/')}/{role}".lstrip("/"), name=f"s3-{role}")  # fmt: skip
         loc.ensure_bucket()
         return loc
@@ -92,7 +92,6 @@ def build_object_store(settings: Settings, keyring: KeyRing) -> ObjectStore:
 
 def open_archive(settings: Settings, *, migrate: bool = True) -> Archive:
     """Open (and, on first use, create) the archive at `settings.home`."""
-    settings.check_production()
     settings.home.mkdir(parents=True, exist_ok=True)
     if migrate:
         upgrade(settings.db_url)
