@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from dangan.services.archive import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = Path(os.environ.get("DANGAN_VECTORS", ROOT.parent / "shared" / "vectors"))
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Iterator[object]:
+def archive(tmp_path: Path) -> Iterator[Archive]:
     """A fresh embedded archive (SQLite + local objects) in a temporary data directory."""
     from dangan.core import load_settings
     from dangan.services.archive import open_archive
@@ -52,7 +56,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def any_archive(tmp_path: Path, db_url: str) -> Iterator[object]:
+def any_archive(tmp_path: Path, db_url: str) -> Iterator[Archive]:
     """An archive on each catalogue backend (objects on local disk either way)."""
     from dangan.core import load_settings
     from dangan.services.archive import open_archive

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from dangan.access import Principal, Role, can_read, record_filter
 from dangan.domain import SecurityLevel
+from dangan.services.archive import Archive
 from dangan.services.intake import import_paths
 from dangan.store.catalog import Record
 from tests.factories import package_dir
@@ -17,7 +18,7 @@ LEVELS = ["公开", "内部", "秘密", "机密"]
 
 
 @pytest.fixture
-def mixed_archive(any_archive, tmp_path: Path):  # type: ignore[no-untyped-def]
+def mixed_archive(any_archive: Archive, tmp_path: Path) -> Archive:
     root = tmp_path / "in"
     for i in range(24):
         level = LEVELS[i % 4]
@@ -36,7 +37,7 @@ def _principals(departments: list[str]) -> list[Principal]:
     return out
 
 
-def test_filter_equals_decision_for_every_principal(mixed_archive) -> None:  # type: ignore[no-untyped-def]
+def test_filter_equals_decision_for_every_principal(mixed_archive: Archive) -> None:
     with mixed_archive.db.read() as s:
         records = s.scalars(select(Record)).all()
         departments = sorted({r.department.name for r in records})
@@ -47,7 +48,7 @@ def test_filter_equals_decision_for_every_principal(mixed_archive) -> None:  # t
             assert listed == decided, user
 
 
-def test_three_admins_see_nothing_and_clerks_only_their_department(mixed_archive) -> None:  # type: ignore[no-untyped-def]
+def test_three_admins_see_nothing_and_clerks_only_their_department(mixed_archive: Archive) -> None:
     with mixed_archive.db.read() as s:
         records = s.scalars(select(Record)).all()
         for role in (Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -15,13 +16,13 @@ from tests.factories import demo_case
 
 
 def _fido_puids(paths: list[Path]) -> dict[str, list[str]]:
-    from fido.fido import CONFIG_DIR, Fido
-    from fido.versions import get_local_versions
+    from fido.fido import CONFIG_DIR, Fido  # type: ignore[import-untyped]
+    from fido.versions import get_local_versions  # type: ignore[import-untyped]
 
     versions = get_local_versions(CONFIG_DIR)
     found: dict[str, list[str]] = {}
 
-    def handle(name: str, matches: list, _delta: float, _kind: str = "") -> None:
+    def handle(name: str, matches: list[tuple[Any, Any]], _delta: float, _kind: str = "") -> None:
         found[name] = [fmt.find("puid").text for fmt, _sig in matches]
 
     fido = Fido(quiet=True, handle_matches=handle, nocontainer=True,

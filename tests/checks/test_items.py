@@ -8,13 +8,16 @@ import json
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PIL import Image
 
 from dangan.checks import (
     DEFAULT_ACCEPTED,
     REGISTRY,
     CheckConfig,
+    Outcome,
     PackageInput,
     Stage,
     Verdict,
@@ -108,7 +111,7 @@ def test_decision_must_carry_the_doc_number_and_applicant(pkg: Path) -> None:
 
 
 def test_scanned_decision_without_text_warns(pkg: Path) -> None:
-    def to_scan(d: dict) -> None:
+    def to_scan(d: dict[str, Any]) -> None:
         entry = next(f for f in d["files"] if f["role"] == "决定书")
         entry.pop("sha256")
         entry["path"] = "决定书.jpg"
@@ -256,8 +259,8 @@ def test_open_records_must_be_public(pkg: Path) -> None:
     assert item_of(report, "4-3").verdict is Verdict.WARN  # personal data in an open record
 
 
-def test_an_item_that_crashes_is_reported_not_raised(pkg: Path, monkeypatch) -> None:
-    def boom(ctx: object) -> None:
+def test_an_item_that_crashes_is_reported_not_raised(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(ctx: CheckContext) -> Outcome:
         raise RuntimeError("坏了")
 
     monkeypatch.setitem(REGISTRY, "2-2", dataclasses.replace(REGISTRY["2-2"], run=boom))

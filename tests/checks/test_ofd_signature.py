@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asn1crypto import pem, x509
+from asn1crypto import pem, x509  # type: ignore[import-untyped]
 
 from dangan.checks import Verdict, read_ofd, sm2
 from dangan.checks.ses import parse_ses
@@ -41,7 +41,7 @@ def _member(src: Path, name: str) -> bytes:
 def _rewrite(src: Path, dest: Path, change: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
-            zout.writestr(info, change.pop(info.filename, None) or zin.read(info))
+            zout.writestr(info, change.pop(info.filename, b"") or zin.read(info))
         for name, data in change.items():
             zout.writestr(name, data)
     return dest

@@ -18,7 +18,7 @@ from typing import Any
 import gmssl_fast
 import pyhanko.sign.signers  # noqa: F401  (before building: see below)
 import pytest
-from asn1crypto import algos, cms, core, keys, pem, tsp, x509
+from asn1crypto import algos, cms, core, keys, pem, tsp, x509  # type: ignore[import-untyped]
 
 from dangan.checks import read_ofd
 from dangan.checks.signatures import ofd_trust_roots, verify_ofd_signatures
@@ -53,6 +53,7 @@ class Party:
 
 def _party(name: str, issuer: Party | None = None, serial: int = 1) -> Party:
     key = gmssl_fast.SM2.generate()
+    assert key.public_key_hex is not None  # a generated key always carries its public half
     spki = keys.PublicKeyInfo({
         "algorithm": {"algorithm": "ec", "parameters": keys.ECDomainParameters(name="named", value=CURVE)},
         "public_key": bytes.fromhex(key.public_key_hex),

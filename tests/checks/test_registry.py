@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_scheme_configuration_chooses_items_and_blocking() -> None:
         {"归档": ["1-1"]},
     ],
 )
-def test_bad_scheme_configuration_is_refused_in_chinese(config: dict) -> None:
+def test_bad_scheme_configuration_is_refused_in_chinese(config: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError) as exc:
         scheme_for(Stage.ARCHIVING, config)
     assert "检测" in exc.value.message

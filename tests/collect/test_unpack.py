@@ -8,6 +8,7 @@ import struct
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ _LOCAL = {"flags": 6, "method": 8, "crc": 14, "csize": 18, "usize": 22}
 
 
 def craft(
-    path: Path, entries: list[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED
+    path: Path, entries: Sequence[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED
 ) -> Path:
     with warnings.catch_warnings(), zipfile.ZipFile(path, "w", method) as zf:
         warnings.simplefilter("ignore")  # zipfile warns about duplicate names; we want them

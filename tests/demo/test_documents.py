@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -110,7 +111,7 @@ def test_system_has_a_cjk_font() -> None:
 
 def test_scan_is_deterministic_and_small() -> None:
     rows = [("名称", "秦皇岛市海港区海悦餐饮有限公司"), ("统一社会信用代码", "91130302MA0C8G7X4Q")]
-    kwargs = {"issuer": "秦皇岛市海港区市场监督管理局", "date_line": "2023年3月1日"}
+    kwargs: dict[str, Any] = {"issuer": "秦皇岛市海港区市场监督管理局", "date_line": "2023年3月1日"}
     for fmt in ("JPEG", "PNG"):
         one = render_scan("营业执照", rows, ["（副本）"], rng=random.Random(1), fmt=fmt, **kwargs)
         two = render_scan("营业执照", rows, ["（副本）"], rng=random.Random(1), fmt=fmt, **kwargs)

@@ -78,7 +78,7 @@ def test_doc_numbers_follow_the_decision_year_and_date_order(sample: list[DemoCa
 
 
 def test_dates_are_working_days_in_range(sample: list[DemoCase]) -> None:
-    years = Counter()
+    years: Counter[int] = Counter()
     for c in sample:
         accepted = date.fromisoformat(c.case["accepted_at"])
         decided = date.fromisoformat(c.case["decided_at"])
@@ -93,7 +93,7 @@ def test_dates_are_working_days_in_range(sample: list[DemoCase]) -> None:
 def test_applicants_are_valid_and_local(
     sample: list[DemoCase], industry_classes: dict[str, tuple[str, str]]
 ) -> None:
-    types = Counter()
+    types: Counter[str] = Counter()
     for c in sample:
         a, case = c.case["applicant"], c.case
         types[a["type"]] += 1
@@ -147,7 +147,7 @@ def test_variety_and_labels(sample: list[DemoCase]) -> None:
 
 
 def test_files_match_their_listing(sample: list[DemoCase]) -> None:
-    counts = Counter()
+    counts: Counter[int] = Counter()
     for c in sample:
         listing = c.case["files"]
         counts[len(listing)] += 1

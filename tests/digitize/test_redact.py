@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pypdfium2 as pdfium
 import pytest
@@ -23,7 +25,7 @@ PHONE = "18081201838"
 TERMS = PersonalTerms.of([ID, PHONE, "迎宾路55号"])
 
 
-def _pdf(draw, *, title: str = "", pages: int = 1) -> bytes:  # type: ignore[no-untyped-def]
+def _pdf(draw: Callable[[Any, int], None], *, title: str = "", pages: int = 1) -> bytes:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -67,12 +69,12 @@ def _streams(data: bytes) -> bytes:
 
 def _dark_share(png: bytes, box: tuple[int, int, int, int]) -> float:
     img = Image.open(io.BytesIO(png)).convert("L").crop(box)
-    pixels = list(img.get_flattened_data())
+    pixels = list(cast("tuple[int, ...]", img.get_flattened_data()))  # mode "L": one int a pixel
     return sum(1 for p in pixels if p < 60) / len(pixels)
 
 
 def test_numbers_in_text_are_covered_and_gone_from_every_layer() -> None:
-    def draw(pdf, n):  # type: ignore[no-untyped-def]
+    def draw(pdf: Any, n: int) -> None:
         pdf.drawString(72, 760, "申请书")
         pdf.drawString(72, 700, f"身份证件号码 {ID}")
         pdf.drawString(72, 670, f"联系电话 {PHONE}")
@@ -94,7 +96,7 @@ def test_numbers_in_text_are_covered_and_gone_from_every_layer() -> None:
 
 
 def test_preview_pixels_are_covered_where_the_number_was(tmp_path: Path) -> None:
-    def draw(pdf, n):  # type: ignore[no-untyped-def]
+    def draw(pdf: Any, n: int) -> None:
         pdf.setFont("STSong-Light", 28)
         pdf.drawString(72, 700, ID)
 
@@ -109,7 +111,7 @@ def test_preview_pixels_are_covered_where_the_number_was(tmp_path: Path) -> None
 
 
 def test_pages_without_personal_data_are_copied_untouched() -> None:
-    def draw(pdf, n):  # type: ignore[no-untyped-def]
+    def draw(pdf: Any, n: int) -> None:
         pdf.drawString(72, 700, f"第 {n + 1} 页 " + (f"电话 {PHONE}" if n == 1 else "普通内容"))
 
     result = redact_pdf(_pdf(draw, pages=3), TERMS)
@@ -130,7 +132,7 @@ def test_pictures_are_covered_until_ocr_reads_them(tmp_path: Path) -> None:
     buf = io.BytesIO()
     card.save(buf, format="PNG")
 
-    def draw(pdf, n):  # type: ignore[no-untyped-def]
+    def draw(pdf: Any, n: int) -> None:
         pdf.drawString(72, 760, "身份证复印件")
         pdf.drawImage(ImageReader(io.BytesIO(buf.getvalue())), 72, 450, 242, 153)
 
@@ -148,7 +150,7 @@ def test_annotations_are_not_carried() -> None:
     """A free-text note holding a number is not page text; the covered page does not draw it."""
     import pikepdf
 
-    def draw(pdf, n):  # type: ignore[no-untyped-def]
+    def draw(pdf: Any, n: int) -> None:
         pdf.drawString(72, 760, "备注页")
 
     with pikepdf.open(io.BytesIO(_pdf(draw))) as pdf:
@@ -170,7 +172,7 @@ def test_unmapped_characters_are_covered(tmp_path: Path) -> None:
     """Characters PDFium cannot read back (no Unicode) may be anything: they are covered too."""
     import pikepdf
 
-    def draw(pdf, n):  # type: ignore[no-untyped-def]
+    def draw(pdf: Any, n: int) -> None:
         pdf.drawString(72, 760, "可读文字")
 
     with pikepdf.open(io.BytesIO(_pdf(draw))) as pdf:
