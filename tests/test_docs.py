@@ -20,7 +20,7 @@ def test_every_setting_is_documented(field: str) -> None:
 
 def _commands() -> list[str]:
     group = typer.main.get_command(app)
-    names = []
+    names: list[str] = []
     for name, cmd in group.commands.items():  # type: ignore[attr-defined]
         subs = getattr(cmd, "commands", None)
         names.extend(f"dangan {name} {sub}" for sub in subs) if subs else names.append(f"dangan {name}")

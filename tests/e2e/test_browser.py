@@ -15,8 +15,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.e2e
 
@@ -85,7 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     from playwright import sync_api
 
     assert Path(CHROMIUM).exists(), (
@@ -99,7 +103,7 @@ def browser() -> Iterator[object]:
             b.close()
 
 
-def test_archivist_logs_in_searches_and_previews(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_archivist_logs_in_searches_and_previews(server: str, browser: Browser) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()

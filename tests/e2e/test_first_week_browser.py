@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dangan.demo import make_case, write_case
 from tests.e2e.test_browser import ARTIFACTS
 from tests.e2e.test_upload_browser import _login, _watch, browser, server  # noqa: F401  (fixtures)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
 DEPT = "秦皇岛市市场监督管理局"
@@ -30,12 +33,16 @@ def _zip(folder: Path, dest: Path) -> Path:
     return dest
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"first-week-{name}.png"), full_page=True)
 
 
-def test_clerk_uploads_packages_fixes_one_in_quarantine(server: str, browser: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_clerk_uploads_packages_fixes_one_in_quarantine(
+    server: str,  # noqa: F811
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     good = write_case(make_case(1201, department=DEPT, matter=FOOD), tmp_path / "good")
     stray = write_case(make_case(1202, department=DEPT, matter=FOOD), tmp_path / "stray")
     (stray / "多余.txt").write_text("未列入清单", encoding="utf-8")
@@ -67,7 +74,7 @@ def test_clerk_uploads_packages_fixes_one_in_quarantine(server: str, browser: An
     assert not [p for p in problems if "422" not in p], problems
 
 
-def test_masked_preview_says_what_was_hidden(server: str, browser: Any) -> None:  # noqa: F811
+def test_masked_preview_says_what_was_hidden(server: str, browser: Browser) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     try:
@@ -84,14 +91,14 @@ def test_masked_preview_says_what_was_hidden(server: str, browser: Any) -> None:
 
 
 @pytest.mark.parametrize("user", ["admin", "secadmin", "auditor"])
-def test_administrators_see_their_own_work(server: str, browser: Any, user: str) -> None:  # noqa: F811
+def test_administrators_see_their_own_work(server: str, browser: Browser, user: str) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
     try:
         _login(page, server, user)
         assert "暂无可查看的档案" not in page.content() and page.locator(".shortcut-list a").count() >= 2
-        nav = page.locator(".mainnav")
-        assert nav.bounding_box()["height"] < 60  # one line at 1366 px
+        nav = page.locator(".mainnav").bounding_box()
+        assert nav is not None and nav["height"] < 60  # one line at 1366 px
         _shot(page, f"home-{user}")
         if user == "secadmin":
             page.goto(server + "/alerts")
@@ -103,7 +110,7 @@ def test_administrators_see_their_own_work(server: str, browser: Any, user: str)
         context.close()
 
 
-def test_login_lists_every_demo_account(server: str, browser: Any) -> None:  # noqa: F811
+def test_login_lists_every_demo_account(server: str, browser: Browser) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
     try:
@@ -115,14 +122,15 @@ def test_login_lists_every_demo_account(server: str, browser: Any) -> None:  # n
         context.close()
 
 
-def test_archivist_menu_fits_and_browse_reads_on_a_phone(server: str, browser: Any) -> None:  # noqa: F811
+def test_archivist_menu_fits_and_browse_reads_on_a_phone(server: str, browser: Browser) -> None:  # noqa: F811
     wide = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = wide.new_page()
     try:
         _login(page, server, "archivist")
         page.goto(server + "/records?sort=date_asc")
         _shot(page, "records-1366")
-        assert page.locator(".mainnav").bounding_box()["height"] < 60  # one line at 1366 px
+        nav = page.locator(".mainnav").bounding_box()
+        assert nav is not None and nav["height"] < 60  # one line at 1366 px
     finally:
         wide.close()
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
@@ -132,8 +140,8 @@ def test_archivist_menu_fits_and_browse_reads_on_a_phone(server: str, browser: A
         page.goto(server + "/records")
         scroll = page.evaluate("() => document.documentElement.scrollWidth")
         assert scroll <= 400, scroll  # nothing wider than the phone
-        first = page.locator(".records-table tbody tr").first
-        assert first.bounding_box()["width"] <= 390
+        first = page.locator(".records-table tbody tr").first.bounding_box()
+        assert first is not None and first["width"] <= 390
         _shot(page, "records-390")
     finally:
         phone.close()

@@ -8,7 +8,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +22,9 @@ from tests.e2e.test_browser import (
     _free_port,
     _wait_for_port,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     from playwright import sync_api
 
     assert Path(CHROMIUM).exists(), "Debian chromium is missing: run scripts/setup.sh"
@@ -59,7 +62,7 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def _login(page: Any, server: str, username: str) -> None:
+def _login(page: Page, server: str, username: str) -> None:
     page.goto(server + "/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -67,7 +70,7 @@ def _login(page: Any, server: str, username: str) -> None:
     page.wait_for_url(server + "/")
 
 
-def _watch(page: Any, server: str) -> tuple[list[str], list[str]]:
+def _watch(page: Page, server: str) -> tuple[list[str], list[str]]:
     foreign: list[str] = []
     problems: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
@@ -78,7 +81,7 @@ def _watch(page: Any, server: str) -> tuple[list[str], list[str]]:
     return foreign, problems
 
 
-def test_clerk_uploads_a_case(server: str, browser: Any, tmp_path: Path) -> None:
+def test_clerk_uploads_a_case(server: str, browser: Browser, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     case = make_case(1)  # a 食品经营许可 case of 市场监督管理局 with three PDFs
     assert case.case["department"] == DEPT
@@ -148,7 +151,7 @@ def test_clerk_uploads_a_case(server: str, browser: Any, tmp_path: Path) -> None
     assert not problems, f"browser console errors: {problems}"
 
 
-def test_administrator_creates_an_api_key(server: str, browser: Any) -> None:
+def test_administrator_creates_an_api_key(server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
     foreign, problems = _watch(page, server)

@@ -12,7 +12,7 @@ import sqlite3
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,7 @@ def _case_part(doc: dict[str, Any]) -> bytes:
     return _part_head("case") + json.dumps(doc, ensure_ascii=False).encode() + b"\r\n"
 
 
-def _wait(predicate: Any, timeout: float = 30) -> bool:
+def _wait(predicate: Callable[[], bool], timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

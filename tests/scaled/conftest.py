@@ -11,10 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dangan.core import Settings, load_settings
+
+if TYPE_CHECKING:
+    from dangan.services.archive import Archive
 
 
 def scaled_settings(env: dict[str, str]) -> Settings:
@@ -48,7 +52,7 @@ def scaled_env(
 
 
 @pytest.fixture
-def scaled_archive(scaled_env: dict[str, str]) -> Iterator[object]:
+def scaled_archive(scaled_env: dict[str, str]) -> Iterator[Archive]:
     from dangan.services.archive import open_archive
 
     arc = open_archive(scaled_settings(scaled_env))
@@ -59,12 +63,12 @@ def scaled_archive(scaled_env: dict[str, str]) -> Iterator[object]:
 
 
 @pytest.fixture
-def archive(scaled_archive: object) -> object:
+def archive(scaled_archive: Archive) -> Archive:
     """Overrides the embedded `archive` of tests/conftest.py for the tests collected in this folder."""
     return scaled_archive
 
 
 @pytest.fixture
-def any_archive(scaled_archive: object) -> object:
+def any_archive(scaled_archive: Archive) -> Archive:
     """Overrides `any_archive` (SQLite and PostgreSQL, local objects) with the scaled archive."""
     return scaled_archive

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from dangan.demo import make_case
+from dangan.demo import DemoCase, make_case
+from dangan.services.archive import Archive
 from dangan.services.preservation import Jobs
 from dangan.store.catalog import Record, RecordFile
 from dangan.store.objects import object_key
@@ -35,7 +36,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_two_web_processes_and_a_worker(scaled_env, scaled_archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_two_web_processes_and_a_worker(
+    scaled_env: dict[str, str], scaled_archive: Archive, tmp_path: Path
+) -> None:
     created = run_dangan(
         "apikey", "create", "--system", SYSTEM, "--department", DEPT, "--json", env=scaled_env
     )
@@ -56,7 +59,7 @@ def test_two_web_processes_and_a_worker(scaled_env, scaled_archive, tmp_path: Pa
         _wait_for_port(port, web, timeout=90)
         cases = [make_case(70 + i, department=DEPT, source_system=SYSTEM) for i in range(6)]
 
-        def push(case) -> int:  # type: ignore[no-untyped-def]
+        def push(case: DemoCase) -> int:
             files = [("files", (p, d, "application/pdf")) for p, d in case.files.items()]
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
                 r = client.post("/api/v1/cases", data={"case": json.dumps(case.case, ensure_ascii=False)},

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.preservation import Jobs, catalogue_fingerprint
 from dangan.store.catalog import Event, Record, RecordFile
-from dangan.store.objects import object_key
+from dangan.store.objects import LocalLocation, S3Location, object_key
 from tests.helpers import dangan_cmd, json_of, run_dangan, write_pool
 from tests.scaled.conftest import scaled_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3, pytest.mark.slow]
 
 
-def _objects(archive) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+def _objects(archive: Archive) -> list[tuple[str, bool]]:
     with archive.db.read() as s:
         return sorted(set(s.execute(select(RecordFile.sha256, RecordFile.encrypted)).all()))
 
@@ -32,10 +32,12 @@ def _import(env: dict[str, str], tmp_path: Path, count: int) -> dict[str, Any]:
     write_pool(tmp_path / "pool", count, seed=41)
     proc = run_dangan("import", str(tmp_path / "pool"), "--json", env=env)
     assert proc.returncode == 0, proc.stderr
-    return json_of(proc)  # type: ignore[no-any-return]
+    return json_of(proc)
 
 
-def test_import_repair_search_through_the_cli(scaled_env, scaled_archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_import_repair_search_through_the_cli(
+    scaled_env: dict[str, str], scaled_archive: Archive, tmp_path: Path
+) -> None:
     doc = _import(scaled_env, tmp_path, 6)
     assert len(doc["accepted"]) == 6
     arc = scaled_archive
@@ -43,6 +45,7 @@ def test_import_repair_search_through_the_cli(scaled_env, scaled_archive, tmp_pa
     with arc.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Record)) == 6
     primary, replica = arc.objects.locations
+    assert isinstance(primary, S3Location) and isinstance(replica, LocalLocation)
     assert primary.name == "s3-primary" and replica.name == "replica"
     objects = _objects(arc)
     for sha, enc in objects:
@@ -113,11 +116,14 @@ def _base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
 
 
-def test_jobs_through_redis_are_shared_by_two_workers(scaled_env, scaled_archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_jobs_through_redis_are_shared_by_two_workers(
+    scaled_env: dict[str, str], scaled_archive: Archive, tmp_path: Path
+) -> None:
     _import(scaled_env, tmp_path, 8)
     arc = scaled_archive
     objects = _objects(arc)
     replica = arc.objects.locations[1]
+    assert isinstance(replica, LocalLocation)
     damaged = objects[::4]
     for sha, enc in damaged:
         path = replica.path(object_key(sha, enc))
@@ -150,8 +156,8 @@ def test_jobs_through_redis_are_shared_by_two_workers(scaled_env, scaled_archive
     assert checkpoint["tree_size"] > 0
 
 
-def test_pg_dump_backup_restores_into_a_fresh_database_and_bucket(  # type: ignore[no-untyped-def]
-    scaled_env, scaled_archive, pg_server: str, tmp_path: Path
+def test_pg_dump_backup_restores_into_a_fresh_database_and_bucket(
+    scaled_env: dict[str, str], scaled_archive: Archive, pg_server: str, tmp_path: Path
 ) -> None:
     from tests.pg import create_database
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, select
 
@@ -15,6 +16,9 @@ from dangan.store.catalog import (
     ensure_matter,
     upgrade,
 )
+
+if TYPE_CHECKING:
+    from dangan.services.archive import Archive
 
 
 def test_migrations_up_down_up(db_url: str) -> None:
@@ -87,7 +91,7 @@ def test_catalogue_cache_is_forgotten_after_a_rolled_back_savepoint(db_url: str)
     db.dispose()
 
 
-def test_find_by_sources_returns_only_the_archived_keys(archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_find_by_sources_returns_only_the_archived_keys(archive: Archive, tmp_path: Path) -> None:
     from dangan.services.intake import import_paths
     from dangan.store.catalog import find_by_sources
     from tests.factories import package_dir, rewrite_case_json

@@ -72,13 +72,20 @@ def test_content_placed_by_another_writer_first_keeps_its_own_key_record(tmp_pat
     assert _temps(tmp_path / "a") == [] and _temps(tmp_path / "b") == []
 
 
-def test_big_objects_start_their_writeback_while_being_written(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_big_objects_start_their_writeback_while_being_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every 8 MiB each copy is handed to the kernel's writeback, so the final sync has only the tail."""
     from dangan.store.objects import _onepass as onepass
 
     calls: list[int] = []
     real = onepass.start_writeback
-    monkeypatch.setattr(onepass, "start_writeback", lambda fd: (calls.append(fd), real(fd)))
+
+    def counted(fd: int) -> None:
+        calls.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(onepass, "start_writeback", counted)
     store = _store(tmp_path)
     data = hashlib.sha256(b"seed").digest() * (20 * 1024 * 1024 // 32)  # 20 MiB
     with store.durable_batch():

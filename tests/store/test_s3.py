@@ -25,7 +25,7 @@ def _s3(server: dict[str, str], prefix: str) -> S3Location:
     return loc
 
 
-def test_s3_replica_gets_every_object_and_damage_is_seen(s3_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_s3_replica_gets_every_object_and_damage_is_seen(s3_server: dict[str, str], tmp_path: Path) -> None:
     s3 = _s3(s3_server, "replica")
     store = ObjectStore(LocalLocation(tmp_path / "objects"), [s3], KeyRing(MasterKey.generate("k")))
     obj = store.put_bytes(b"secret " * 50_000, encrypt=True)
@@ -40,7 +40,7 @@ def test_s3_replica_gets_every_object_and_damage_is_seen(s3_server, tmp_path: Pa
     assert store.verify(obj.sha256, True, s3)
 
 
-def test_archive_with_s3_primary_and_local_replica(s3_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_archive_with_s3_primary_and_local_replica(s3_server: dict[str, str], tmp_path: Path) -> None:
     settings = load_settings(
         tmp_path / "data", primary_store="s3", replicas="local", s3_endpoint=s3_server["endpoint"], s3_bucket="dangan-test",
         s3_prefix=uuid.uuid4().hex[:10],
