@@ -7,4 +7,4 @@ scripts/setup.sh
 .venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
 mkdir -p test-artifacts
-exec .venv/bin/pytest -q -p no:cacheprovider "$@"
+exec .venv/bin/pytest -q -p no:cacheprovider --durations=15 "$@"

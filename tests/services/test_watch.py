@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import func, select
 
 from dangan.core import Conflict
+from dangan.services.archive import Archive
 from dangan.services.intake import DropWatcher, drop_lock
 from dangan.store.catalog import Record
 from tests.factories import package_dir, rewrite_case_json, zip_package
 from tests.helpers import json_of, run_dangan
 
 
-def _records(archive: Any) -> int:
+def _records(archive: Archive) -> int:
     with archive.db.read() as s:
         return int(s.scalar(select(func.count()).select_from(Record)) or 0)
 
@@ -35,7 +36,7 @@ def _age(path: Path, seconds: float) -> None:
         os.utime(p, (past, past))
 
 
-def test_ready_packages_go_to_done_or_failed_with_reports(archive: Any, tmp_path: Path) -> None:
+def test_ready_packages_go_to_done_or_failed_with_reports(archive: Archive, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     good = package_dir(drop, 1)
@@ -66,7 +67,7 @@ def test_ready_packages_go_to_done_or_failed_with_reports(archive: Any, tmp_path
     assert [r["code"] for r in rejected["reasons"]] == ["invalid_date"]
 
 
-def test_the_same_package_dropped_again_is_a_duplicate_kept_apart(archive: Any, tmp_path: Path) -> None:
+def test_the_same_package_dropped_again_is_a_duplicate_kept_apart(archive: Archive, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     pkg = package_dir(tmp_path / "src", 4)
     shutil.copytree(pkg, drop / pkg.name)
@@ -79,7 +80,7 @@ def test_the_same_package_dropped_again_is_a_duplicate_kept_apart(archive: Any, 
     assert (drop / "done" / pkg.name).is_dir() and _records(archive) == 1
 
 
-def test_a_package_still_changing_waits_unless_marked_ready(archive: Any, tmp_path: Path) -> None:
+def test_a_package_still_changing_waits_unless_marked_ready(archive: Archive, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     fresh = package_dir(drop, 5)
@@ -93,7 +94,7 @@ def test_a_package_still_changing_waits_unless_marked_ready(archive: Any, tmp_pa
     assert [r.status for r in DropWatcher(archive, drop, stable_seconds=0).scan()] == ["accepted"]
 
 
-def test_symlinks_are_refused(archive: Any, tmp_path: Path) -> None:
+def test_symlinks_are_refused(archive: Archive, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     target = package_dir(tmp_path / "elsewhere", 7)
@@ -104,9 +105,9 @@ def test_symlinks_are_refused(archive: Any, tmp_path: Path) -> None:
 
 
 def test_a_broken_import_is_retried_then_failed(
-    archive: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dangan.services import watch as watch_module
+    from dangan.services.intake import _watch as watch_module
 
     drop = tmp_path / "drop"
     drop.mkdir()
@@ -125,7 +126,7 @@ def test_a_broken_import_is_retried_then_failed(
     assert "磁盘出错" in _report(drop / "failed" / pkg.name)["reasons"][0]["message"]
 
 
-def test_one_watcher_per_folder(archive: Any, tmp_path: Path) -> None:
+def test_one_watcher_per_folder(archive: Archive, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     with drop_lock(drop):
         watcher = DropWatcher(archive, drop)

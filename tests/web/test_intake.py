@@ -90,7 +90,7 @@ def test_push_then_duplicate(push: Push) -> None:
         assert stored is not None
         assert [f.path for f in stored.files] == [f["path"] for f in doc["files"]]
         event = s.scalar(select(Event).where(Event.kind == "ingest", Event.record_id == body["record_id"]))
-        assert event is not None and event.actor.startswith("apikey:")
+        assert event is not None and event.actor is not None and event.actor.startswith("apikey:")
 
 
 def test_files_in_subfolders_and_without_declared_hashes(push: Push) -> None:
@@ -222,9 +222,12 @@ def test_out_of_scope_case_is_refused_before_its_files_are_stored(
     """The scope is checked when the `case` part ends: the files after it are never written."""
     opened: list[str] = []
     original = UploadReceiver._open_file
-    monkeypatch.setattr(
-        UploadReceiver, "_open_file", lambda self, path: (opened.append(path), original(self, path))[1]
-    )
+
+    def recorded(self: UploadReceiver, path: str) -> None:
+        opened.append(path)
+        original(self, path)
+
+    monkeypatch.setattr(UploadReceiver, "_open_file", recorded)
     doc, _ = case(11)
     big = {"大文件.bin": b"\0" * 3_000_000}
     response = push.send(dict(doc, department="秦皇岛市生态环境局"), big)
@@ -267,7 +270,7 @@ def test_push_through_worker_processes_survives_a_killed_worker(push: Push) -> N
     import os
     import signal
 
-    from dangan.services import ingest_pool
+    from dangan.services.intake import _ingest_pool as ingest_pool
     from dangan.services.intake import ingest_workers
 
     with ingest_workers(push.archive, 1):

@@ -108,6 +108,30 @@ def test_search_hits_mask_numbers_in_titles(tmp_path: Path, archive: Archive) ->
     assert keeper.hits[0].title == title
 
 
+def test_lists_of_records_mask_numbers_in_titles_on_every_door(tmp_path: Path, archive: Archive) -> None:
+    """The list page and `GET /api/v1/records` show the titles `browse` hands them: already masked."""
+    from dangan.services.records import BrowseFilter, browse
+    from dangan.web import create_app
+    from tests.web.conftest import login
+
+    title = f"关于李四（身份证{TITLE_ID}）食品经营许可的审批"
+    package_dir(tmp_path, 8, department=DEPT_A, title=title, security_level="内部", open_to_public=False)
+    assert import_paths(archive, [tmp_path]).accepted
+    add_user(archive, "clerk", PASSWORD, "clerk", department=DEPT_A)
+    add_user(archive, "keeper", PASSWORD, "archivist", clearance="秘密")
+    clerk = get_principal(archive, "clerk")
+    assert [r.title for r in browse(archive, clerk, BrowseFilter()).items] == [
+        title.replace(TITLE_ID, "130322********0038")
+    ]
+    assert browse(archive, get_principal(archive, "keeper"), BrowseFilter()).items[0].title == title
+    with TestClient(create_app(archive), follow_redirects=False) as c:
+        login(c, "clerk")
+        for door in ("/records", "/api/v1/records"):
+            shown = c.get(door)
+            assert shown.status_code == 200
+            assert TITLE_ID not in shown.text and "130322********0038" in shown.text, door
+
+
 def test_check_report_exports_hold_no_raw_personal_data(web_env: WebEnv, as_user: Client) -> None:
     import io
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from dangan.domain import USCC_REQUIRED_TYPES
+
 from .context import CheckContext
 from .model import Outcome, Property, Verdict
 from .registry import item
@@ -65,7 +67,7 @@ def metadata_complete(ctx: CheckContext) -> Outcome:
     if not isinstance(matter, dict) or not matter.get("code"):
         missing.append("审批事项编码")
     a = meta.applicant
-    if a.type in ("企业", "个体工商户") and not a.uscc:
+    if a.type in USCC_REQUIRED_TYPES and not a.uscc:
         missing.append("统一社会信用代码")
     evidence = {"missing_recommended": missing}
     if missing:

@@ -22,10 +22,13 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from asn1crypto import cms  # type: ignore[import-untyped]
+
+from dangan.core import BEIJING
 
 from . import sm2
 from .ses import Damaged, NotSes, SesSignature, der, parse_ses
@@ -33,7 +36,7 @@ from .ses import Damaged, NotSes, SesSignature, der, parse_ses
 VALID, INVALID, UNVERIFIABLE = "有效", "无效", "无法验证"
 SIGNED_DATA = frozenset({"1.2.156.10197.6.1.4.2.2", "1.2.840.113549.1.7.2"})
 _DIGESTS = {"1.2.156.10197.1.401": "sm3", "2.16.840.1.101.3.4.2.1": "sha256"}
-_CHINA = timezone(timedelta(hours=8))
+_CHINA = ZoneInfo(BEIJING)
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 NO_ROOTS = "未配置可信根证书（DANGAN_TRUST_ROOTS），无法确认签名者身份"
 

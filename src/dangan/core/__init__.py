@@ -1,6 +1,6 @@
 """Settings, errors, ids and the clock: the bottom of the house, importing nothing of ours."""
 
-from dangan.core.clock import DEFAULT_ZONE, archive_zone, as_local, local_text, utcnow, zone_label
+from dangan.core.clock import BEIJING, DEFAULT_ZONE, archive_zone, as_local, local_text, utcnow, zone_label
 from dangan.core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -18,6 +18,7 @@ from dangan.core.locks import PDFIUM
 from dangan.core.settings import DEFAULT_ARCHIVAL_CODE_RULE, Settings, load_settings
 
 __all__ = [
+    "BEIJING",
     "DEFAULT_ARCHIVAL_CODE_RULE",
     "DEFAULT_ZONE",
     "PDFIUM",

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_ZONE = "Asia/Shanghai"
+BEIJING = "Asia/Shanghai"  # 北京时间: Chinese official time, and the zone stated dates of China are in
+DEFAULT_ZONE = BEIJING
 _ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Urumqi": "乌鲁木齐时间", "Asia/Hong_Kong": "香港时间",
                 "Asia/Macau": "澳门时间", "Asia/Taipei": "台北时间", "UTC": "UTC", "Etc/UTC": "UTC"}  # fmt: skip
 

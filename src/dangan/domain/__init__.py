@@ -1,7 +1,7 @@
 """Pure types and rules of the archive: records, levels, identifiers, 档号, reference tables."""
 
 from dangan.domain.archival_code import ArchivalCodeParts, ArchivalCodeRule
-from dangan.domain.case import Applicant, CaseFile, CaseMetadata
+from dangan.domain.case import APPLICANT_TYPES, USCC_REQUIRED_TYPES, Applicant, CaseFile, CaseMetadata
 from dangan.domain.classification import BusinessType, Category, category_label, classify
 from dangan.domain.codes import (
     USCC_ALPHABET,
@@ -46,6 +46,7 @@ from dangan.domain.workflow import (
 
 __all__ = [
     "ACCESS_SCOPES",
+    "APPLICANT_TYPES",
     "HANDOVER_STATUSES",
     "ID_15",
     "ID_18",
@@ -56,6 +57,7 @@ __all__ = [
     "RETENTION_LABELS",
     "SECURITY_LABELS",
     "USCC_ALPHABET",
+    "USCC_REQUIRED_TYPES",
     "AccessScope",
     "AlertStatus",
     "Applicant",

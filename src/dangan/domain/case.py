@@ -8,6 +8,10 @@ from typing import Any
 
 from dangan.domain.levels import Retention, SecurityLevel
 
+# Who applies for an approval (申请人类型); the first two must carry a unified social credit code.
+APPLICANT_TYPES = ("企业", "个体工商户", "个人", "社会组织", "事业单位", "机关")
+USCC_REQUIRED_TYPES = ("企业", "个体工商户")
+
 
 @dataclass(frozen=True)
 class Applicant:

@@ -74,12 +74,9 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
 
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports)
-    for module in (*routers, matters, handover, portal, requests):
+    routes = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports, matters,
+              handover, portal, requests, account, audit, alerts, admin_users)  # fmt: skip
+    for module in routes:
         app.include_router(module.router)
-    app.include_router(account.router)
-    for module in (audit, alerts, admin_users):
-        app.include_router(module.router)
-        app.include_router(module.api)
     declare_common_errors(app)  # after every router: documents the app-wide error answers
     return app

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
 from dangan.access import Principal
 from dangan.core import AuthenticationFailed, NotFound
-from dangan.services.accounts import ApiKeyInfo, authenticate_api_key, session_principal
+from dangan.services.accounts import (
+    ApiKeyInfo,
+    authenticate_api_key,
+    require_api_key_admin,
+    require_user_admin,
+    session_principal,
+)
 from dangan.services.archive import Archive
+from dangan.services.intake import require_uploader
+from dangan.services.oversight import require_alerts_admin, require_auditor
+from dangan.services.quality import require_archivist, require_quarantine_access
 
 from .ratelimit import RateLimiter
 
@@ -100,6 +110,28 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 # The API authenticates people by session for now; per-system API keys will be accepted here too.
 ApiUser = CurrentUser
+
+
+def _signed_in_as(require: Callable[[Principal], None]) -> Any:
+    """A signed-in user who passes one of the services' role checks (with the services' own message).
+
+    Resolved before the route reads its query or form, so someone without the role learns nothing from
+    validation errors."""
+
+    def dependency(user: CurrentUser) -> Principal:
+        require(user)
+        return user
+
+    return Depends(dependency)
+
+
+Auditor = Annotated[Principal, _signed_in_as(require_auditor)]
+UserAdmin = Annotated[Principal, _signed_in_as(require_user_admin)]
+AlertsAdmin = Annotated[Principal, _signed_in_as(require_alerts_admin)]
+ApiKeyAdmin = Annotated[Principal, _signed_in_as(require_api_key_admin)]
+Uploader = Annotated[Principal, _signed_in_as(require_uploader)]
+Archivist = Annotated[Principal, _signed_in_as(require_archivist)]
+QuarantineUser = Annotated[Principal, _signed_in_as(require_quarantine_access)]
 
 
 def api_key(request: Request) -> ApiKeyInfo:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from dangan.access import Principal
-from dangan.core import DEFAULT_ZONE, local_text, plain_message, zone_label
+from dangan.core import DEFAULT_ZONE, DanganError, local_text, plain_message, zone_label
 from dangan.domain import category_label, district_by_code
 from dangan.services.quality import origin_label
 from dangan.services.utilisation import awaiting_count
@@ -136,9 +136,13 @@ def page_user(request: Request) -> Principal | None:
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int | None = None
 ) -> HTMLResponse:
-    """Render a page with what the layout needs: the user, the CSRF token, the archive's settings."""
+    """Render a page with what the layout needs: the user, the CSRF token, the archive's settings.
+
+    Every page may show an `error` (a DanganError, whose status the page answers with unless told
+    otherwise) and a `notice`; both default to nothing, so a route that catches an error passes just
+    `error=exc`."""
     templates: Jinja2Templates = request.app.state.templates
     archive = request.app.state.archive
     ctx: dict[str, Any] = {
@@ -146,11 +150,16 @@ def render(
         "csrf_token": csrf_token(request),
         "settings": archive.settings,
         "path": request.url.path,
+        "error": None,
+        "notice": None,
     }
     user = ctx["user"]
     if user is not None and user.role.code in ("archivist", "dept_head"):
         ctx["awaiting"] = awaiting_count(archive, user)  # the nav badge: requests awaiting him
     ctx.update(context or {})
+    if status_code is None:
+        error = ctx["error"]
+        status_code = error.status if isinstance(error, DanganError) else 200
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -7,6 +7,7 @@ from dangan.services.accounts._apikeys import (
     create_api_key,
     list_api_keys,
     may_manage_api_keys,
+    require_api_key_admin,
     revoke_api_key,
 )
 from dangan.services.accounts._auth_factors import (
@@ -25,6 +26,7 @@ from dangan.services.accounts._user_admin import (
     get_user,
     list_users,
     may_manage_users,
+    require_user_admin,
     reset_password,
     reset_totp,
     set_active,
@@ -71,6 +73,8 @@ __all__ = [
     "note_grant_use",
     "pending_enrolment",
     "principal_of",
+    "require_api_key_admin",
+    "require_user_admin",
     "reset_password",
     "reset_totp",
     "revoke_api_key",

@@ -18,7 +18,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from dangan.access import Principal, Role
-from dangan.core import AuthenticationFailed, NotFound, ProblemList, ValidationFailed, utcnow
+from dangan.core import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    ProblemList,
+    ValidationFailed,
+    utcnow,
+)
 from dangan.services.archive import Archive, record_event
 from dangan.store.catalog import ApiKey
 
@@ -71,6 +78,11 @@ class ApiKeyInfo:
 def may_manage_api_keys(user: Principal) -> bool:
     """Keys are system configuration: the 系统管理员's duty under 三员分立."""
     return user.role in KEY_ADMINS
+
+
+def require_api_key_admin(user: Principal) -> None:
+    if not may_manage_api_keys(user):
+        raise PermissionDenied("只有系统管理员可以管理接口密钥", code="forbidden")
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -50,9 +50,14 @@ def may_manage_users(user: Principal) -> bool:
     return user.role in USER_ADMINS
 
 
-def _require_manager(by: Principal | None) -> None:
-    if by is not None and not may_manage_users(by):
+def require_user_admin(user: Principal) -> None:
+    if not may_manage_users(user):
         raise PermissionDenied("只有安全保密管理员可以管理用户", code="forbidden")
+
+
+def _require_manager(by: Principal | None) -> None:
+    if by is not None:
+        require_user_admin(by)
 
 
 def _find(s: Any, username: str) -> User:

@@ -10,6 +10,7 @@ from dangan.services.intake._channels import (
     may_upload,
     new_upload_token,
     push_case,
+    require_uploader,
     upload_case,
 )
 from dangan.services.intake._demo import (
@@ -62,6 +63,7 @@ __all__ = [
     "new_upload_token",
     "push_case",
     "recheck_quarantined",
+    "require_uploader",
     "sweep_stale_uploads",
     "too_large",
     "upload_case",

@@ -129,6 +129,11 @@ def may_upload(user: Principal) -> bool:
     return user.role in UPLOAD_ROLES
 
 
+def require_uploader(user: Principal) -> None:
+    if not may_upload(user):
+        raise PermissionDenied("只有部门经办人、部门负责人和档案管理员可以上传案卷", code="upload_forbidden")
+
+
 def new_upload_token() -> str:
     """The source_id of one form: a resubmitted form is a duplicate, not a second record."""
     return f"WEB-{new_id()}"
@@ -207,8 +212,7 @@ def _drop_empty(value: Any) -> Any:
 
 def upload_case(archive: Archive, user: Principal, upload: ReceivedUpload) -> IngestOutcome:
     """A case uploaded by a clerk (for their own department) or an archivist (for any department)."""
-    if not may_upload(user):
-        raise PermissionDenied("只有部门经办人、部门负责人和档案管理员可以上传案卷", code="upload_forbidden")
+    require_uploader(user)
     doc = case_from_form(user, upload)
     problems: list[Problem] = []
     number = _form_value(upload, "application_number")

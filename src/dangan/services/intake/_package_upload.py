@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from dangan.access import DEPARTMENT_SCOPED, Principal
 from dangan.collect import CasePackage, discover
-from dangan.core import PermissionDenied, Problem, ValidationFailed
+from dangan.core import Problem, ValidationFailed
 from dangan.services.archive import Archive
 
-from ._channels import may_upload
+from ._channels import require_uploader
 from ._importer import GROUP, ImportReport, import_group
 from ._receive import ReceivedUpload
 
@@ -40,8 +40,7 @@ def _allowed_for(user: Principal) -> Callable[[CasePackage], list[Problem]]:
 
 
 def upload_packages(archive: Archive, user: Principal, upload: ReceivedUpload) -> ImportReport:
-    if not may_upload(user):
-        raise PermissionDenied("只有部门经办人、部门负责人和档案管理员可以上传案卷", code="upload_forbidden")
+    require_uploader(user)
     if not upload.files:
         raise ValidationFailed(
             "请选择要上传的案卷包（ZIP、BagIt 或含 case.json 的文件夹）", code="file_required"

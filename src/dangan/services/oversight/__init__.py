@@ -12,6 +12,7 @@ from dangan.services.oversight._audit_query import (
     make_filter,
     may_audit,
     pseudonym,
+    require_auditor,
     search_events,
 )
 from dangan.services.oversight._duty_home import DutyHome, Figure, duty_home
@@ -22,6 +23,7 @@ from dangan.services.oversight._monitor import (
     list_alerts,
     may_see_alerts,
     monitoring,
+    require_alerts_admin,
     run_monitor,
 )
 from dangan.services.oversight._monitor_rules import RULE_LABELS
@@ -47,6 +49,8 @@ __all__ = [
     "may_see_alerts",
     "monitoring",
     "pseudonym",
+    "require_alerts_admin",
+    "require_auditor",
     "run_monitor",
     "search_events",
 ]

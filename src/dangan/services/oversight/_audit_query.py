@@ -120,7 +120,9 @@ class AuditPage:
 
 
 def pseudonym(archive: Archive, record_id: str) -> str:
-    digest = hmac.new(archive.settings.secret_key.get_secret_value().encode(), record_id.encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        archive.settings.secret_key.get_secret_value().encode(), record_id.encode(), hashlib.sha256
+    ).hexdigest()
     return "R" + digest[:16]
 
 

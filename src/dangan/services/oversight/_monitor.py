@@ -200,7 +200,7 @@ def may_see_alerts(user: Principal) -> bool:
     return user.role is Role.SECADMIN
 
 
-def _require(user: Principal) -> None:
+def require_alerts_admin(user: Principal) -> None:
     if not may_see_alerts(user):
         raise PermissionDenied("只有安全保密管理员可以处理告警", code="forbidden")
 
@@ -208,7 +208,7 @@ def _require(user: Principal) -> None:
 def list_alerts(
     archive: Archive, user: Principal, status: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
-    _require(user)
+    require_alerts_admin(user)
     query = select(Alert).order_by(Alert.id.desc()).limit(max(1, min(limit, 5000)))
     if status:
         query = query.where(Alert.status == status)
@@ -234,7 +234,7 @@ def _ack(s: Any, user: Principal, alert: Alert, note: str) -> None:
 
 def acknowledge_alert(archive: Archive, user: Principal, alert_id: int, note: str) -> dict[str, Any]:
     """Close an open alert with a note; the acknowledgement is an event (who, when, from where, why)."""
-    _require(user)
+    require_alerts_admin(user)
     note = _ack_note(note)
     with archive.db.write() as s:
         alert = s.get(Alert, alert_id)
@@ -253,7 +253,7 @@ def acknowledge_alerts(
     """Close several open alerts with one note (None: every open alert), in one transaction; each
     acknowledgement is its own event. Alerts already closed or unknown are passed over; none selected
     is an error, so an empty click changes nothing silently."""
-    _require(user)
+    require_alerts_admin(user)
     note = _ack_note(note)
     with archive.db.write() as s:
         query = select(Alert).where(Alert.status == AlertStatus.OPEN).order_by(Alert.id)

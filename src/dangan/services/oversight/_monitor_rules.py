@@ -16,6 +16,8 @@ from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dangan.core import DEFAULT_ZONE
+
 READ_KINDS = frozenset({"view", "download"})
 ACCESS_KINDS = frozenset({"view", "download", "unmask", "login"})
 DENIAL_KINDS = frozenset({"denied", "login_failed", "login_locked"})
@@ -58,7 +60,7 @@ class Thresholds:
     work_start: time = time(8, 0)
     work_end: time = time(18, 0)
     workdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})
-    tz: str = "Asia/Shanghai"
+    tz: str = DEFAULT_ZONE
     peer_factor: float = 5.0
     peer_min_reads: int = 100
 

@@ -28,6 +28,8 @@ from dangan.services.quality._quarantine import (
     origin_label,
     quarantine_entry,
     quarantine_folder,
+    require_archivist,
+    require_quarantine_access,
     return_to_department,
 )
 from dangan.services.quality._quarantine_fix import (
@@ -69,6 +71,8 @@ __all__ = [
     "report_for_record",
     "report_pdf",
     "report_xlsx",
+    "require_archivist",
+    "require_quarantine_access",
     "required_materials_of",
     "return_to_department",
     "save_case_fields",

@@ -14,7 +14,7 @@ from typing import Any
 from dangan.access import Principal
 from dangan.collect import decode_case_json
 from dangan.core import DanganError
-from dangan.domain import RETENTION_LABELS, SECURITY_LABELS
+from dangan.domain import APPLICANT_TYPES, RETENTION_LABELS, SECURITY_LABELS
 from dangan.services.archive import Archive
 
 from ._quarantine_fix import MAX_CASE_JSON, edit_quarantined_case, quarantined_case_text
@@ -40,7 +40,7 @@ CASE_FIELDS = (
         "applicant.type",
         "申请人类型",
         "choice",
-        choices=("企业", "个体工商户", "个人", "社会组织", "事业单位", "机关"),
+        choices=APPLICANT_TYPES,
     ),
     CaseField("applicant.uscc", "统一社会信用代码"),
     CaseField("applicant.legal_representative", "法定代表人（负责人）"),

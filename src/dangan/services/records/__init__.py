@@ -5,10 +5,12 @@ from dangan.services.records._read import (
     BrowseFilter,
     FileContent,
     Page,
+    RecordRead,
     browse,
     facets,
     file_for,
     overview,
+    read_record,
     record_for,
 )
 
@@ -17,9 +19,11 @@ __all__ = [
     "BrowseFilter",
     "FileContent",
     "Page",
+    "RecordRead",
     "browse",
     "facets",
     "file_for",
     "overview",
+    "read_record",
     "record_for",
 ]

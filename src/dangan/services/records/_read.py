@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from dangan.access import Principal, can_download, can_read, record_filter
+from dangan.access import Principal, RecordView, can_download, can_read, mask_record_view, record_filter
 from dangan.core import NotFound, PermissionDenied
 from dangan.services.accounts import note_grant_use
-from dangan.services.archive import Archive, log_denied
+from dangan.services.archive import Archive, log_access, log_denied, record_view
 from dangan.store.catalog import Department, Matter, Record, RecordFile, get_record
 from dangan.store.objects import ObjectStore
 
@@ -37,7 +37,7 @@ class BrowseFilter:
 
 @dataclass
 class Page:
-    items: list[Record]
+    items: list[RecordView]  # masked as this user may read them: no door shows a raw title
     total: int
     page: int
     per_page: int
@@ -89,7 +89,7 @@ def browse(
             select(Record).where(where).order_by(*_order(f))
             .offset((page - 1) * per_page).limit(per_page)
         ).all()  # fmt: skip
-    return Page(list(rows), total, page, per_page)
+    return Page([mask_record_view(user, r) for r in rows], total, page, per_page)
 
 
 def facets(archive: Archive, user: Principal, f: BrowseFilter) -> dict[str, list[tuple[str, int]]]:
@@ -153,6 +153,23 @@ def overview(archive: Archive, user: Principal) -> dict[str, int]:
         "departments": depts,
         "matters": matters,
     }
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    """One record read through a door: what the user may see, and the row the policy judged."""
+
+    view: RecordView
+    record: Record
+
+
+def read_record(archive: Archive, user: Principal, record_id: str, via: str) -> RecordRead:
+    """Every door that shows one record (web page, API, …) reads it here: the policy decides, the view is
+    masked, and the trail gets the view (and any unmasking) with the door it went through."""
+    record = record_for(archive, user, record_id)
+    view = record_view(archive, user, record, via)
+    log_access(archive, user.username, "view", record.id, {"via": via})
+    return RecordRead(view, record)
 
 
 def record_for(archive: Archive, user: Principal, record_id: str) -> Record:

@@ -19,6 +19,7 @@ from dangan.services.accounts import (
     start_totp,
     totp_status,
 )
+from dangan.services.archive import Archive
 
 from ..deps import ArchiveDep, CurrentUser, start_session
 from ..render import render
@@ -26,22 +27,22 @@ from ..render import render
 router = APIRouter(include_in_schema=False)
 
 
-def _page(request: Request, archive: Any, user: Principal, status_code: int = 200, **extra: Any) -> Response:
+def _page(
+    request: Request, archive: Archive, user: Principal, status_code: int | None = None, **extra: Any
+) -> Response:
     status = totp_status(archive, user.username)
     enrolment = pending_enrolment(archive, user.username) if status.pending else None
     context = {
         "status": status,
         "enrolment": enrolment,
         "qr": segno.make(enrolment.uri, error="m").svg_data_uri(scale=5) if enrolment else None,
-        "error": None,
-        "notice": None,
         "recovery_codes": None,
         **extra,
     }
     return render(request, "account.html", context, status_code=status_code)
 
 
-def _renew(request: Request, archive: Any, user: Principal) -> None:
+def _renew(request: Request, archive: Archive, user: Principal) -> None:
     """Keep this session after a change that voids the account's sessions (the others stay void)."""
     start_session(request, user.username, session_stamp(archive, user.username))
 
@@ -67,7 +68,7 @@ def account_password(
     try:
         change_own_password(archive, user.username, current, new)
     except DanganError as exc:
-        return _page(request, archive, user, error=exc.message, status_code=exc.status)
+        return _page(request, archive, user, error=exc)
     _renew(request, archive, user)
     return _page(request, archive, user, notice="密码已修改，其他设备上的登录已全部失效。")
 
@@ -77,7 +78,7 @@ def account_totp_start(request: Request, archive: ArchiveDep, user: CurrentUser)
     try:
         start_totp(archive, user.username)
     except DanganError as exc:
-        return _page(request, archive, user, error=exc.message, status_code=exc.status)
+        return _page(request, archive, user, error=exc)
     return _page(request, archive, user)
 
 
@@ -88,7 +89,7 @@ def account_totp_confirm(
     try:
         codes = confirm_totp(archive, user.username, code)
     except DanganError as exc:
-        return _page(request, archive, user, error=exc.message, status_code=exc.status)
+        return _page(request, archive, user, error=exc)
     _renew(request, archive, user)
     notice = "动态口令已启用：此后登录须在密码之后输入动态口令。其他设备上的登录已全部失效。"
     return _page(request, archive, user, notice=notice, recovery_codes=codes)
@@ -105,6 +106,6 @@ def account_totp_disable(
     try:
         disable_own_totp(archive, user.username, password, code)
     except DanganError as exc:
-        return _page(request, archive, user, error=exc.message, status_code=exc.status)
+        return _page(request, archive, user, error=exc)
     _renew(request, archive, user)
     return _page(request, archive, user, notice="动态口令已停用。")

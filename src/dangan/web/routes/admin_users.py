@@ -6,6 +6,7 @@ routes only translate forms and JSON into those calls, so page, API and CLI cann
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,71 +14,68 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from dangan.access import THREE_ADMINS, Principal, Role
-from dangan.core import DanganError, PermissionDenied
+from dangan.core import DanganError
 from dangan.domain import SecurityLevel
 from dangan.services.accounts import (
     create_user,
     get_user,
     list_users,
-    may_manage_users,
     reset_password,
     reset_totp,
     set_active,
     unlock_user,
     update_user,
 )
+from dangan.services.archive import Archive
 from dangan.services.intake import form_choices
 
-from ..deps import ApiUser, ArchiveDep, CurrentUser
+from ..deps import ArchiveDep, UserAdmin
 from ..render import render
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/users", tags=["用户管理"])
 ROLE_CHOICES = [r for r in Role if r not in THREE_ADMINS]
 CLEARANCES = [lv.label for lv in SecurityLevel]
 
 
-def _require(user: Principal) -> None:
-    if not may_manage_users(user):
-        raise PermissionDenied("只有安全保密管理员可以管理用户", code="forbidden")
-
-
-def _context(archive: Any, user: Principal) -> dict[str, Any]:
+def _context(archive: Archive, user: Principal) -> dict[str, Any]:
     return {
         "roles": ROLE_CHOICES,
         "clearances": CLEARANCES,
         "departments": form_choices(archive, user)["departments"],
-        "error": None,
-        "notice": None,
         "values": {},
     }
 
 
 def _list_page(
-    request: Request, archive: Any, user: Principal, status_code: int = 200, **extra: Any
+    request: Request, archive: Archive, user: Principal, status_code: int | None = None, **extra: Any
 ) -> Response:
     context = {**_context(archive, user), "users": list_users(archive, user), **extra}
     return render(request, "admin_users.html", context, status_code=status_code)
 
 
 def _detail_page(
-    request: Request, archive: Any, user: Principal, username: str, status_code: int = 200, **extra: Any
+    request: Request,
+    archive: Archive,
+    user: Principal,
+    username: str,
+    status_code: int | None = None,
+    **extra: Any,
 ) -> Response:
     context = {**_context(archive, user), "target": get_user(archive, user, username), **extra}
     return render(request, "admin_users_detail.html", context, status_code=status_code)
 
 
-@router.get("/admin/users")
-def users_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
-    _require(user)
+@pages.get("/admin/users")
+def users_page(request: Request, archive: ArchiveDep, user: UserAdmin) -> Response:
     return _list_page(request, archive, user)
 
 
-@router.post("/admin/users")
+@pages.post("/admin/users")
 def users_create(
     request: Request,
     archive: ArchiveDep,
-    user: CurrentUser,
+    user: UserAdmin,
     username: Annotated[str, Form(max_length=64)] = "",
     display_name: Annotated[str, Form(max_length=100)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
@@ -85,90 +83,91 @@ def users_create(
     clearance: Annotated[str, Form(max_length=8)] = "内部",
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    _require(user)
     values = {"username": username, "display_name": display_name, "role": role, "department": department,
               "clearance": clearance}  # fmt: skip
     try:
         created = create_user(archive, user, username.strip(), password, role, department=department or None,
                               clearance=clearance, display_name=display_name.strip() or None)  # fmt: skip
     except DanganError as exc:
-        return _list_page(request, archive, user, error=exc.message, values=values, status_code=exc.status)
+        return _list_page(request, archive, user, error=exc, values=values)
     notice = f"已创建用户 {created.username}（{created.role.label}）"
     return _list_page(request, archive, user, notice=notice, status_code=201)
 
 
-@router.get("/admin/users/{username}")
-def user_page(request: Request, archive: ArchiveDep, user: CurrentUser, username: str) -> Response:
-    _require(user)
+@pages.get("/admin/users/{username}")
+def user_page(request: Request, archive: ArchiveDep, user: UserAdmin, username: str) -> Response:
     return _detail_page(request, archive, user, username)
 
 
-@router.post("/admin/users/{username}")
+@pages.post("/admin/users/{username}")
 def user_update(
     request: Request,
     archive: ArchiveDep,
-    user: CurrentUser,
+    user: UserAdmin,
     username: str,
     display_name: Annotated[str, Form(max_length=100)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
     department: Annotated[str, Form(max_length=200)] = "",
     clearance: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    _require(user)
     try:
         update_user(archive, user, username, role=role or None, department=department,
                     clearance=clearance or None, display_name=display_name or None)  # fmt: skip
     except DanganError as exc:
         if exc.status == 404:
             raise
-        return _detail_page(request, archive, user, username, error=exc.message, status_code=exc.status)
+        return _detail_page(request, archive, user, username, error=exc)
     return _detail_page(request, archive, user, username, notice="已保存")
 
 
 def _action(
-    request: Request, archive: Any, user: Principal, username: str, action: Any, notice: str
+    request: Request,
+    archive: Archive,
+    user: Principal,
+    username: str,
+    action: Callable[[], object],
+    notice: str,
 ) -> Response:
-    _require(user)
     try:
         action()
     except DanganError as exc:
         if exc.status == 404:
             raise
-        return _detail_page(request, archive, user, username, error=exc.message, status_code=exc.status)
+        return _detail_page(request, archive, user, username, error=exc)
     return _detail_page(request, archive, user, username, notice=notice)
 
 
-@router.post("/admin/users/{username}/deactivate")
-def user_deactivate(request: Request, archive: ArchiveDep, user: CurrentUser, username: str) -> Response:
+@pages.post("/admin/users/{username}/deactivate")
+def user_deactivate(request: Request, archive: ArchiveDep, user: UserAdmin, username: str) -> Response:
     done = "账户已停用，其所有登录已失效"
     return _action(request, archive, user, username, lambda: set_active(archive, user, username, False), done)
 
 
-@router.post("/admin/users/{username}/activate")
-def user_activate(request: Request, archive: ArchiveDep, user: CurrentUser, username: str) -> Response:
+@pages.post("/admin/users/{username}/activate")
+def user_activate(request: Request, archive: ArchiveDep, user: UserAdmin, username: str) -> Response:
     return _action(
         request, archive, user, username, lambda: set_active(archive, user, username, True), "账户已启用"
     )
 
 
-@router.post("/admin/users/{username}/unlock")
-def user_unlock(request: Request, archive: ArchiveDep, user: CurrentUser, username: str) -> Response:
+@pages.post("/admin/users/{username}/unlock")
+def user_unlock(request: Request, archive: ArchiveDep, user: UserAdmin, username: str) -> Response:
     return _action(
         request, archive, user, username, lambda: unlock_user(archive, user, username), "账户已解锁"
     )
 
 
-@router.post("/admin/users/{username}/totp-reset")
-def user_totp_reset(request: Request, archive: ArchiveDep, user: CurrentUser, username: str) -> Response:
+@pages.post("/admin/users/{username}/totp-reset")
+def user_totp_reset(request: Request, archive: ArchiveDep, user: UserAdmin, username: str) -> Response:
     done = "动态口令已重置：该用户下次登录只需密码，可在“我的账户”中重新启用"
     return _action(request, archive, user, username, lambda: reset_totp(archive, user, username), done)
 
 
-@router.post("/admin/users/{username}/password")
+@pages.post("/admin/users/{username}/password")
 def user_password(
     request: Request,
     archive: ArchiveDep,
-    user: CurrentUser,
+    user: UserAdmin,
     username: str,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
@@ -203,24 +202,24 @@ class NewPassword(BaseModel):
 
 
 @api.get("", summary="用户列表（安全保密管理员）")
-def api_users(archive: ArchiveDep, user: ApiUser) -> dict[str, Any]:
+def api_users(archive: ArchiveDep, user: UserAdmin) -> dict[str, Any]:
     return {"users": [u.as_json() for u in list_users(archive, user)]}
 
 
 @api.post("", status_code=201, summary="新增用户（安全保密管理员）")
-def api_create(archive: ArchiveDep, user: ApiUser, body: NewUser) -> dict[str, Any]:
+def api_create(archive: ArchiveDep, user: UserAdmin, body: NewUser) -> dict[str, Any]:
     created = create_user(archive, user, body.username, body.password, body.role, department=body.department,
                           clearance=body.clearance, display_name=body.display_name)  # fmt: skip
     return created.as_json()
 
 
 @api.get("/{username}", summary="用户详情（安全保密管理员）")
-def api_user(archive: ArchiveDep, user: ApiUser, username: str) -> dict[str, Any]:
+def api_user(archive: ArchiveDep, user: UserAdmin, username: str) -> dict[str, Any]:
     return get_user(archive, user, username).as_json()
 
 
 @api.patch("/{username}", summary="修改角色、部门、密级、显示名称或启用状态")
-def api_update(archive: ArchiveDep, user: ApiUser, username: str, body: UserChange) -> dict[str, Any]:
+def api_update(archive: ArchiveDep, user: UserAdmin, username: str, body: UserChange) -> dict[str, Any]:
     if body.role or body.department is not None or body.clearance or body.display_name is not None:
         update_user(archive, user, username, role=body.role, department=body.department,
                     clearance=body.clearance, display_name=body.display_name)  # fmt: skip
@@ -230,15 +229,20 @@ def api_update(archive: ArchiveDep, user: ApiUser, username: str, body: UserChan
 
 
 @api.post("/{username}/password-reset", summary="重置密码（同时解锁，原有会话失效）")
-def api_password(archive: ArchiveDep, user: ApiUser, username: str, body: NewPassword) -> dict[str, Any]:
+def api_password(archive: ArchiveDep, user: UserAdmin, username: str, body: NewPassword) -> dict[str, Any]:
     return reset_password(archive, user, username, body.password).as_json()
 
 
 @api.post("/{username}/totp-reset", summary="重置动态口令")
-def api_totp_reset(archive: ArchiveDep, user: ApiUser, username: str) -> dict[str, Any]:
+def api_totp_reset(archive: ArchiveDep, user: UserAdmin, username: str) -> dict[str, Any]:
     return reset_totp(archive, user, username).as_json()
 
 
 @api.post("/{username}/unlock", summary="解锁账户")
-def api_unlock(archive: ArchiveDep, user: ApiUser, username: str) -> dict[str, Any]:
+def api_unlock(archive: ArchiveDep, user: UserAdmin, username: str) -> dict[str, Any]:
     return unlock_user(archive, user, username).as_json()
+
+
+router = APIRouter()  # the one router the app includes: pages and API together
+router.include_router(pages)
+router.include_router(api)

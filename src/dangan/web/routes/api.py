@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from dangan.services.archive import log_access, record_view
-from dangan.services.records import BrowseFilter, browse, overview, record_for
+from dangan.access import RecordView
+from dangan.services.records import BrowseFilter, browse, overview, read_record
 from dangan.services.utilisation import search
 
 from ..deps import ApiUser, ArchiveDep
@@ -31,7 +31,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api/v1", tags=["档案"], responses=ERRORS)
 
 
-def _summary(record: Any) -> RecordSummary:
+def _summary(record: RecordView) -> RecordSummary:
     return RecordSummary(
         record_id=record.id,
         archival_code=record.archival_code,
@@ -51,7 +51,7 @@ def _coded(code: str | None, name: str | None) -> CodedValue | None:
     return CodedValue(code=code, name=name) if code else None
 
 
-def _detail(record: Any) -> RecordDetail:
+def _detail(record: RecordView) -> RecordDetail:
     return RecordDetail(
         record_id=record.id,
         archival_code=record.archival_code,
@@ -133,9 +133,7 @@ def list_records(
     responses={404: {"model": ErrorResponse, "description": "档案不存在或无权查看"}},
 )
 def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDetail:
-    record = record_view(archive, user, record_for(archive, user, record_id), "api")
-    log_access(archive, user.username, "view", record.id, {"via": "api"})
-    return _detail(record)
+    return _detail(read_record(archive, user, record_id, "api").view)
 
 
 @router.get("/search", summary="全文检索（结果与命令行 search --json 相同）")

@@ -43,7 +43,6 @@ def handover_list(request: Request, archive: ArchiveDep, user: CurrentUser, stat
         "status": status,
         "statuses": HANDOVER_STATUSES,
         "free": free,
-        "error": None,
     }
     return render(request, "handover.html", context)
 
@@ -70,7 +69,7 @@ def handover_create(
             "free": free,
             "error": exc,
         }
-        return render(request, "handover.html", context, status_code=exc.status)
+        return render(request, "handover.html", context)
     return RedirectResponse(f"/handover/{batch.id}", status_code=303)
 
 
@@ -79,7 +78,7 @@ def _detail(
     archive: ArchiveDep,
     user: CurrentUser,
     bid: str,
-    status_code: int = 200,
+    status_code: int | None = None,
     **extra: object,
 ) -> Response:
     batch = get_batch(archive, user, bid)
@@ -88,8 +87,6 @@ def _detail(
         "summary": batch.check_summary,
         "is_archivist": user.role is Role.ARCHIVIST,
         "is_department": user.role in DEPARTMENT_SCOPED and user.department == batch.department,
-        "error": None,
-        "notice": None,
         **extra,
     }
     return render(request, "handover_detail.html", context, status_code=status_code)
@@ -117,7 +114,7 @@ def _act(
             return_batch(archive, user, bid, reasons)
             notice = "已退回移交部门"
     except DanganError as exc:
-        return _detail(request, archive, user, bid, error=exc, status_code=exc.status)
+        return _detail(request, archive, user, bid, error=exc)
     return _detail(request, archive, user, bid, notice=notice)
 
 

@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from dangan.core import DanganError
+from dangan.services.accounts import ApiKeyInfo
 from dangan.services.archive import Archive
 from dangan.services.intake import (
     IngestOutcome,
@@ -114,7 +115,7 @@ def outcome_body(outcome: IngestOutcome) -> dict[str, Any]:
     ).model_dump()
 
 
-async def _push(request: Request, archive: Archive, receiver: UploadReceiver, key: Any) -> Response:
+async def _push(request: Request, archive: Archive, receiver: UploadReceiver, key: ApiKeyInfo) -> Response:
     upload = await receive_body(request, receiver)
     outcome = await run_in_threadpool(push_case, archive, key, upload)
     status = 200 if outcome.status == "duplicate" else 201

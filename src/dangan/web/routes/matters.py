@@ -41,5 +41,5 @@ def matters_save(
         rules = list_matter_rules(archive, user)  # a clerk's PermissionDenied surfaces here as 403
         editing = matter_rule_view(archive, user, matter)
         context = {"rules": rules, "editing": editing, "saved": "", "error": exc, "text": required}
-        return render(request, "matters.html", context, status_code=exc.status)
+        return render(request, "matters.html", context)
     return RedirectResponse(f"/admin/matters?saved={quote(matter.strip(), safe='')}", status_code=303)

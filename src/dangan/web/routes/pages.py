@@ -5,13 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from dangan.access import can_download, mask_record_view
-from dangan.services.archive import log_access, record_view
+from dangan.access import can_download
 from dangan.services.certify import certificates_for
 from dangan.services.oversight import duty_home
 from dangan.services.preservation import preservation_copies
 from dangan.services.quality import report_for_record
-from dangan.services.records import SORTS, BrowseFilter, browse, facets, overview, record_for
+from dangan.services.records import SORTS, BrowseFilter, browse, facets, overview, read_record
 from dangan.services.utilisation import search
 
 from ..deps import ArchiveDep, CurrentUser
@@ -75,10 +74,9 @@ def records(
     filtered = any(params.values())
     if chosen.sort != "date_desc":
         params["sort"] = chosen.sort
-    rows = [mask_record_view(user, r) for r in found.items]  # titles as the user may read them
     context = {
         "result": found,
-        "rows": rows,
+        "rows": found.items,
         "chosen": chosen,
         "options": options,
         "sorts": SORTS,
@@ -90,9 +88,8 @@ def records(
 
 @router.get("/records/{record_id}")
 def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str) -> Response:
-    raw = record_for(archive, user, record_id)
-    record = record_view(archive, user, raw, "web")
-    log_access(archive, user.username, "view", record.id, {"via": "web"})
+    read = read_record(archive, user, record_id, "web")
+    record, raw = read.view, read.record
     files = [
         {"file": f, "kind": file_kind(f.media_type), **file_urls(record.id, f.position)} for f in record.files
     ]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from dangan.services.archive import ledger_public_keys
+from dangan.services.archive import Archive, ledger_public_keys
 from dangan.services.certify import certificate_pdf, check_certificate, find_by_pdf_hash, issue_certificate
 
 from ..deps import ArchiveDep, CurrentUser, OptionalUser
@@ -52,7 +52,7 @@ def certificate_download(archive: ArchiveDep, user: CurrentUser, certificate_id:
 
 def _page(
     request: Request,
-    archive: Any,
+    archive: Archive,
     certificate_id: str,
     upload: dict[str, Any] | None = None,
     status: int = 200,

@@ -50,7 +50,7 @@ def _detail(
     archive: ArchiveDep,
     user: CurrentUser,
     qid: str,
-    status_code: int = 200,
+    status_code: int | None = None,
     **extra: object,
 ) -> Response:
     view = quarantine_entry(archive, user, qid)
@@ -64,8 +64,6 @@ def _detail(
         "department": department,
         "case_text": quarantined_case_text(archive, user, qid),
         "outcome": None,
-        "error": None,
-        "notice": None,
         **extra,
     }
     return render(request, "quarantine_detail.html", context, status_code=status_code)
@@ -81,7 +79,7 @@ def quarantine_recheck(request: Request, archive: ArchiveDep, user: CurrentUser,
     try:
         outcome = recheck_quarantined(archive, user, qid)
     except DanganError as exc:
-        return _detail(request, archive, user, qid, error=exc, status_code=exc.status)
+        return _detail(request, archive, user, qid, error=exc)
     if outcome.status in ("accepted", "duplicate") and outcome.record_id:
         return RedirectResponse(f"/records/{outcome.record_id}", status_code=303)
     return _detail(request, archive, user, qid, outcome=outcome)
@@ -98,7 +96,7 @@ def quarantine_return(
     try:
         return_to_department(archive, user, qid, note)
     except DanganError as exc:
-        return _detail(request, archive, user, qid, error=exc, status_code=exc.status)
+        return _detail(request, archive, user, qid, error=exc)
     return RedirectResponse(f"/quarantine/{qid}", status_code=303)
 
 
@@ -122,7 +120,7 @@ def quarantine_replace_file(
         target = path.strip() or upload.filename
         size = replace_quarantined_file(archive, user, qid, target, _chunks(upload))
     except DanganError as exc:
-        return _detail(request, archive, user, qid, error=exc, status_code=exc.status)
+        return _detail(request, archive, user, qid, error=exc)
     return _detail(request, archive, user, qid, notice=f"已替换文件“{target}”（{size} 字节），请重新检测")
 
 
@@ -137,7 +135,7 @@ def quarantine_edit_case(
     try:
         edit_quarantined_case(archive, user, qid, case_json)
     except DanganError as exc:
-        return _detail(request, archive, user, qid, error=exc, status_code=exc.status, case_text=case_json)
+        return _detail(request, archive, user, qid, error=exc, case_text=case_json)
     return _detail(request, archive, user, qid, notice="已保存 case.json，请重新检测")
 
 
@@ -152,7 +150,7 @@ async def quarantine_edit_fields(
     try:
         await run_in_threadpool(save_case_fields, archive, user, qid, values)
     except DanganError as exc:
-        return _detail(request, archive, user, qid, error=exc, status_code=exc.status)
+        return _detail(request, archive, user, qid, error=exc)
     return _detail(request, archive, user, qid, notice="已保存元数据，请点“重新检测”")
 
 

@@ -4,6 +4,7 @@ service's, under the one policy; these routes only parse and render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -61,7 +62,7 @@ def _form_of(
 
 
 def _mine_page(
-    request: Request, archive: Archive, user: Principal, status_code: int = 200, **extra: Any
+    request: Request, archive: Archive, user: Principal, status_code: int | None = None, **extra: Any
 ) -> Response:
     if not user.sees_records:
         raise PermissionDenied("三员不能申请利用档案内容", code="request_forbidden")
@@ -69,8 +70,6 @@ def _mine_page(
         "requests": [_shown(r) for r in my_requests(archive, user)],
         "scopes": SCOPE_LABELS,
         "is_approver": user.role in APPROVER_ROLES,
-        "error": None,
-        "notice": None,
         "form": {},
         **extra,
     }
@@ -101,12 +100,12 @@ def requests_create(
     except DanganError as exc:
         raw = {"purpose": purpose, "scope": scope, "days": days, "codes": codes, "department": department,
                "matter": matter, "year": year, "keyword": keyword, "unmask": unmask}  # fmt: skip
-        return _mine_page(request, archive, user, exc.status, error=exc, form=raw)
+        return _mine_page(request, archive, user, error=exc, form=raw)
     return RedirectResponse("/requests?created=1", status_code=303)
 
 
 def _review_page(
-    request: Request, archive: Archive, user: Principal, status_code: int = 200, **extra: Any
+    request: Request, archive: Archive, user: Principal, status_code: int | None = None, **extra: Any
 ) -> Response:
     if user.role not in APPROVER_ROLES:
         raise PermissionDenied("只有部门负责人或档案管理员可以审批利用申请", code="approve_forbidden")
@@ -123,8 +122,6 @@ def _review_page(
         "queue": queue,
         "grants": grants,
         "scopes": SCOPE_LABELS,
-        "error": None,
-        "notice": None,
         **extra,
     }
     return render(request, "requests_review.html", context, status_code=status_code)
@@ -135,13 +132,15 @@ def review_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Res
     return _review_page(request, archive, user)
 
 
-def _decide(request: Request, archive: Archive, user: Principal, act: Any, notice: str) -> Response:
+def _decide(
+    request: Request, archive: Archive, user: Principal, act: Callable[[], object], notice: str
+) -> Response:
     try:
         act()
     except DanganError as exc:
         if exc.status == 404:
             raise
-        return _review_page(request, archive, user, exc.status, error=exc)
+        return _review_page(request, archive, user, error=exc)
     return _review_page(request, archive, user, notice=notice)
 
 
