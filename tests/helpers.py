@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dangan.demo import generate_cases, write_case
+
+if TYPE_CHECKING:
+    from dangan.services.intake import ImportReport
 
 
 def dangan_cmd(*args: str) -> list[str]:
@@ -35,8 +38,15 @@ def write_pool(dest: Path, count: int, seed: int = 99) -> list[Path]:
 
 
 def case_keys(pkgs: list[Path]) -> set[tuple[str, str]]:
-    keys = set()
+    keys: set[tuple[str, str]] = set()
     for p in pkgs:
         doc = json.loads((p / "case.json").read_text(encoding="utf-8"))
         keys.add((doc["source_system"], doc["source_id"]))
     return keys
+
+
+def accepted_ids(report: ImportReport) -> list[str]:
+    """The record ids an import gave the packages it accepted (each accepted package has one)."""
+    ids = [o.record_id for o in report.accepted]
+    assert all(ids), ids
+    return [i for i in ids if i]

@@ -17,6 +17,7 @@ from dangan.checks import (
     DEFAULT_ACCEPTED,
     REGISTRY,
     CheckConfig,
+    CheckReport,
     Outcome,
     PackageInput,
     Stage,
@@ -50,8 +51,8 @@ def _pdf(encrypt: object = None) -> bytes:
     return buf.getvalue()
 
 
-def _verdicts(report: object, *codes: str) -> dict[str, str]:
-    return {c: item_of(report, c).verdict.value for c in codes}  # type: ignore[arg-type]
+def _verdicts(report: CheckReport, *codes: str) -> dict[str, str]:
+    return {c: item_of(report, c).verdict.value for c in codes}
 
 
 def test_a_demo_package_passes_every_blocking_item(pkg: Path) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 
 def encode_path(path: str) -> str:
@@ -62,12 +63,12 @@ def write_tag_manifests(root: Path, algorithms: tuple[str, ...] = ("sha256",), c
         (root / f"tagmanifest-{alg}.txt").write_bytes("".join(lines).encode(codec))
 
 
-def bag_of_package(package: Path, dest: Path, **kwargs: object) -> Path:
+def bag_of_package(package: Path, dest: Path, **kwargs: Any) -> Path:
     """A bag whose data/ is the given case package folder."""
     files = {
         p.relative_to(package).as_posix(): p.read_bytes() for p in sorted(package.rglob("*")) if p.is_file()
     }
-    return make_bag(dest, files, **kwargs)  # type: ignore[arg-type]
+    return make_bag(dest, files, **kwargs)
 
 
 def zip_folder(folder: Path, dest: Path, *, top_folder: bool = True) -> Path:

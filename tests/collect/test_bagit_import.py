@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from dangan.core import load_settings
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from tests.collect._bags import bag_of_package, zip_folder
 from tests.conftest import VECTORS
@@ -16,7 +15,7 @@ from tests.helpers import json_of, run_dangan
 SUITE = VECTORS / "bagit" / "conformance-suite"
 
 
-def test_bags_and_zipped_bags_are_imported(archive: Any, tmp_path: Path) -> None:
+def test_bags_and_zipped_bags_are_imported(archive: Archive, tmp_path: Path) -> None:
     bag = bag_of_package(package_dir(tmp_path / "src", 21), tmp_path / "in" / "bag21")
     zipped = zip_folder(
         bag_of_package(package_dir(tmp_path / "src", 22), tmp_path / "b22"), tmp_path / "in" / "b22.zip"
@@ -29,7 +28,7 @@ def test_bags_and_zipped_bags_are_imported(archive: Any, tmp_path: Path) -> None
     assert len(again.duplicates) == 2
 
 
-def test_a_corrupted_bag_is_rejected_and_nothing_is_stored(archive: Any, tmp_path: Path) -> None:
+def test_a_corrupted_bag_is_rejected_and_nothing_is_stored(archive: Archive, tmp_path: Path) -> None:
     bag = bag_of_package(package_dir(tmp_path / "src", 23), tmp_path / "bag")
     pdf = next((bag / "data").glob("*.pdf"))
     good = pdf.read_bytes()

@@ -14,8 +14,8 @@ from tests.collect._bags import bag_of_package, write_tag_manifests, zip_folder
 from tests.factories import package_dir, zip_package
 
 
-def _codes(source: Path, **kwargs: object) -> set[str]:
-    with pytest.raises(PackageRejected) as caught, open_package(source, **kwargs):  # type: ignore[arg-type]
+def _codes(source: Path, *, limits: UnpackLimits | None = None) -> set[str]:
+    with pytest.raises(PackageRejected) as caught, open_package(source, limits=limits):
         pass
     return {p.code for p in caught.value.problems}
 

@@ -7,6 +7,7 @@ the RFC's recursive definitions, and the compact range gives the RFC root.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import given, settings
@@ -135,8 +136,8 @@ def test_stored_node_proofs_equal_the_rfc_definitions(
     size = data.draw(st.integers(index + 1, n))  # a proof against an older tree head, as for a checkpoint
     nodes = _stored(hashes)
 
-    def lookup(keys: object) -> dict[NodeKey, bytes]:
-        return {k: nodes[k] for k in keys}  # type: ignore[attr-defined]
+    def lookup(keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        return {k: nodes[k] for k in keys}
 
     assert proof_from_nodes(inclusion_ranges(index, size), lookup) == merkle.inclusion_proof(
         index, hashes[:size]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,14 @@ from sqlalchemy import inspect, select, text
 
 from dangan.core import AuthenticationFailed, NotFound, ValidationFailed
 from dangan.services.accounts import authenticate_api_key, create_api_key, list_api_keys, revoke_api_key
+from dangan.services.archive import Archive
 from dangan.store.catalog import ApiKey, Database, Event, downgrade, upgrade
 from tests.helpers import json_of, run_dangan
 
 DEPT = "秦皇岛市市场监督管理局"
 
 
-def test_key_is_shown_once_and_stored_only_as_a_digest(any_archive: Any) -> None:
+def test_key_is_shown_once_and_stored_only_as_a_digest(any_archive: Archive) -> None:
     info, key = create_api_key(
         any_archive, "scjg-approval", DEPT, ["食品经营许可"], label="生产", actor="admin"
     )
@@ -25,7 +27,7 @@ def test_key_is_shown_once_and_stored_only_as_a_digest(any_archive: Any) -> None
     assert prefix == "dgk" and key_id == info.id and len(secret) >= 40
     with any_archive.db.read() as s:
         row = s.get(ApiKey, info.id)
-        assert row.secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
+        assert row is not None and row.secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
         stored = " ".join(str(v) for v in s.execute(text("SELECT * FROM api_key")).one())
         assert secret not in stored
         events = s.scalars(select(Event).where(Event.kind == "apikey_create")).all()
@@ -40,7 +42,7 @@ def test_key_is_shown_once_and_stored_only_as_a_digest(any_archive: Any) -> None
     assert got.actor == f"apikey:{info.id}"
 
 
-def test_two_keys_never_share_a_secret(archive: Any) -> None:
+def test_two_keys_never_share_a_secret(archive: Archive) -> None:
     keys = {create_api_key(archive, "a-sys", DEPT)[1] for _ in range(20)}
     assert len(keys) == 20
     assert len({k.split("_")[1] for k in keys}) == 20
@@ -57,14 +59,14 @@ def test_two_keys_never_share_a_secret(archive: Any) -> None:
         lambda k: k + "\x00",
     ],
 )
-def test_wrong_keys_are_refused_with_one_answer(archive: Any, mangle: Any) -> None:
+def test_wrong_keys_are_refused_with_one_answer(archive: Archive, mangle: Callable[[str], str]) -> None:
     _, key = create_api_key(archive, "a-sys", DEPT)
     with pytest.raises(AuthenticationFailed) as info:
         authenticate_api_key(archive, mangle(key))
     assert info.value.code == "invalid_api_key" and info.value.status == 401
 
 
-def test_revoked_key_stops_working_and_revoking_twice_is_harmless(archive: Any) -> None:
+def test_revoked_key_stops_working_and_revoking_twice_is_harmless(archive: Archive) -> None:
     info, key = create_api_key(archive, "a-sys", DEPT)
     other, other_key = create_api_key(archive, "b-sys", DEPT)
     revoked = revoke_api_key(archive, info.id.upper(), actor="admin")
@@ -83,7 +85,7 @@ def test_revoked_key_stops_working_and_revoking_twice_is_harmless(archive: Any) 
         assert len(s.scalars(select(Event).where(Event.kind == "apikey_revoke")).all()) == 1
 
 
-def test_last_use_is_recorded(archive: Any) -> None:
+def test_last_use_is_recorded(archive: Archive) -> None:
     _, key = create_api_key(archive, "a-sys", DEPT)
     assert list_api_keys(archive)[0].last_used_at is None
     authenticate_api_key(archive, key)
@@ -102,7 +104,7 @@ def test_last_use_is_recorded(archive: Any) -> None:
     ],
 )
 def test_bad_key_details_are_refused_and_nothing_is_stored(
-    archive: Any, system: str, department: str, matters: list[str] | None, code: str
+    archive: Archive, system: str, department: str, matters: list[str] | None, code: str
 ) -> None:
     with pytest.raises(ValidationFailed) as info:
         create_api_key(archive, system, department, matters)
@@ -110,7 +112,7 @@ def test_bad_key_details_are_refused_and_nothing_is_stored(
     assert list_api_keys(archive) == []
 
 
-def test_matter_scope_accepts_name_or_code(archive: Any) -> None:
+def test_matter_scope_accepts_name_or_code(archive: Archive) -> None:
     info, _ = create_api_key(archive, "a-sys", DEPT, [" 食品经营许可 ", "SCJG-XK-102", "食品经营许可", ""])
     assert info.matters == ("食品经营许可", "SCJG-XK-102")
     assert info.allows_matter("食品经营许可", None)

@@ -4,7 +4,6 @@ shares with passwords, the sealed secret, and migration 0011 on both backends.""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select
@@ -23,13 +22,14 @@ from dangan.services.accounts import (
     start_totp,
     totp_status,
 )
+from dangan.services.archive import Archive
 from dangan.store.catalog import AuthFactor, Database, Event, RecoveryCode, User, downgrade, upgrade
 
 PASSWORD = "Dangan@2024"
 NOW = 1_800_000_000.0
 
 
-def _enrolled(archive: Any, username: str = "li") -> tuple[str, list[str]]:
+def _enrolled(archive: Archive, username: str = "li") -> tuple[str, list[str]]:
     add_user(archive, username, PASSWORD, "archivist")
     secret = start_totp(archive, username).secret
     codes = confirm_totp(archive, username, code_at(secret, time_step(NOW)), now=NOW)
@@ -42,12 +42,12 @@ def _wrong(secret: str, at: float) -> str:
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
 
 
-def _events(archive: Any, kind: str) -> list[Event]:
+def _events(archive: Archive, kind: str) -> list[Event]:
     with archive.db.read() as s:
         return list(s.scalars(select(Event).where(Event.kind == kind)))
 
 
-def test_enrolment_needs_a_valid_code_before_it_is_switched_on(archive: Any) -> None:
+def test_enrolment_needs_a_valid_code_before_it_is_switched_on(archive: Archive) -> None:
     add_user(archive, "li", PASSWORD, "archivist")
     enrolment = start_totp(archive, "li")
     assert enrolment.uri.startswith("otpauth://totp/") and enrolment.secret in enrolment.uri
@@ -69,7 +69,7 @@ def test_enrolment_needs_a_valid_code_before_it_is_switched_on(archive: Any) -> 
         start_totp(archive, "li")
 
 
-def test_the_secret_and_recovery_codes_are_not_stored_in_clear(archive: Any) -> None:
+def test_the_secret_and_recovery_codes_are_not_stored_in_clear(archive: Archive) -> None:
     secret, codes = _enrolled(archive)
     with archive.db.read() as s:
         sealed = s.scalar(select(AuthFactor.totp_secret))
@@ -78,7 +78,7 @@ def test_the_secret_and_recovery_codes_are_not_stored_in_clear(archive: Any) -> 
     assert all(c not in d and c.replace("-", "") not in d for c in codes for d in digests)
 
 
-def test_login_with_a_code_and_no_replay(any_archive: Any) -> None:
+def test_login_with_a_code_and_no_replay(any_archive: Archive) -> None:
     archive = any_archive  # both catalogue backends
     secret, _ = _enrolled(archive)
     step = begin_login(archive, "li", PASSWORD)
@@ -100,7 +100,7 @@ def test_login_with_a_code_and_no_replay(any_archive: Any) -> None:
     assert [e.detail.get("factor") for e in logins] == ["totp", "totp"]
 
 
-def test_recovery_codes_work_once(archive: Any) -> None:
+def test_recovery_codes_work_once(archive: Archive) -> None:
     _, codes = _enrolled(archive)
     assert finish_login(archive, "li", codes[0].upper(), now=NOW + 90).username == "li"
     with pytest.raises(AuthenticationFailed):
@@ -108,7 +108,7 @@ def test_recovery_codes_work_once(archive: Any) -> None:
     assert totp_status(archive, "li").recovery_left == 7
 
 
-def test_wrong_codes_lock_the_account_and_a_right_password_does_not_reset_the_count(archive: Any) -> None:
+def test_wrong_codes_lock_the_account_and_a_right_password_does_not_reset_the_count(archive: Archive) -> None:
     secret, _ = _enrolled(archive)
     threshold = archive.settings.lockout_threshold
     wrong = _wrong(secret, NOW + 60)
@@ -127,7 +127,7 @@ def test_wrong_codes_lock_the_account_and_a_right_password_does_not_reset_the_co
     assert len(failed) == threshold
 
 
-def test_a_right_code_resets_the_failure_count(archive: Any) -> None:
+def test_a_right_code_resets_the_failure_count(archive: Archive) -> None:
     secret, _ = _enrolled(archive)
     for _ in range(archive.settings.lockout_threshold - 1):
         with pytest.raises(AuthenticationFailed):
@@ -142,7 +142,7 @@ def test_a_right_code_resets_the_failure_count(archive: Any) -> None:
         assert s.scalar(select(User.failed_logins).where(User.username == "li")) == 0
 
 
-def test_enabling_resetting_and_disabling_revoke_sessions(archive: Any) -> None:
+def test_enabling_resetting_and_disabling_revoke_sessions(archive: Archive) -> None:
     add_user(archive, "li", PASSWORD, "archivist")
     before = session_stamp(archive, "li")
     secret = start_totp(archive, "li").secret
@@ -158,7 +158,7 @@ def test_enabling_resetting_and_disabling_revoke_sessions(archive: Any) -> None:
         assert s.scalar(select(RecoveryCode)) is None
 
 
-def test_the_owner_disables_it_with_password_and_a_code(archive: Any) -> None:
+def test_the_owner_disables_it_with_password_and_a_code(archive: Archive) -> None:
     _, codes = _enrolled(archive)
     with pytest.raises(AuthenticationFailed):
         disable_own_totp(archive, "li", "Wrong@pass1x", codes[0])

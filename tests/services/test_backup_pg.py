@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import DanganError, ValidationFailed, load_settings
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.preservation import audit_fixity, backup, catalogue_fingerprint, restore, verify_backup
 from dangan.services.preservation._backup_pg import libpq_url
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_archive(tmp_path: Path, pg_server: str):  # type: ignore[no-untyped-def]
+def pg_archive(tmp_path: Path, pg_server: str) -> Iterator[Archive]:
     arc = open_archive(load_settings(tmp_path / "data", database_url=create_database(pg_server)))
     for seed in range(4):
         package_dir(tmp_path / "in", 620 + seed, security_level="公开" if seed == 0 else "内部",
@@ -36,7 +37,7 @@ def pg_archive(tmp_path: Path, pg_server: str):  # type: ignore[no-untyped-def]
         arc.close()
 
 
-def test_pg_backup_destroy_restore_drill(pg_archive, pg_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pg_backup_destroy_restore_drill(pg_archive: Archive, pg_server: str, tmp_path: Path) -> None:
     settings = pg_archive.settings
     before = catalogue_fingerprint(pg_archive)
     info = backup(pg_archive, tmp_path / "bk")
@@ -62,7 +63,7 @@ def test_pg_backup_destroy_restore_drill(pg_archive, pg_server: str, tmp_path: P
         again.close()
 
 
-def test_backup_while_importing_is_consistent(pg_archive, pg_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_while_importing_is_consistent(pg_archive: Archive, pg_server: str, tmp_path: Path) -> None:
     for seed in range(6):
         package_dir(tmp_path / "more", 640 + seed)
     writer = threading.Thread(target=import_paths, args=(pg_archive, [tmp_path / "more"]))
@@ -87,7 +88,7 @@ def test_backup_while_importing_is_consistent(pg_archive, pg_server: str, tmp_pa
         again.close()
 
 
-def test_restore_refuses_a_used_database_or_the_wrong_kind(pg_archive, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_restore_refuses_a_used_database_or_the_wrong_kind(pg_archive: Archive, tmp_path: Path) -> None:
     backup(pg_archive, tmp_path / "bk")
     with pytest.raises(ValidationFailed) as used:
         restore(tmp_path / "h1", tmp_path / "bk", settings=pg_archive.settings)

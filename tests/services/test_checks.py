@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import ColumnElement, func, inspect, select
 
 from dangan.access import Principal, Role
 from dangan.core import PermissionDenied, load_settings
 from dangan.domain import SecurityLevel
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.quality import report_for_record, set_matter_rule
-from dangan.store.catalog import CheckReportRow, Database, QuarantineEntry, Record, downgrade, upgrade
+from dangan.store.catalog import Base, CheckReportRow, Database, QuarantineEntry, Record, downgrade, upgrade
 from tests.checks.conftest import EICAR, add_file, write_eicar_database
 from tests.factories import package_dir
 
@@ -22,17 +22,19 @@ ARCHIVIST = Principal("archivist", Role.ARCHIVIST, clearance=SecurityLevel.SECRE
 CLERK = Principal("clerk", Role.CLERK, department="秦皇岛市市场监督管理局")
 
 
-def _count(archive, model, *where) -> int:  # type: ignore[no-untyped-def]
+def _count(archive: Archive, model: type[Base], *where: ColumnElement[bool]) -> int:
     with archive.db.read() as s:
         return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def _object_files(archive) -> list[Path]:  # type: ignore[no-untyped-def]
+def _object_files(archive: Archive) -> list[Path]:
     root = archive.settings.objects_dir
     return [p for p in root.rglob("*") if p.is_file() and "tmp" not in p.relative_to(root).parts]
 
 
-def test_failing_package_is_rejected_quarantined_and_not_archived(any_archive, tmp_path: Path) -> None:
+def test_failing_package_is_rejected_quarantined_and_not_archived(
+    any_archive: Archive, tmp_path: Path
+) -> None:
     pkg = package_dir(tmp_path / "in", 30)
     (pkg / "未登记.pdf").write_bytes(b"%PDF-1.4 stray")
     report = import_paths(any_archive, [pkg])
@@ -56,7 +58,7 @@ def test_failing_package_is_rejected_quarantined_and_not_archived(any_archive, t
     assert entry.id in rejected["reasons"][1]["message"]
 
 
-def test_passing_package_keeps_its_report(any_archive, tmp_path: Path) -> None:
+def test_passing_package_keeps_its_report(any_archive: Archive, tmp_path: Path) -> None:
     report = import_paths(any_archive, [package_dir(tmp_path / "in", 31)])
     record_id = report.accepted[0].record_id
     assert record_id
@@ -66,7 +68,7 @@ def test_passing_package_keeps_its_report(any_archive, tmp_path: Path) -> None:
     assert _count(any_archive, QuarantineEntry) == 0
 
 
-def test_a_fixed_resubmission_releases_the_quarantined_copy(any_archive, tmp_path: Path) -> None:
+def test_a_fixed_resubmission_releases_the_quarantined_copy(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 32)
     (pkg / "stray.txt").write_text("x")
     import_paths(any_archive, [pkg])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from dangan.core import load_settings
 from dangan.services.accounts import add_user
@@ -19,7 +20,7 @@ from tests.web.conftest import login
 PASSWORD = "Dangan@2024"
 
 
-def _rows(data: bytes) -> tuple[list[tuple], list[tuple]]:
+def _rows(data: bytes) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     wb = load_workbook(io.BytesIO(data))
     return list(wb["检测结果"].iter_rows(values_only=True)), list(wb["概要"].iter_rows(values_only=True))
 

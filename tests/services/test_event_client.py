@@ -6,23 +6,23 @@ utilization events written with `record_event` directly did not.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from dangan.services.accounts import add_user, create_api_key
-from dangan.services.archive import CLIENT_ADDRESS, log_event
+from dangan.services.archive import CLIENT_ADDRESS, Archive, log_event
 from dangan.store.catalog import Event
 
 DEPT = "秦皇岛市市场监督管理局"
 
 
-def _last(archive: Any, kind: str) -> Event:
+def _last(archive: Archive, kind: str) -> Event:
     with archive.db.read() as s:
-        return s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id.desc())).first()
+        event = s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id.desc())).first()
+    assert event is not None
+    return event
 
 
-def test_events_inside_a_request_carry_the_client_address(archive: Any) -> None:
+def test_events_inside_a_request_carry_the_client_address(archive: Archive) -> None:
     token = CLIENT_ADDRESS.set("203.0.113.7")
     try:
         create_api_key(archive, "sys.a", DEPT, actor="secadmin")
@@ -36,6 +36,6 @@ def test_events_inside_a_request_carry_the_client_address(archive: Any) -> None:
     assert _last(archive, "denied").detail == {"path": "/x", "client": "198.51.100.1"}
 
 
-def test_events_outside_a_request_have_no_client(archive: Any) -> None:
+def test_events_outside_a_request_have_no_client(archive: Archive) -> None:
     create_api_key(archive, "sys.b", DEPT, actor="cli")
     assert "client" not in _last(archive, "apikey_create").detail

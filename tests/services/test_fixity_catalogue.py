@@ -7,7 +7,6 @@ objects too: a damaged copy must be found and repaired, and a key rotation must 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,19 +14,19 @@ from sqlalchemy import select
 from dangan.access import Principal, Role
 from dangan.core import load_settings
 from dangan.domain import CopyStatus, SecurityLevel
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.certify import issue_certificate
 from dangan.services.intake import import_paths
 from dangan.services.preservation import audit_fixity, preserve, rotate_master_key
 from dangan.store.catalog import Certificate, Event, PreservationCopy, Record, RecordFile
-from dangan.store.objects import object_key
+from dangan.store.objects import LocalLocation, object_key
 from tests.factories import package_dir
 
 ARCHIVIST = Principal("arch", Role.ARCHIVIST, clearance=SecurityLevel.SECRET, display_name="王档案")
 
 
 @pytest.fixture
-def stocked(archive: Any, tmp_path: Path) -> Any:
+def stocked(archive: Archive, tmp_path: Path) -> Archive:
     """One public and one 内部 record (encrypted), each with a preservation copy; one certified copy."""
     package_dir(tmp_path / "in", 31, security_level="公开", open_to_public=True)
     package_dir(tmp_path / "in", 32, security_level="内部", open_to_public=False)
@@ -40,19 +39,19 @@ def stocked(archive: Any, tmp_path: Path) -> Any:
     return archive
 
 
-def _copies(archive: Any) -> list[PreservationCopy]:
+def _copies(archive: Archive) -> list[PreservationCopy]:
     with archive.db.read() as s:
         rows = s.scalars(select(PreservationCopy).where(PreservationCopy.status == CopyStatus.DONE))
         return list(rows.all())
 
 
-def _cert(archive: Any) -> Certificate:
+def _cert(archive: Archive) -> Certificate:
     with archive.db.read() as s:
         cert = s.scalars(select(Certificate)).one()
         return cert
 
 
-def _file_shas(archive: Any) -> set[str]:
+def _file_shas(archive: Archive) -> set[str]:
     with archive.db.read() as s:
         return set(s.scalars(select(RecordFile.sha256)).all())
 
@@ -63,8 +62,9 @@ def _flip(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_damaged_preservation_copies_and_certificates_are_found_and_repaired(stocked: Any) -> None:
+def test_damaged_preservation_copies_and_certificates_are_found_and_repaired(stocked: Archive) -> None:
     primary, replica = stocked.objects.locations
+    assert isinstance(primary, LocalLocation) and isinstance(replica, LocalLocation)
     copies = [c for c in _copies(stocked) if c.sha256 not in _file_shas(stocked)]
     in_primary = next(c for c in copies if c.encrypted)
     in_replica = next(c for c in copies if not c.encrypted)
@@ -105,7 +105,7 @@ def test_damaged_preservation_copies_and_certificates_are_found_and_repaired(sto
         }
 
 
-def test_copies_and_certificates_take_their_turn_oldest_check_first(stocked: Any) -> None:
+def test_copies_and_certificates_take_their_turn_oldest_check_first(stocked: Archive) -> None:
     total = audit_fixity(stocked).objects_checked
     extra = {str(c.sha256) for c in _copies(stocked)} | {_cert(stocked).pdf_sha256}
     assert total == len(_file_shas(stocked) | extra)
@@ -120,7 +120,7 @@ def test_copies_and_certificates_take_their_turn_oldest_check_first(stocked: Any
     assert len(seen) == total
 
 
-def _last_checked(archive: Any, seen: set[str]) -> str:
+def _last_checked(archive: Archive, seen: set[str]) -> str:
     """The object whose stamp is newest: the one the batch of one just checked."""
     stamps: dict[str, str] = {}
     with archive.db.read() as s:
@@ -137,7 +137,7 @@ def _last_checked(archive: Any, seen: set[str]) -> str:
     return newest
 
 
-def test_rotation_rewraps_copies_and_certificates_so_the_retired_key_can_go(stocked: Any) -> None:
+def test_rotation_rewraps_copies_and_certificates_so_the_retired_key_can_go(stocked: Archive) -> None:
     copies = [c for c in _copies(stocked) if c.encrypted]
     cert = _cert(stocked)
     assert copies and cert.encrypted

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from dangan.services.archive import Archive
 from dangan.services.intake import import_paths
 from dangan.store.catalog import Event, Record
 from tests.factories import package_dir, rewrite_case_json
 
 
-def test_one_group_mixes_accepted_rejected_and_a_same_key_twin(any_archive, tmp_path: Path) -> None:
+def test_one_group_mixes_accepted_rejected_and_a_same_key_twin(any_archive: Archive, tmp_path: Path) -> None:
     root = tmp_path / "in"
     good = [package_dir(root, seed) for seed in (21, 22, 23)]
     twin = root / "zz-twin"  # the same source key as good[0], different content: loses inside the group
@@ -43,7 +44,7 @@ def test_one_group_mixes_accepted_rejected_and_a_same_key_twin(any_archive, tmp_
         assert outcome.archival_code in codes
 
 
-def test_a_group_imported_again_is_all_duplicates(any_archive, tmp_path: Path) -> None:
+def test_a_group_imported_again_is_all_duplicates(any_archive: Archive, tmp_path: Path) -> None:
     root = tmp_path / "in"
     for seed in range(30, 40):  # more than one group
         package_dir(root, seed)

@@ -4,20 +4,22 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
+from dangan.services.archive import Archive
 from dangan.services.intake import import_paths
-from dangan.store.catalog import Event, QuarantineEntry, Record, RecordFile
+from dangan.store.catalog import Base, Event, QuarantineEntry, Record, RecordFile
 from tests.factories import package_dir, rewrite_case_json, sha256, zip_package
 
 
-def _count(archive, model) -> int:  # type: ignore[no-untyped-def]
+def _count(archive: Archive, model: type[Base]) -> int:
     with archive.db.read() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_import_stores_record_files_and_event(any_archive, tmp_path: Path) -> None:
+def test_import_stores_record_files_and_event(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 1)
     report = import_paths(any_archive, [pkg])
     assert len(report.accepted) == 1 and not report.rejected
@@ -27,7 +29,7 @@ def test_import_stores_record_files_and_event(any_archive, tmp_path: Path) -> No
     assert re.fullmatch(r"Z001-\d{4}-(Y|D30|D10)-[A-Z0-9]+-0001", out["archival_code"])
     with any_archive.db.read() as s:
         record = s.scalar(select(Record))
-        assert record.id == out["record_id"]
+        assert record is not None and record.id == out["record_id"]
         assert record.title == doc["title"] and record.applicant_name == doc["applicant"]["name"]
         assert [f.path for f in record.files] == [f["path"] for f in doc["files"]]
         for f in record.files:
@@ -36,7 +38,7 @@ def test_import_stores_record_files_and_event(any_archive, tmp_path: Path) -> No
     assert _count(any_archive, Event) == 1
 
 
-def test_same_package_twice_is_a_duplicate_and_stores_nothing(any_archive, tmp_path: Path) -> None:
+def test_same_package_twice_is_a_duplicate_and_stores_nothing(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 2)
     first = import_paths(any_archive, [pkg])
     files_after_first = _count(any_archive, RecordFile)
@@ -50,14 +52,16 @@ def test_same_package_twice_is_a_duplicate_and_stores_nothing(any_archive, tmp_p
     assert _count(any_archive, Event) == 1
 
 
-def test_hash_omitted_the_second_time_is_still_a_duplicate(any_archive, tmp_path: Path) -> None:
+def test_hash_omitted_the_second_time_is_still_a_duplicate(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 3)
     import_paths(any_archive, [pkg])
     rewrite_case_json(pkg, lambda d: [f.pop("sha256") for f in d["files"]])
     assert len(import_paths(any_archive, [pkg]).duplicates) == 1
 
 
-def test_changed_package_under_same_key_is_rejected_not_overwritten(any_archive, tmp_path: Path) -> None:
+def test_changed_package_under_same_key_is_rejected_not_overwritten(
+    any_archive: Archive, tmp_path: Path
+) -> None:
     pkg = package_dir(tmp_path / "in", 4)
     original_title = json.loads((pkg / "case.json").read_text(encoding="utf-8"))["title"]
     import_paths(any_archive, [pkg])
@@ -69,7 +73,7 @@ def test_changed_package_under_same_key_is_rejected_not_overwritten(any_archive,
     assert _count(any_archive, Record) == 1
 
 
-def test_changed_file_bytes_under_same_key_is_rejected(any_archive, tmp_path: Path) -> None:
+def test_changed_file_bytes_under_same_key_is_rejected(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 5)
     import_paths(any_archive, [pkg])
     doc = rewrite_case_json(pkg, lambda d: [f.pop("sha256") for f in d["files"]])
@@ -77,7 +81,7 @@ def test_changed_file_bytes_under_same_key_is_rejected(any_archive, tmp_path: Pa
     assert [p.code for p in import_paths(any_archive, [pkg]).rejected[0].problems] == ["changed_package"]
 
 
-def test_wrong_hash_is_rejected_and_nothing_is_catalogued(any_archive, tmp_path: Path) -> None:
+def test_wrong_hash_is_rejected_and_nothing_is_catalogued(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 6)
     doc = json.loads((pkg / "case.json").read_text(encoding="utf-8"))
     with open(pkg / doc["files"][-1]["path"], "ab") as f:
@@ -90,7 +94,7 @@ def test_wrong_hash_is_rejected_and_nothing_is_catalogued(any_archive, tmp_path:
     assert leftovers == []
 
 
-def test_missing_listed_file_is_rejected(any_archive, tmp_path: Path) -> None:
+def test_missing_listed_file_is_rejected(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 7)
     doc = json.loads((pkg / "case.json").read_text(encoding="utf-8"))
     (pkg / doc["files"][0]["path"]).unlink()
@@ -98,7 +102,7 @@ def test_missing_listed_file_is_rejected(any_archive, tmp_path: Path) -> None:
     assert _count(any_archive, Record) == 0
 
 
-def test_symlinked_file_is_rejected(any_archive, tmp_path: Path) -> None:
+def test_symlinked_file_is_rejected(any_archive: Archive, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("机密")
     pkg = package_dir(tmp_path / "in", 8)
@@ -111,7 +115,7 @@ def test_symlinked_file_is_rejected(any_archive, tmp_path: Path) -> None:
     assert _count(any_archive, Record) == 0
 
 
-def test_folder_of_folders_and_zip(any_archive, tmp_path: Path) -> None:
+def test_folder_of_folders_and_zip(any_archive: Archive, tmp_path: Path) -> None:
     root = tmp_path / "batch"
     for seed in (10, 11, 12):
         package_dir(root, seed)
@@ -122,7 +126,7 @@ def test_folder_of_folders_and_zip(any_archive, tmp_path: Path) -> None:
     assert list(any_archive.staging.iterdir()) == []
 
 
-def test_invalid_json_and_missing_case_json(any_archive, tmp_path: Path) -> None:
+def test_invalid_json_and_missing_case_json(any_archive: Archive, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "case.json").write_text("{not json", encoding="utf-8")
@@ -131,7 +135,7 @@ def test_invalid_json_and_missing_case_json(any_archive, tmp_path: Path) -> None
     assert codes == ["invalid_case_json", "not_found"]
 
 
-def test_archival_codes_are_gap_free_per_series(any_archive, tmp_path: Path) -> None:
+def test_archival_codes_are_gap_free_per_series(any_archive: Archive, tmp_path: Path) -> None:
     root = tmp_path / "batch"
     for seed in range(20, 60):
         package_dir(root, seed)
@@ -146,7 +150,7 @@ def test_archival_codes_are_gap_free_per_series(any_archive, tmp_path: Path) -> 
         assert sorted(items) == list(range(1, len(items) + 1))
 
 
-def _set(doc: dict, where: str, value: str) -> None:  # type: ignore[type-arg]
+def _set(doc: dict[str, Any], where: str, value: str) -> None:
     if where == "files.role":
         doc["files"][0]["role"] = value
     elif "." in where:
@@ -159,7 +163,9 @@ def _set(doc: dict, where: str, value: str) -> None:  # type: ignore[type-arg]
 NUL_FIELDS = ["title", "department", "matter.name", "result", "applicant.address", "files.role"]
 
 
-def test_a_nul_in_any_text_field_is_rejected_before_the_catalogue(any_archive, tmp_path: Path) -> None:
+def test_a_nul_in_any_text_field_is_rejected_before_the_catalogue(
+    any_archive: Archive, tmp_path: Path
+) -> None:
     """PostgreSQL's text columns refuse NUL outright: this crashed the import there (and wrote it into
     SQLite); now the field is named and nothing is stored, on both databases."""
     for i, where in enumerate(NUL_FIELDS):
@@ -171,7 +177,7 @@ def test_a_nul_in_any_text_field_is_rejected_before_the_catalogue(any_archive, t
     assert _count(any_archive, Record) == 0 and _count(any_archive, QuarantineEntry) == 0
 
 
-def test_other_control_characters_are_held_in_quarantine_by_1_2(any_archive, tmp_path: Path) -> None:
+def test_other_control_characters_are_held_in_quarantine_by_1_2(any_archive: Archive, tmp_path: Path) -> None:
     """An escape sequence (which would drive a terminal showing the record) is the 1-2 check's to
     report, in every text field, so the archivist can fix the package in quarantine."""
     for i, where in enumerate(["title", "department", "applicant.address"]):

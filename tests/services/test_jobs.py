@@ -13,25 +13,25 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import load_settings, utcnow
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.preservation import ALERT_KIND, Jobs, run_audit, serve_jobs, worker_lock
 from dangan.services.preservation._jobs import _verified_since, every, make_huey
 from dangan.store.catalog import Event, RecordFile
-from dangan.store.objects import object_key
+from dangan.store.objects import LocalLocation, object_key
 from tests.factories import package_dir
 from tests.helpers import dangan_cmd
 
 
 @pytest.fixture
-def filled(archive, tmp_path: Path):  # type: ignore[no-untyped-def]
+def filled(archive: Archive, tmp_path: Path) -> Archive:
     for seed in range(5):
         package_dir(tmp_path / "in", 900 + seed, security_level="内部", open_to_public=False)
     assert len(import_paths(archive, [tmp_path / "in"]).accepted) == 5
     return archive
 
 
-def _objects(archive) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+def _objects(archive: Archive) -> list[tuple[str, bool]]:
     with archive.db.read() as s:
         return sorted(set(s.execute(select(RecordFile.sha256, RecordFile.encrypted)).all()))
 
@@ -42,7 +42,7 @@ def _flip(path: Path) -> None:
     path.write_bytes(bytes(raw))
 
 
-def _events(archive, kind: str) -> list[Event]:  # type: ignore[no-untyped-def]
+def _events(archive: Archive, kind: str) -> list[Event]:
     with archive.db.read() as s:
         return list(s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id)).all())
 
@@ -63,9 +63,10 @@ def test_schedules_come_from_settings(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "jobs.db").is_file(), "the embedded queue lives in the data directory"
 
 
-def test_audit_task_repairs_and_alerts_when_every_copy_is_bad(filled) -> None:  # type: ignore[no-untyped-def]
+def test_audit_task_repairs_and_alerts_when_every_copy_is_bad(filled: Archive) -> None:
     (sha_a, enc_a), (sha_b, enc_b) = _objects(filled)[:2]
     primary, replica = filled.objects.locations
+    assert isinstance(primary, LocalLocation) and isinstance(replica, LocalLocation)
     _flip(replica.path(object_key(sha_a, enc_a)))
     primary.path(object_key(sha_b, enc_b)).unlink()
     _flip(replica.path(object_key(sha_b, enc_b)))
@@ -83,7 +84,7 @@ def test_audit_task_repairs_and_alerts_when_every_copy_is_bad(filled) -> None:  
     assert not huey.storage.result_items(), "every claim is released after the batch"
 
 
-def test_claimed_objects_are_skipped_and_stale_claims_taken_over(filled) -> None:  # type: ignore[no-untyped-def]
+def test_claimed_objects_are_skipped_and_stale_claims_taken_over(filled: Archive) -> None:
     objects = _objects(filled)
     huey = make_huey(filled.settings)
     (busy_sha, busy_enc), (stale_sha, stale_enc) = objects[:2]
@@ -101,7 +102,7 @@ def test_claimed_objects_are_skipped_and_stale_claims_taken_over(filled) -> None
     assert huey.get(f"dangan.fixity.{busy_sha}.{int(busy_enc)}", peek=True) is not None, "not ours to free"
 
 
-def test_serve_runs_jobs_unless_a_worker_holds_the_lock(filled) -> None:  # type: ignore[no-untyped-def]
+def test_serve_runs_jobs_unless_a_worker_holds_the_lock(filled: Archive) -> None:
     with serve_jobs(filled) as consumer:
         assert consumer is not None
         result = Jobs(filled.settings).checkpoint()
@@ -118,9 +119,10 @@ def test_serve_runs_jobs_unless_a_worker_holds_the_lock(filled) -> None:  # type
 
 
 @pytest.mark.e2e
-def test_two_worker_processes_share_one_audit(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_two_worker_processes_share_one_audit(filled: Archive, tmp_path: Path) -> None:
     objects = _objects(filled)
     replica = filled.objects.locations[1]
+    assert isinstance(replica, LocalLocation)
     damaged = objects[1::3]
     for sha, enc in damaged:
         _flip(replica.path(object_key(sha, enc)))
@@ -162,7 +164,7 @@ def test_two_worker_processes_share_one_audit(filled, tmp_path: Path) -> None:  
     assert all(filled.objects.verify(sha, enc, replica) for sha, enc in objects)
 
 
-def test_a_missing_redis_server_is_an_error_not_a_skip(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_redis_server_is_an_error_not_a_skip(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests import redis_server
 
     monkeypatch.setattr(redis_server.shutil, "which", lambda *a, **k: None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +13,7 @@ from dangan.core import AuthenticationFailed
 from dangan.ledger import Entry, EntryError, leaf_hash
 from dangan.ledger.tables import ledger_entry, ledger_head
 from dangan.services.accounts import add_user, authenticate
-from dangan.services.archive import log_access, record_event
+from dangan.services.archive import Archive, log_access, record_event
 from dangan.services.archive._events import record_snapshot
 from dangan.services.intake import import_paths
 from dangan.services.preservation._ledger_verify import FIELD_LABELS
@@ -22,7 +21,7 @@ from dangan.store.catalog import Event, Record
 from tests.factories import package_dir
 
 
-def _entries(archive: Any) -> list[tuple[int, Entry, bytes]]:
+def _entries(archive: Archive) -> list[tuple[int, Entry, bytes]]:
     with archive.db.read() as s:
         rows = s.execute(
             select(ledger_entry.c.leaf_index, ledger_entry.c.body, ledger_entry.c.leaf_hash).order_by(
@@ -32,12 +31,12 @@ def _entries(archive: Any) -> list[tuple[int, Entry, bytes]]:
     return [(int(i), Entry.parse(bytes(b)), bytes(h)) for i, b, h in rows]
 
 
-def _size(archive: Any) -> int:
+def _size(archive: Archive) -> int:
     with archive.db.read() as s:
         return int(s.scalar(select(ledger_head.c.size)) or 0)
 
 
-def test_ingest_entry_binds_metadata_and_file_hashes(any_archive: Any, tmp_path: Path) -> None:
+def test_ingest_entry_binds_metadata_and_file_hashes(any_archive: Archive, tmp_path: Path) -> None:
     pkg = package_dir(tmp_path / "in", 3)
     report = import_paths(any_archive, [pkg])
     record_id = report.accepted[0].record_id
@@ -47,6 +46,7 @@ def test_ingest_entry_binds_metadata_and_file_hashes(any_archive: Any, tmp_path:
     with any_archive.db.read() as s:
         record = s.scalar(select(Record).where(Record.id == record_id))
         event = s.scalar(select(Event))
+        assert record is not None and event is not None
         assert entry.detail["record"] == json.loads(json.dumps(record_snapshot(record)))
         assert set(FIELD_LABELS) == set(entry.detail["record"])  # every field has its Chinese name
         assert {f["path"]: f["sha256"] for f in entry.detail["files"]} == {
@@ -61,8 +61,9 @@ def test_ingest_entry_binds_metadata_and_file_hashes(any_archive: Any, tmp_path:
     assert {code for code, _ in checks["items"]} >= {"1-1", "2-1", "3-2", "4-1"}
 
 
-def test_access_user_and_login_events_are_logged_in_order(any_archive: Any, tmp_path: Path) -> None:
+def test_access_user_and_login_events_are_logged_in_order(any_archive: Archive, tmp_path: Path) -> None:
     record_id = import_paths(any_archive, [package_dir(tmp_path / "in", 4)]).accepted[0].record_id
+    assert record_id
     add_user(any_archive, "lihua", "Str0ng-Passw0rd!", "archivist")
     authenticate(any_archive, "lihua", "Str0ng-Passw0rd!", "cli")
     with pytest.raises(AuthenticationFailed):
@@ -77,7 +78,7 @@ def test_access_user_and_login_events_are_logged_in_order(any_archive: Any, tmp_
         assert {int(e.id) for e in s.scalars(select(Event))} == {e.event_id for _, e, _ in entries}
 
 
-def test_event_and_entry_roll_back_with_the_change(any_archive: Any) -> None:
+def test_event_and_entry_roll_back_with_the_change(any_archive: Archive) -> None:
     with any_archive.db.write() as s:
         record_event(s, "test_a", "x", None, {"n": 1})
     with pytest.raises(RuntimeError), any_archive.db.write() as s:

@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 
 from dangan.core import NotFound, load_settings
-from dangan.services.archive import ledger_proof, log_access, make_checkpoint, open_archive
+from dangan.services.archive import Archive, ledger_proof, log_access, make_checkpoint, open_archive
 from dangan.services.intake import import_paths
 from tests.factories import package_dir
-from tests.helpers import json_of, run_dangan
+from tests.helpers import accepted_ids, json_of, run_dangan
 
 
 def _h(data: bytes) -> bytes:
@@ -58,7 +58,7 @@ def test_cli_proof_checks_out_with_hashlib_alone(tmp_path: Path) -> None:
     archive = open_archive(load_settings(data))
     try:
         report = import_paths(archive, [package_dir(tmp_path / "in", s) for s in range(5)])
-        ids = [o.record_id for o in report.accepted]
+        ids = accepted_ids(report)
         with archive.db.read() as s:
             body = bytes(
                 s.execute(
@@ -81,12 +81,9 @@ def test_cli_proof_checks_out_with_hashlib_alone(tmp_path: Path) -> None:
 
 
 def test_proof_is_of_the_records_own_entry_under_the_latest_checkpoint(
-    any_archive: Any, tmp_path: Path
+    any_archive: Archive, tmp_path: Path
 ) -> None:
-    ids = [
-        o.record_id
-        for o in import_paths(any_archive, [package_dir(tmp_path / "in", s) for s in range(3)]).accepted
-    ]
+    ids = accepted_ids(import_paths(any_archive, [package_dir(tmp_path / "in", s) for s in range(3)]))
     first = ledger_proof(any_archive, ids[0])  # no checkpoint yet: one is made
     assert (first["leaf_index"], first["tree_size"]) == (0, 3)
     log_access(any_archive, "reader", "view", ids[0])  # reading a record is not a change of it

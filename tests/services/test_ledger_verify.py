@@ -9,25 +9,25 @@ import pytest
 from sqlalchemy import select, text
 
 from dangan.core import load_settings
-from dangan.services.archive import LedgerError, log_access, make_checkpoint, open_archive
+from dangan.services.archive import Archive, LedgerError, log_access, make_checkpoint, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.preservation import verify_ledger
 from dangan.store.catalog import Record
 from tests.factories import package_dir
-from tests.helpers import json_of, run_dangan
+from tests.helpers import accepted_ids, json_of, run_dangan
 
 
 def _kinds(report: Any) -> set[tuple[str, str]]:
     return {(p.kind, p.where) for p in report.problems}
 
 
-def _import(archive: Any, tmp_path: Path, seeds: range) -> list[str]:
+def _import(archive: Archive, tmp_path: Path, seeds: range) -> list[str]:
     report = import_paths(archive, [package_dir(tmp_path / "in", s) for s in seeds])
     assert not report.rejected
-    return [o.record_id for o in report.accepted]
+    return accepted_ids(report)
 
 
-def test_an_untouched_archive_verifies(any_archive: Any, tmp_path: Path) -> None:
+def test_an_untouched_archive_verifies(any_archive: Archive, tmp_path: Path) -> None:
     ids = _import(any_archive, tmp_path, range(3))
     make_checkpoint(any_archive)
     log_access(any_archive, "someone", "view", ids[0])
@@ -37,7 +37,7 @@ def test_an_untouched_archive_verifies(any_archive: Any, tmp_path: Path) -> None
     assert report.size == 4 and report.checkpoints == 2
 
 
-def test_each_edit_is_named(any_archive: Any, tmp_path: Path) -> None:
+def test_each_edit_is_named(any_archive: Archive, tmp_path: Path) -> None:
     ids = _import(any_archive, tmp_path, range(3))
     make_checkpoint(any_archive)
     with any_archive.db.write() as s:
@@ -48,6 +48,7 @@ def test_each_edit_is_named(any_archive: Any, tmp_path: Path) -> None:
         )
         s.execute(text("UPDATE event SET actor = 'mallory' WHERE id = (SELECT MIN(id) FROM event)"))
         record = s.scalar(select(Record).where(Record.id == ids[0]))
+        assert record is not None
         target = record.files[0]
         sha, encrypted = target.sha256, target.encrypted
     obj = any_archive.objects.path_for(sha, encrypted)
@@ -68,7 +69,9 @@ def test_each_edit_is_named(any_archive: Any, tmp_path: Path) -> None:
     )  # nothing else: what the log entry explains is not repeated
 
 
-def test_a_consistent_rewrite_is_caught_by_nodes_and_signed_heads(any_archive: Any, tmp_path: Path) -> None:
+def test_a_consistent_rewrite_is_caught_by_nodes_and_signed_heads(
+    any_archive: Archive, tmp_path: Path
+) -> None:
     _import(any_archive, tmp_path, range(4))
     make_checkpoint(any_archive)
     from dangan.ledger import leaf_hash
@@ -88,7 +91,7 @@ def test_a_consistent_rewrite_is_caught_by_nodes_and_signed_heads(any_archive: A
     }
 
 
-def test_events_outside_the_log_and_forged_signatures_are_named(any_archive: Any, tmp_path: Path) -> None:
+def test_events_outside_the_log_and_forged_signatures_are_named(any_archive: Archive, tmp_path: Path) -> None:
     _import(any_archive, tmp_path, range(2))
     make_checkpoint(any_archive)
     with any_archive.db.write() as s:

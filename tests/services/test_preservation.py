@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from dangan.core import load_settings
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.preservation import (
     audit_fixity,
@@ -20,12 +20,12 @@ from dangan.services.preservation import (
     rotate_master_key,
 )
 from dangan.store.catalog import Event, RecordFile
-from dangan.store.objects import object_key
+from dangan.store.objects import LocalLocation, object_key
 from tests.factories import package_dir
 
 
 @pytest.fixture
-def filled(archive, tmp_path: Path):  # type: ignore[no-untyped-def]
+def filled(archive: Archive, tmp_path: Path) -> Archive:
     for seed in range(6):
         public = seed < 2
         package_dir(
@@ -35,12 +35,12 @@ def filled(archive, tmp_path: Path):  # type: ignore[no-untyped-def]
     return archive
 
 
-def _files(archive) -> list[RecordFile]:  # type: ignore[no-untyped-def]
+def _files(archive: Archive) -> list[RecordFile]:
     with archive.db.read() as s:
         return list(s.scalars(select(RecordFile).order_by(RecordFile.id)).all())
 
 
-def test_non_public_files_are_encrypted_and_public_ones_are_not(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_non_public_files_are_encrypted_and_public_ones_are_not(filled: Archive, tmp_path: Path) -> None:
     files = _files(filled)
     assert {f.encrypted for f in files} == {True, False}
     for f in files:
@@ -55,9 +55,10 @@ def test_non_public_files_are_encrypted_and_public_ones_are_not(filled, tmp_path
     assert filled.settings.master_key_path.stat().st_mode & 0o077 == 0
 
 
-def test_audit_detects_each_kind_of_damage_and_repairs_it(filled) -> None:  # type: ignore[no-untyped-def]
+def test_audit_detects_each_kind_of_damage_and_repairs_it(filled: Archive) -> None:
     files = _files(filled)
     primary, replica = filled.objects.locations
+    assert isinstance(primary, LocalLocation) and isinstance(replica, LocalLocation)
     flipped, truncated, deleted = files[0], files[3], files[5]
     p = primary.path(object_key(flipped.sha256, flipped.encrypted))
     raw = bytearray(p.read_bytes())
@@ -86,16 +87,17 @@ def test_audit_detects_each_kind_of_damage_and_repairs_it(filled) -> None:  # ty
     assert kinds.count("fixity_repair") == 3 and "fixity_failure" in kinds
 
 
-def test_object_bad_everywhere_is_unrecoverable_and_alerted(filled) -> None:  # type: ignore[no-untyped-def]
+def test_object_bad_everywhere_is_unrecoverable_and_alerted(filled: Archive) -> None:
     f = _files(filled)[2]
     for loc in filled.objects.locations:
+        assert isinstance(loc, LocalLocation)
         loc.path(object_key(f.sha256, f.encrypted)).write_bytes(b"garbage")
     report = audit_fixity(filled, repair=True)
     assert [u["sha256"] for u in report.unrecoverable] == [f.sha256]
     assert not report.repaired
 
 
-def test_backup_destroy_restore_drill(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_destroy_restore_drill(filled: Archive, tmp_path: Path) -> None:
     before = catalogue_fingerprint(filled)
     plain_before = {f.sha256: filled.objects.read(f.sha256, f.encrypted) for f in _files(filled)}
     settings = filled.settings
@@ -117,7 +119,7 @@ def test_backup_destroy_restore_drill(filled, tmp_path: Path) -> None:  # type: 
         again.close()
 
 
-def test_damaged_backup_is_refused(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_backup_is_refused(filled: Archive, tmp_path: Path) -> None:
     backup(filled, tmp_path / "bk")
     victim = next(p for p in (tmp_path / "bk" / "objects").rglob("*") if p.is_file())
     victim.write_bytes(victim.read_bytes() + b"x")
@@ -129,7 +131,7 @@ def test_damaged_backup_is_refused(filled, tmp_path: Path) -> None:  # type: ign
     assert not (tmp_path / "new-home").exists() or not any((tmp_path / "new-home").iterdir())
 
 
-def test_key_rotation_rewraps_and_keeps_content(filled) -> None:  # type: ignore[no-untyped-def]
+def test_key_rotation_rewraps_and_keeps_content(filled: Archive) -> None:
     encrypted = [f for f in _files(filled) if f.encrypted]
     blobs = {f.sha256: filled.objects.path_for(f.sha256, True).read_bytes() for f in encrypted}
     old_id = filled.objects.keyring.current.key_id
@@ -147,12 +149,15 @@ def test_key_rotation_rewraps_and_keeps_content(filled) -> None:  # type: ignore
         reopened.close()
 
 
-def test_big_objects_are_checked_in_every_location_side_by_side(filled, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_big_objects_are_checked_in_every_location_side_by_side(
+    filled: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dangan.services.preservation._fixity as fixity
 
     monkeypatch.setattr(fixity, "PARALLEL_BYTES", 0)  # every object takes the threaded path
     f = _files(filled)[1]
     replica = filled.objects.locations[1]
+    assert isinstance(replica, LocalLocation)
     path = replica.path(object_key(f.sha256, f.encrypted))
     path.write_bytes(path.read_bytes()[:-1])
     report = audit_fixity(filled, repair=True)

@@ -13,7 +13,7 @@ from dangan.core import ConfigurationError, NotFound, load_settings
 from dangan.digitize import check_pdfa, pdf_text
 from dangan.domain import CopyStatus
 from dangan.services.accounts import add_user, get_principal
-from dangan.services.archive import open_archive
+from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.preservation import pending_count, preservation_copy_for, preserve
 from dangan.services.preservation._preserve_policy import DEFAULT_ACCEPTED, PDFA_2B, policy_from
@@ -21,17 +21,17 @@ from dangan.store.catalog import Event, PreservationCopy, RecordFile
 from tests.factories import package_dir
 
 
-def _files(archive: Any) -> list[RecordFile]:
+def _files(archive: Archive) -> list[RecordFile]:
     with archive.db.read() as s:
         return list(s.scalars(select(RecordFile).order_by(RecordFile.id)).all())
 
 
-def _copies(archive: Any) -> list[PreservationCopy]:
+def _copies(archive: Archive) -> list[PreservationCopy]:
     with archive.db.read() as s:
         return list(s.scalars(select(PreservationCopy).order_by(PreservationCopy.id)).all())
 
 
-def _fill(archive: Any, tmp_path: Path) -> Any:
+def _fill(archive: Archive, tmp_path: Path) -> Archive:
     """One public record and one 秘密 record (encrypted at rest)."""
     package_dir(tmp_path / "in", 21, security_level="公开", open_to_public=True)
     package_dir(tmp_path / "in", 22, security_level="秘密", open_to_public=False)
@@ -41,17 +41,17 @@ def _fill(archive: Any, tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def two(archive: Any, tmp_path: Path) -> Any:
+def two(archive: Archive, tmp_path: Path) -> Archive:
     return _fill(archive, tmp_path)
 
 
 @pytest.fixture
-def two_any(any_archive: Any, tmp_path: Path) -> Any:
+def two_any(any_archive: Archive, tmp_path: Path) -> Archive:
     """The same on SQLite and on PostgreSQL."""
     return _fill(any_archive, tmp_path)
 
 
-def test_pronom_format_is_recorded_at_ingest(two_any: Any) -> None:
+def test_pronom_format_is_recorded_at_ingest(two_any: Archive) -> None:
     files = _files(two_any)
     assert files and all(f.format_puid in ("fmt/17", "fmt/18") for f in files)
     assert all(f.format_name and "PDF" in f.format_name for f in files)
@@ -105,7 +105,7 @@ def test_policy_comes_from_dangan_toml(tmp_path: Path) -> None:
         archive.close()
 
 
-def test_preserve_makes_pdfa_copies_once_and_keeps_the_originals(two_any: Any) -> None:
+def test_preserve_makes_pdfa_copies_once_and_keeps_the_originals(two_any: Archive) -> None:
     before = [(f.id, f.sha256) for f in _files(two_any)]
     assert pending_count(two_any) == len(before)
     summary = preserve(two_any, actor="tester")
@@ -128,11 +128,12 @@ def test_preserve_makes_pdfa_copies_once_and_keeps_the_originals(two_any: Any) -
     assert len(_copies(two_any)) == len(copies)
 
 
-def test_text_of_each_copy_equals_the_original(two: Any) -> None:
+def test_text_of_each_copy_equals_the_original(two: Archive) -> None:
     preserve(two)
     files = {f.id: f for f in _files(two)}
     for c in _copies(two):
         f = files[c.record_file_id]
+        assert c.sha256 is not None  # a done copy has its content
         with (
             two.objects.plain_path(f.sha256, f.encrypted) as a,
             two.objects.plain_path(c.sha256, c.encrypted) as b,
@@ -140,14 +141,14 @@ def test_text_of_each_copy_equals_the_original(two: Any) -> None:
             assert pdf_text(a) == pdf_text(b) != ""
 
 
-def test_secret_copy_is_encrypted_and_hidden_from_users_who_cannot_read_the_record(two: Any) -> None:
+def test_secret_copy_is_encrypted_and_hidden_from_users_who_cannot_read_the_record(two: Archive) -> None:
     preserve(two)
     files = {f.id: f for f in _files(two)}
     secret = [c for c in _copies(two) if files[c.record_file_id].encrypted]
     public = [c for c in _copies(two) if not files[c.record_file_id].encrypted]
     assert secret and public
     for c in secret:
-        assert c.encrypted
+        assert c.encrypted and c.sha256 is not None
         stored = two.objects.path_for(c.sha256, True).read_bytes()
         assert b"%PDF" not in stored[:1024] and two.objects.read(c.sha256, True).startswith(b"%PDF")
     assert not any(c.encrypted for c in public)
@@ -157,7 +158,9 @@ def test_secret_copy_is_encrypted_and_hidden_from_users_who_cannot_read_the_reco
     c = secret[0]
     f = files[c.record_file_id]
     with two.db.read() as s:
-        record_id = s.get(RecordFile, f.id).record.id
+        row_file = s.get(RecordFile, f.id)
+        assert row_file is not None
+        record_id = row_file.record.id
     with pytest.raises(NotFound):
         preservation_copy_for(two, low, record_id, f.position)
     _record, _f, row, content = preservation_copy_for(two, arch, record_id, f.position)
@@ -166,7 +169,7 @@ def test_secret_copy_is_encrypted_and_hidden_from_users_who_cannot_read_the_reco
         assert check_pdfa(path).passed
 
 
-def test_files_identified_before_0012_are_identified_by_preserve(two: Any) -> None:
+def test_files_identified_before_0012_are_identified_by_preserve(two: Archive) -> None:
     with two.db.write() as s:
         s.execute(update(RecordFile).values(format_puid=None, format_name=None, format_version=None))
     summary = preserve(two, limit=2)
@@ -176,7 +179,7 @@ def test_files_identified_before_0012_are_identified_by_preserve(two: Any) -> No
 
 
 def test_a_crash_before_the_row_commits_leaves_no_copy_and_a_rerun_makes_it(
-    two: Any, monkeypatch: pytest.MonkeyPatch
+    two: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     svc = importlib.import_module("dangan.services.preservation._preserve")
 
@@ -192,7 +195,7 @@ def test_a_crash_before_the_row_commits_leaves_no_copy_and_a_rerun_makes_it(
 
 
 def test_failed_conversion_is_recorded_and_retried_only_when_asked(
-    two: Any, monkeypatch: pytest.MonkeyPatch
+    two: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pdfa = importlib.import_module("dangan.digitize.pdfa")
     from dangan.digitize import ConversionFailed

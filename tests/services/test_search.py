@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dangan.access import ANONYMOUS, Principal, Role
 from dangan.domain import SecurityLevel
+from dangan.services.archive import Archive
 from dangan.services.intake import import_paths
-from dangan.services.utilisation import search
+from dangan.services.utilisation import SearchResult, search
 from tests.factories import package_dir
+
+Filled = tuple[Archive, list[dict[str, Any]]]
 
 ARCHIVIST = Principal("a", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)
 
 
 @pytest.fixture
-def filled(any_archive, tmp_path: Path):  # type: ignore[no-untyped-def]
+def filled(any_archive: Archive, tmp_path: Path) -> Filled:
     docs = []
     for seed in range(6):
         pkg = package_dir(tmp_path / "in", 300 + seed, security_level="公开" if seed < 2 else "内部",
@@ -27,18 +31,18 @@ def filled(any_archive, tmp_path: Path):  # type: ignore[no-untyped-def]
     return any_archive, docs
 
 
-def _ids(result) -> set[str]:  # type: ignore[no-untyped-def]
+def _ids(result: SearchResult) -> set[str]:
     return {h.source_id for h in result.hits}
 
 
-def test_applicant_name_finds_its_case(filled) -> None:  # type: ignore[no-untyped-def]
+def test_applicant_name_finds_its_case(filled: Filled) -> None:
     archive, docs = filled
     for doc in docs:
         result = search(archive, ARCHIVIST, doc["applicant"]["name"])
         assert doc["source_id"] in _ids(result)
 
 
-def test_text_inside_the_pdfs_is_searchable(filled) -> None:  # type: ignore[no-untyped-def]
+def test_text_inside_the_pdfs_is_searchable(filled: Filled) -> None:
     archive, docs = filled
     doc = docs[3]
     number = doc["doc_number"]
@@ -46,7 +50,7 @@ def test_text_inside_the_pdfs_is_searchable(filled) -> None:  # type: ignore[no-
 
 
 @pytest.mark.parametrize("position", [0, 1, -1])
-def test_one_character_queries_match_anywhere_in_a_word(filled, position: int) -> None:  # type: ignore[no-untyped-def]
+def test_one_character_queries_match_anywhere_in_a_word(filled: Filled, position: int) -> None:
     archive, docs = filled
     name = docs[2]["applicant"]["name"]
     char = name[position]
@@ -54,7 +58,7 @@ def test_one_character_queries_match_anywhere_in_a_word(filled, position: int) -
     assert docs[2]["source_id"] in _ids(result), char
 
 
-def test_total_counts_only_what_the_user_may_see(filled) -> None:  # type: ignore[no-untyped-def]
+def test_total_counts_only_what_the_user_may_see(filled: Filled) -> None:
     archive, docs = filled
     everyone = search(archive, ARCHIVIST, "许可", limit=50)
     public = search(archive, ANONYMOUS, "许可", limit=50)
@@ -69,7 +73,7 @@ def test_total_counts_only_what_the_user_may_see(filled) -> None:  # type: ignor
     "query",
     ['"', "a AND OR NOT", "NEAR(x y)", "*", "x:y", "'; DROP TABLE record; --", "(((", "\\", "!!!", "：："],
 )
-def test_query_syntax_cannot_break_or_inject(filled, query: str) -> None:  # type: ignore[no-untyped-def]
+def test_query_syntax_cannot_break_or_inject(filled: Filled, query: str) -> None:
     archive, _ = filled
     result = search(archive, ARCHIVIST, query)
     assert result.total >= 0

@@ -23,6 +23,7 @@ from dangan.services.accounts import (
     unlock_user,
     update_user,
 )
+from dangan.services.archive import Archive
 from dangan.store.catalog import Event, User
 
 PASSWORD = "Dangan@2024"
@@ -30,21 +31,21 @@ DEPT = "秦皇岛市市场监督管理局"
 
 
 @pytest.fixture
-def people(archive: Any) -> dict[str, Principal]:
+def people(archive: Archive) -> dict[str, Principal]:
     for name, role in [("sec", "secadmin"), ("ops", "sysadmin"), ("aud", "auditor"), ("arc", "archivist")]:
         add_user(archive, name, PASSWORD, role)
     add_user(archive, "clerk", PASSWORD, "clerk", department=DEPT)
     return {n: get_principal(archive, n) for n in ("sec", "ops", "aud", "arc", "clerk")}
 
 
-def _events(archive: Any) -> list[tuple[str, str | None, dict[str, Any]]]:
+def _events(archive: Archive) -> list[tuple[str, str | None, dict[str, Any]]]:
     with archive.db.read() as s:
         return [(e.kind, e.actor, e.detail) for e in s.scalars(select(Event).order_by(Event.id))]
 
 
 @pytest.mark.parametrize("who", ["ops", "aud", "arc", "clerk"])
 def test_only_the_security_officer_manages_users(
-    archive: Any, people: dict[str, Principal], who: str
+    archive: Archive, people: dict[str, Principal], who: str
 ) -> None:
     by = people[who]
     before = len(_events(archive))
@@ -64,7 +65,7 @@ def test_only_the_security_officer_manages_users(
         get_principal(archive, "newbie")
 
 
-def test_the_security_officer_cannot_change_himself(archive: Any, people: dict[str, Principal]) -> None:
+def test_the_security_officer_cannot_change_himself(archive: Archive, people: dict[str, Principal]) -> None:
     sec = people["sec"]
     for call in (
         lambda: update_user(archive, sec, "sec", role="archivist"),
@@ -81,7 +82,7 @@ def test_the_security_officer_cannot_change_himself(archive: Any, people: dict[s
 
 
 def test_the_three_admin_accounts_are_managed_only_from_the_shell(
-    archive: Any, people: dict[str, Principal]
+    archive: Archive, people: dict[str, Principal]
 ) -> None:
     sec = people["sec"]
     for role in ("sysadmin", "secadmin", "auditor"):
@@ -101,7 +102,7 @@ def test_the_three_admin_accounts_are_managed_only_from_the_shell(
     assert info.value.code == "three_admins_exclusive"
 
 
-def test_each_change_is_recorded_as_an_event(archive: Any, people: dict[str, Principal]) -> None:
+def test_each_change_is_recorded_as_an_event(archive: Archive, people: dict[str, Principal]) -> None:
     sec = people["sec"]
     start = len(_events(archive))
     created = create_user(archive, sec, "wang", PASSWORD, "reader", clearance="公开", display_name="王五")
@@ -127,12 +128,12 @@ def test_each_change_is_recorded_as_an_event(archive: Any, people: dict[str, Pri
 
 
 def test_deactivation_and_password_reset_end_sessions_and_unlock(
-    archive: Any, people: dict[str, Principal]
+    archive: Archive, people: dict[str, Principal]
 ) -> None:
     sec = people["sec"]
     stamp = session_stamp(archive, "clerk")
     with archive.db.write() as s:
-        s.scalar(select(User).where(User.username == "clerk")).failed_logins = 99  # type: ignore[union-attr]
+        s.scalars(select(User).where(User.username == "clerk")).one().failed_logins = 99
     assert next(u for u in list_users(archive, sec) if u.username == "clerk").locked
     reset_password(archive, sec, "clerk", "Brand-New#Pass1")
     assert session_stamp(archive, "clerk") != stamp
@@ -142,7 +143,7 @@ def test_deactivation_and_password_reset_end_sessions_and_unlock(
         get_principal(archive, "clerk")
 
 
-def test_bad_input_is_refused_and_nothing_changes(archive: Any, people: dict[str, Principal]) -> None:
+def test_bad_input_is_refused_and_nothing_changes(archive: Archive, people: dict[str, Principal]) -> None:
     sec = people["sec"]
     with pytest.raises(ValidationFailed) as info:
         create_user(archive, sec, "weak", "password123", "reader")

@@ -26,9 +26,10 @@ def test_encrypted_object_never_lands_in_clear(tmp_path: Path, cipher: str) -> N
     assert obj.encrypted and obj.sha256 == hashlib.sha256(data).hexdigest()
     assert obj.sm3 == hashlib.new("sm3", data).hexdigest()
     for loc in store.locations:
-        blob = (loc.root / object_key(obj.sha256, True)).read_bytes()  # type: ignore[attr-defined]
+        assert isinstance(loc, LocalLocation)
+        blob = (loc.root / object_key(obj.sha256, True)).read_bytes()
         assert b"130322198909270038" not in blob and "决定书".encode() not in blob
-        assert (loc.root / (object_key(obj.sha256, True) + ".key")).exists()  # type: ignore[attr-defined]
+        assert (loc.root / (object_key(obj.sha256, True) + ".key")).exists()
     assert store.read(obj.sha256, True) == data
     with store.plain_path(obj.sha256, True) as path:
         assert path.read_bytes() == data
@@ -42,13 +43,14 @@ def test_every_location_gets_a_durable_copy_and_is_verified_on_its_own(tmp_path:
     for loc in store.locations:
         assert store.verify(plain.sha256, False, loc) and store.verify(secret.sha256, True, loc)
     primary, replica = store.locations
-    path = replica.root / object_key(secret.sha256, True)  # type: ignore[attr-defined]
+    assert isinstance(primary, LocalLocation) and isinstance(replica, LocalLocation)
+    path = replica.root / object_key(secret.sha256, True)
     raw = bytearray(path.read_bytes())
     raw[40] ^= 0xFF
     path.write_bytes(bytes(raw))
     assert store.verify(secret.sha256, True, primary)
     assert not store.verify(secret.sha256, True, replica)
-    (primary.root / object_key(plain.sha256)).unlink()  # type: ignore[attr-defined]
+    (primary.root / object_key(plain.sha256)).unlink()
     assert not store.verify(plain.sha256, False, primary)
     with pytest.raises(ObjectMissing):
         store.read(plain.sha256)
