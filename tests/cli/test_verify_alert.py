@@ -12,8 +12,9 @@ from dangan.services.intake import import_paths
 from dangan.services.preservation import ALERT_KIND
 from dangan.store.catalog import Event, RecordFile
 from dangan.store.objects import object_key
+from tests.cli.invoke import invoke
 from tests.factories import package_dir
-from tests.helpers import json_of, run_dangan
+from tests.helpers import json_of
 
 
 def _events(data: Path) -> list[Event]:
@@ -40,7 +41,7 @@ def test_object_bad_everywhere_is_alerted_by_the_cli(tmp_path: Path) -> None:
     finally:
         archive.close()
 
-    result = run_dangan("verify", "--data", str(data), "--json")
+    result = invoke("verify", "--data", str(data), "--json")
     assert result.returncode == 1
     doc = json_of(result)
     assert [u["sha256"] for u in doc["unrecoverable"]] == [sha]

@@ -1,27 +1,37 @@
-"""What every command shares: the data directory option, JSON output, errors, progress bars."""
+"""What every command shares: the data directory and `--as` options, JSON output, errors, progress bars.
+
+Nothing here imports the services, the store or settings at module level: `dangan --help` and every
+command's start-up pay for this module, so each helper imports what it needs when it is called.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dangan.core import DanganError, ValidationFailed, load_settings
-from dangan.services.archive import Archive, open_archive
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from dangan.access import Principal
+    from dangan.services.archive import Archive
 
 err = Console(stderr=True)
 DataOpt = Annotated[
     Path | None, typer.Option("--data", help="数据目录（默认取环境变量 DANGAN_HOME，否则 ./dangan-data）")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有一个 JSON 文档）")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="以该用户的身份操作，结果与其在界面中所见一致（检索时可不填，按公众身份）"),
+]
 
 
 def emit_json(doc: Any) -> None:
@@ -29,9 +39,39 @@ def emit_json(doc: Any) -> None:
     sys.stdout.flush()
 
 
+def finish(result: Any, json_out: bool, human: Callable[[], None]) -> None:
+    """The one JSON-or-text fork: with --json exactly one document on stdout, else the human form."""
+    if json_out:
+        as_json = getattr(result, "as_json", None)
+        emit_json(as_json() if callable(as_json) else result)
+    else:
+        human()
+
+
+def principal_from(archive: Archive, as_user: str | None, *, public: bool = False) -> Principal:
+    """The user named by --as; without it the public (only where `public`) or a usage error (exit 2).
+
+    A command that acts for someone must never guess who: the public would see less and be refused
+    more, which would read as a wrong answer instead of a forgotten option.
+    """
+    if public and not as_user:
+        from dangan.access import ANONYMOUS
+
+        return ANONYMOUS
+    if as_user is None:
+        err.print("[red]错误：[/red]请用 --as 用户名 指定以哪个用户的身份操作")
+        raise typer.Exit(2)
+    from dangan.services.accounts import get_principal
+
+    return get_principal(archive, as_user)
+
+
 @contextmanager
 def archive_from(data: Path | None) -> Iterator[Archive]:
     """Open the archive, turning expected failures into a Chinese message and exit status."""
+    from dangan.core import DanganError, ValidationFailed, load_settings
+    from dangan.services.archive import open_archive
+
     archive: Archive | None = None
     try:
         archive = open_archive(load_settings(data))
@@ -47,6 +87,8 @@ def archive_from(data: Path | None) -> Iterator[Archive]:
 
 
 def progress_bar(description: str) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dangan.access import ANONYMOUS
-from dangan.services.accounts import get_principal
-from dangan.services.intake import IngestOutcome, import_paths
-from dangan.services.utilisation import search
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
+if TYPE_CHECKING:
+    from dangan.services.intake import IngestOutcome
 
 
 def init(data: DataOpt = None) -> None:
@@ -27,6 +25,8 @@ def import_(
     json_out: JsonOpt = False,
 ) -> None:
     """导入案卷包（case package v1），重复导入只保存一次。"""
+    from dangan.services.intake import import_paths
+
     with archive_from(data) as archive, progress_bar("导入") as bar:
         task = bar.add_task("导入案卷包", total=None, note="")
         counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
@@ -40,9 +40,8 @@ def import_(
             bar.update(task, advance=1, note=note)
 
         report = import_paths(archive, paths, on_start=started, on_done=done)
-    if json_out:
-        emit_json(report.as_json())
-    else:
+
+    def human() -> None:
         err.print(
             f"新增 {len(report.accepted)} 件，重复 {len(report.duplicates)} 件，拒收 {len(report.rejected)} 件"
         )
@@ -50,26 +49,28 @@ def import_(
             err.print(f"[red]拒收[/red] {o.origin}")
             for p in o.problems:
                 err.print(f"  - [{p.code}] {p.message}")
+
+    finish(report, json_out, human)
     if report.rejected:
         raise typer.Exit(1)
 
 
 def search_cmd(
     query: Annotated[str, typer.Argument(help="检索词")],
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="以该用户的身份检索（结果与其在界面中所见一致）")
-    ] = None,
+    as_user: AsOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="最多返回条数")] = 20,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """检索档案。未指定 --as 时按公众身份检索（只见开放档案）。"""
+    from dangan.services.utilisation import search
+
     with archive_from(data) as archive:
-        user = get_principal(archive, as_user) if as_user else ANONYMOUS
-        result = search(archive, user, query, limit=limit)
-    if json_out:
-        emit_json(result.as_json())
-        return
-    err.print(f"共 {result.total} 条（关键词：{'、'.join(result.parsed['keywords']) or '无'}）")
-    for hit in result.hits:
-        typer.echo(f"{hit.archival_code}\t{hit.title}\t{hit.record_id}")
+        result = search(archive, principal_from(archive, as_user, public=True), query, limit=limit)
+
+    def human() -> None:
+        err.print(f"共 {result.total} 条（关键词：{'、'.join(result.parsed['keywords']) or '无'}）")
+        for hit in result.hits:
+            typer.echo(f"{hit.archival_code}\t{hit.title}\t{hit.record_id}")
+
+    finish(result, json_out, human)

@@ -7,18 +7,24 @@ The command line runs on the server with the catalogue at hand, so it reads the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dangan.access import Principal, Role
-from dangan.services.oversight import OUTCOMES, export_events, make_filter, run_monitor, search_events
+from ._common import DataOpt, JsonOpt, archive_from, err, finish, write_file_atomically
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
+if TYPE_CHECKING:
+    from dangan.access import Principal
 
 audit_app = typer.Typer(help="审计记录：查询与导出（安全审计员）", no_args_is_help=True)
 monitor_app = typer.Typer(help="监控规则与告警", no_args_is_help=True)
-CLI_AUDITOR = Principal(username="cli", role=Role.AUDITOR, display_name="命令行")
+
+
+def cli_auditor() -> Principal:
+    """The 安全审计员 the command line reads the trail as (the shell at the server is trusted)."""
+    from dangan.access import Principal, Role
+
+    return Principal(username="cli", role=Role.AUDITOR, display_name="命令行")
 
 
 @audit_app.command("events")
@@ -44,40 +50,48 @@ def events_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """查询审计记录：谁、何时、从何处、做了什么、结果如何。"""
+    from dangan.services.oversight import OUTCOMES, export_events, make_filter, search_events
+
     fmt = out.suffix.lower().lstrip(".") if out else None
     if out is not None and fmt not in ("csv", "xlsx"):
         err.print("[red]错误：[/red]--out 的文件名须以 .csv 或 .xlsx 结尾")
         raise typer.Exit(2)
     with archive_from(data) as archive:
         f = make_filter(user, kind, record, since, until, outcome, archive.settings.timezone)
-        result = search_events(archive, CLI_AUDITOR, f, page, limit)
-        exported = export_events(archive, CLI_AUDITOR, f, fmt)[0] if out and fmt else None
+        auditor = cli_auditor()
+        result = search_events(archive, auditor, f, page, limit)
+        exported = export_events(archive, auditor, f, fmt)[0] if out and fmt else None
     if out is not None and exported is not None:
         write_file_atomically(out, exported)
         err.print(f"已导出到 {out}")
-    if json_out:
-        emit_json({"total": result.total, "page": result.page, "pages": result.pages,
-                   "items": [r.as_json() for r in result.items]})  # fmt: skip
-        return
-    err.print(f"共 {result.total} 条，第 {result.page}/{result.pages} 页")
-    for r in result.items:
-        where = f" 来自 {r.client}" if r.client else ""
-        target = f" 档案 {r.record_id}" if r.record_id else ""
-        typer.echo(
-            f"{r.id}\t{r.at:%Y-%m-%d %H:%M:%S}Z\t{r.actor}\t{r.label}（{r.kind}）\t{OUTCOMES[r.outcome]}{target}{where}"
-        )
+
+    def human() -> None:
+        err.print(f"共 {result.total} 条，第 {result.page}/{result.pages} 页")
+        for r in result.items:
+            where = f" 来自 {r.client}" if r.client else ""
+            target = f" 档案 {r.record_id}" if r.record_id else ""
+            typer.echo(
+                f"{r.id}\t{r.at:%Y-%m-%d %H:%M:%S}Z\t{r.actor}\t{r.label}（{r.kind}）\t{OUTCOMES[r.outcome]}{target}{where}"
+            )
+
+    doc = {"total": result.total, "page": result.page, "pages": result.pages,
+           "items": [r.as_json() for r in result.items]}  # fmt: skip
+    finish(doc, json_out, human)
 
 
 @monitor_app.command("run")
 def monitor_run(data: DataOpt = None, json_out: JsonOpt = False) -> None:
     """立即运行全部监控规则：新告警存入告警表（并按设置发送 Webhook）。"""
+    from dangan.services.oversight import run_monitor
+
     with archive_from(data) as archive:
         report = run_monitor(archive)
-    if json_out:
-        emit_json(report.as_json())
-        return
-    err.print(f"查看了 {report.events} 条事件，新告警 {len(report.raised)} 条")
-    for a in report.raised:
-        typer.echo(f"[{a['severity']}] {a['rule_label']}：{a['summary']}")
-    for failure in report.webhook_failures:
-        err.print(f"[yellow]Webhook 发送失败[/yellow]（告警 {failure['alert_id']}）：{failure['error']}")
+
+    def human() -> None:
+        err.print(f"查看了 {report.events} 条事件，新告警 {len(report.raised)} 条")
+        for a in report.raised:
+            typer.echo(f"[{a['severity']}] {a['rule_label']}：{a['summary']}")
+        for failure in report.webhook_failures:
+            err.print(f"[yellow]Webhook 发送失败[/yellow]（告警 {failure['alert_id']}）：{failure['error']}")
+
+    finish(report, json_out, human)

@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from dangan.core import load_settings
-from dangan.services.intake import check_bag
-
-from ._common import DataOpt, JsonOpt, emit_json, err, progress_bar
+from ._common import DataOpt, JsonOpt, err, finish, progress_bar
 
 bag_app = typer.Typer(help="BagIt 数据包（RFC 8493）", no_args_is_help=True)
 
@@ -26,6 +23,9 @@ def bag_validate(
     json_out: JsonOpt = False,
 ) -> None:
     """校验 BagIt 数据包：有效时退出码为 0，无效时为 1。"""
+    from dangan.core import load_settings
+    from dangan.services.intake import check_bag
+
     settings = load_settings(data)
     with progress_bar("校验") as bar:
         task = bar.add_task("计算校验值", total=None, note="")
@@ -36,9 +36,8 @@ def bag_validate(
             bar.update(task, note=f"{done[0] / 2**20:.1f} MB")
 
         report = check_bag(path, settings, fast=fast, on_progress=advance)
-    if json_out:
-        emit_json(report.as_json())
-    else:
+
+    def human() -> None:
         verdict = "[green]有效[/green]" if report.valid else "[red]无效[/red]"
         err.print(
             f"{verdict} {escape(str(path))}（BagIt {report.version or '?'}，{report.payload_files} 个载荷文件）"
@@ -47,5 +46,7 @@ def bag_validate(
             err.print(f"  [red]错误[/red] {escape(f'[{e.code}] {e.message}')}")
         for w in report.warnings:
             err.print(f"  [yellow]警告[/yellow] {escape(f'[{w.code}] {w.message}')}")
+
+    finish(report, json_out, human)
     if not report.valid:
         raise typer.Exit(1)

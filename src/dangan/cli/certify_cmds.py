@@ -11,17 +11,13 @@ from typing import Annotated
 
 import typer
 
-from dangan.core import load_settings
-from dangan.services.accounts import get_principal
-from dangan.services.certify import archive_keys, issue_certificate, verify_certificate_file
-
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, write_file_atomically
 
 
 def certify(
     target: Annotated[str, typer.Argument(help="档案编号（record_id）；或写 verify 表示核验证明文件")],
     file: Annotated[Path | None, typer.Argument(help="（verify 时）要核验的档案证明 PDF")] = None,
-    as_user: Annotated[str | None, typer.Option("--as", help="出证的档案管理员用户名")] = None,
+    as_user: AsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="证明 PDF 的保存路径")] = None,
     purpose: Annotated[str, typer.Option("--purpose", help="用途，印在水印“仅供…使用”中")] = "核验",
     data: DataOpt = None,
@@ -40,8 +36,10 @@ def certify(
     if not as_user or out is None:
         err.print("[red]错误：[/red]出证须指定 --as 用户 和 --out 文件")
         raise typer.Exit(2)
+    from dangan.services.certify import issue_certificate
+
     with archive_from(data) as archive:
-        cert = issue_certificate(archive, get_principal(archive, as_user), target, purpose)
+        cert = issue_certificate(archive, principal_from(archive, as_user), target, purpose)
         if not archive.settings.public_url:
             err.print(f"[yellow]提示：[/yellow]未设置 DANGAN_PUBLIC_URL，核验网址为 {cert.verify_url}")
     write_file_atomically(out, cert.pdf)
@@ -53,14 +51,18 @@ def certify(
         "verify_url": cert.verify_url,
         "out": str(out),
     }
-    if json_out:
-        emit_json(doc)
-        return
-    err.print(f"[green]已出具档案证明[/green] {cert.id} → {out}")
-    typer.echo(f"SHA-256 {cert.pdf_sha256}\n核验网址 {cert.verify_url}")
+
+    def human() -> None:
+        err.print(f"[green]已出具档案证明[/green] {cert.id} → {out}")
+        typer.echo(f"SHA-256 {cert.pdf_sha256}\n核验网址 {cert.verify_url}")
+
+    finish(doc, json_out, human)
 
 
 def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
+    from dangan.core import load_settings
+    from dangan.services.certify import archive_keys, verify_certificate_file
+
     if file is None:
         err.print("[red]错误：[/red]请给出要核验的证明文件：dangan certify verify 文件.pdf")
         raise typer.Exit(2)
@@ -71,9 +73,8 @@ def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
         raise typer.Exit(2) from None
     home = load_settings(data).home
     report = verify_certificate_file(pdf, archive_keys(home))
-    if json_out:
-        emit_json(report)
-    else:
+
+    def human() -> None:
         err.print(f"证明编号：{report.get('certificate_id', '—')}  SHA-256：{report['pdf_sha256']}")
         for p in report["problems"]:
             err.print(f"[red]✗[/red] {p}")
@@ -82,5 +83,7 @@ def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
             if report["valid"]
             else "[red]无效[/red]"
         )
+
+    finish(report, json_out, human)
     if not report["valid"]:
         raise typer.Exit(1)

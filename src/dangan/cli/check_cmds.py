@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dangan.core import utcnow
-from dangan.services.quality import check_path, report_pdf, report_xlsx
-
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
+from ._common import DataOpt, JsonOpt, archive_from, err, finish, write_file_atomically
 
 _COLOURS = {"通过": "green", "不通过": "red", "警告": "yellow", "不适用": "dim"}
 
@@ -24,6 +21,9 @@ def check(
     json_out: JsonOpt = False,
 ) -> None:
     """对案卷包做四性检测（DA/T 70-2018：真实性、完整性、可用性、安全性），不导入。"""
+    from dangan.core import utcnow
+    from dangan.services.quality import check_path, report_pdf, report_xlsx
+
     with archive_from(data) as archive:
         report = check_path(archive, path, stage)
     if xlsx is not None:
@@ -32,9 +32,8 @@ def check(
     if pdf is not None:
         write_file_atomically(pdf, report_pdf(report, str(path), utcnow(), utcnow()))
         err.print(f"检测报告已导出：{pdf}")
-    if json_out:
-        emit_json(report.as_json())
-    else:
+
+    def human() -> None:
         for item in report.items:
             colour = _COLOURS.get(item.verdict.value, "white")
             mark = "（阻断）" if item.blocks else ""
@@ -44,5 +43,7 @@ def check(
             err.print(f"    {item.message}", markup=False)
         counts = "，".join(f"{k} {v}" for k, v in report.counts().items())
         err.print(f"{'检测通过' if report.passed else '[red]检测未通过[/red]'}（{counts}）")
+
+    finish(report, json_out, human)
     if not report.passed:
         raise typer.Exit(1)

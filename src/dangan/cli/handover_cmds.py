@@ -4,28 +4,16 @@ returns batches. The same services as the /handover pages, acting as the user na
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dangan.services.accounts import get_principal
-from dangan.services.handover import (
-    HandoverBatch,
-    accept_batch,
-    check_batch,
-    create_batch,
-    get_batch,
-    handover_form_pdf,
-    handover_receipt_pdf,
-    list_batches,
-    return_batch,
-    submit_batch,
-)
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, write_file_atomically
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, write_file_atomically
+if TYPE_CHECKING:
+    from dangan.services.handover import HandoverBatch
 
 handover_app = typer.Typer(help="档案移交：部门生成移交批次，档案部门检测、接收或退回", no_args_is_help=True)
-AsOpt = Annotated[str, typer.Option("--as", help="以该用户的身份操作（部门经办人/负责人或档案管理员）")]
 BatchArg = Annotated[str, typer.Argument(help="移交批次编号")]
 
 
@@ -47,19 +35,19 @@ def batch_json(batch: HandoverBatch, items: bool = True) -> dict[str, Any]:
 
 
 def _show(batch: HandoverBatch, json_out: bool) -> None:
-    if json_out:
-        emit_json(batch_json(batch))
-        return
-    err.print(
-        f"移交批次 {batch.id}（{batch.department}）：{batch.status}，{batch.record_count} 件，"
-        f"{batch.file_count} 个文件，{batch.total_bytes} 字节，档号 {batch.first_code} 至 {batch.last_code}"
-    )
-    typer.echo(batch.id)
+    def human() -> None:
+        err.print(
+            f"移交批次 {batch.id}（{batch.department}）：{batch.status}，{batch.record_count} 件，"
+            f"{batch.file_count} 个文件，{batch.total_bytes} 字节，档号 {batch.first_code} 至 {batch.last_code}"
+        )
+        typer.echo(batch.id)
+
+    finish(batch_json(batch), json_out, human)
 
 
 @handover_app.command("create")
 def handover_create(
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     year: Annotated[int | None, typer.Option("--year", help="只移交该年度的档案（默认全部）")] = None,
     carrier: Annotated[str, typer.Option("--carrier", help="载体，如“光盘（DVD-R）”")] = "在线移交（网络）",
     note: Annotated[str, typer.Option("--note", help="备注")] = "",
@@ -69,8 +57,10 @@ def handover_create(
     json_out: JsonOpt = False,
 ) -> None:
     """把本部门尚未移交的档案编成一个移交批次（待移交），可同时确认移交并导出移交登记表。"""
+    from dangan.services.handover import create_batch, handover_form_pdf, submit_batch
+
     with archive_from(data) as archive:
-        user = get_principal(archive, as_user)
+        user = principal_from(archive, as_user)
         batch = create_batch(archive, user, year=year, carrier=carrier, note=note)
         if submit:
             batch = submit_batch(archive, user, batch.id)
@@ -83,45 +73,53 @@ def handover_create(
 
 @handover_app.command("list")
 def handover_list(
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     status: Annotated[str | None, typer.Option("--status", help="待移交、已移交、已接收 或 已退回")] = None,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """列出该用户可见的移交批次（档案管理员见全部，部门用户见本部门）。"""
+    from dangan.services.handover import list_batches
+
     with archive_from(data) as archive:
-        batches = list_batches(archive, get_principal(archive, as_user), status)
-    if json_out:
-        emit_json({"batches": [batch_json(b, items=False) for b in batches]})
-        return
-    for b in batches:
-        typer.echo(f"{b.id}  {b.department}  {b.status}  {b.record_count} 件  {b.total_bytes} 字节")
+        batches = list_batches(archive, principal_from(archive, as_user), status)
+
+    def human() -> None:
+        for b in batches:
+            typer.echo(f"{b.id}  {b.department}  {b.status}  {b.record_count} 件  {b.total_bytes} 字节")
+
+    finish({"batches": [batch_json(b, items=False) for b in batches]}, json_out, human)
 
 
 @handover_app.command("submit")
 def handover_submit(
-    batch_id: BatchArg, as_user: AsOpt, data: DataOpt = None, json_out: JsonOpt = False
+    batch_id: BatchArg, as_user: AsOpt = None, data: DataOpt = None, json_out: JsonOpt = False
 ) -> None:
     """部门确认移交（待移交 → 已移交）。"""
+    from dangan.services.handover import submit_batch
+
     with archive_from(data) as archive:
-        batch = submit_batch(archive, get_principal(archive, as_user), batch_id)
+        batch = submit_batch(archive, principal_from(archive, as_user), batch_id)
     _show(batch, json_out)
 
 
 @handover_app.command("check")
 def handover_check(
-    batch_id: BatchArg, as_user: AsOpt, data: DataOpt = None, json_out: JsonOpt = False
+    batch_id: BatchArg, as_user: AsOpt = None, data: DataOpt = None, json_out: JsonOpt = False
 ) -> None:
     """档案管理员对已移交的批次做移交环节四性检测；未通过时退出码为 1。"""
+    from dangan.services.handover import check_batch
+
     with archive_from(data) as archive:
-        outcome = check_batch(archive, get_principal(archive, as_user), batch_id)
-    if json_out:
-        emit_json(outcome.as_json())
-    else:
+        outcome = check_batch(archive, principal_from(archive, as_user), batch_id)
+
+    def human() -> None:
         for r in outcome.records:
             err.print(f"{r['archival_code']}：{'通过' if r['passed'] else '[red]不通过[/red]'}")
             for f in r["failures"]:
                 err.print(f"    {f['code']} {f['message']}", markup=False)
+
+    finish(outcome, json_out, human)
     if not outcome.passed:
         raise typer.Exit(1)
 
@@ -129,14 +127,16 @@ def handover_check(
 @handover_app.command("accept")
 def handover_accept(
     batch_id: BatchArg,
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     receipt: Annotated[Path | None, typer.Option("--receipt", help="把接收回执写入该 PDF 文件")] = None,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """档案管理员接收批次（已接收）；尚未通过移交检测的先检测，未通过则拒绝接收。"""
+    from dangan.services.handover import accept_batch, handover_receipt_pdf
+
     with archive_from(data) as archive:
-        user = get_principal(archive, as_user)
+        user = principal_from(archive, as_user)
         batch = accept_batch(archive, user, batch_id)
         pdf = handover_receipt_pdf(archive, user, batch_id)[1] if receipt else None
     if receipt and pdf:
@@ -148,22 +148,26 @@ def handover_accept(
 @handover_app.command("return")
 def handover_return(
     batch_id: BatchArg,
-    as_user: AsOpt,
     reason: Annotated[str, typer.Option("--reason", help="退回理由（必填）")],
+    as_user: AsOpt = None,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """档案管理员附理由退回批次（已退回）；其中的档案可重新编入新的批次。"""
+    from dangan.services.handover import return_batch
+
     with archive_from(data) as archive:
-        batch = return_batch(archive, get_principal(archive, as_user), batch_id, reason)
+        batch = return_batch(archive, principal_from(archive, as_user), batch_id, reason)
     _show(batch, json_out)
 
 
 @handover_app.command("show")
 def handover_show(
-    batch_id: BatchArg, as_user: AsOpt, data: DataOpt = None, json_out: JsonOpt = False
+    batch_id: BatchArg, as_user: AsOpt = None, data: DataOpt = None, json_out: JsonOpt = False
 ) -> None:
     """显示一个移交批次及其清单。"""
+    from dangan.services.handover import get_batch
+
     with archive_from(data) as archive:
-        batch = get_batch(archive, get_principal(archive, as_user), batch_id)
+        batch = get_batch(archive, principal_from(archive, as_user), batch_id)
     _show(batch, json_out)

@@ -6,15 +6,14 @@ import re
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dangan.core import DanganError
-from dangan.services.accounts import create_api_key, list_api_keys, revoke_api_key
-from dangan.services.intake import DropResult, DropWatcher, drop_lock
+from ._common import DataOpt, JsonOpt, archive_from, err, finish
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+if TYPE_CHECKING:
+    from dangan.services.intake import DropResult, DropWatcher
 
 apikey_app = typer.Typer(help="业务系统接口密钥（API Key）管理", no_args_is_help=True)
 _SPLIT = re.compile(r"[,，、;；]+")
@@ -37,17 +36,21 @@ def apikey_create(
     json_out: JsonOpt = False,
 ) -> None:
     """为一个业务系统创建 API Key。密钥只显示这一次，系统只保存其摘要。"""
+    from dangan.services.accounts import create_api_key
+
     chosen = [m for m in _SPLIT.split(matters or "") if m.strip()]
     with archive_from(data) as archive:
         info, key = create_api_key(archive, system, department, chosen, label=label, actor=CLI_ACTOR)
-    if json_out:
-        emit_json({"key": key, "id": info.id, "system": info.system, "department": info.department,
-                   "matters": list(info.matters)})  # fmt: skip
-        return
-    err.print(
-        f"已创建 API Key {info.id}（{info.system} · {info.department}）。请立即保存，之后无法再次查看："
-    )
-    typer.echo(key)
+
+    def human() -> None:
+        err.print(
+            f"已创建 API Key {info.id}（{info.system} · {info.department}）。请立即保存，之后无法再次查看："
+        )
+        typer.echo(key)
+
+    doc = {"key": key, "id": info.id, "system": info.system, "department": info.department,
+           "matters": list(info.matters)}  # fmt: skip
+    finish(doc, json_out, human)
 
 
 @apikey_app.command("list")
@@ -57,17 +60,22 @@ def apikey_list(
     json_out: JsonOpt = False,
 ) -> None:
     """列出 API Key（不含密钥本身）。"""
+    from dangan.services.accounts import list_api_keys
+
     with archive_from(data) as archive:
         keys = list_api_keys(archive, include_revoked=not active)
-    if json_out:
-        emit_json({"keys": [k.as_json() for k in keys]})
-        return
-    if not keys:
-        err.print("还没有 API Key。用 dangan apikey create 创建。")
-    for k in keys:
-        state = "有效" if k.active else f"已吊销 {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "已吊销"
-        scope = "、".join(k.matters) if k.matters else "不限事项"
-        typer.echo(f"{k.id}  {k.system}  {k.department}  {scope}  {state}")
+
+    def human() -> None:
+        if not keys:
+            err.print("还没有 API Key。用 dangan apikey create 创建。")
+        for k in keys:
+            state = (
+                "有效" if k.active else f"已吊销 {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "已吊销"
+            )
+            scope = "、".join(k.matters) if k.matters else "不限事项"
+            typer.echo(f"{k.id}  {k.system}  {k.department}  {scope}  {state}")
+
+    finish({"keys": [k.as_json() for k in keys]}, json_out, human)
 
 
 @apikey_app.command("revoke")
@@ -77,12 +85,11 @@ def apikey_revoke(
     json_out: JsonOpt = False,
 ) -> None:
     """立即吊销一个 API Key；之后用它的推送一律返回 401。"""
+    from dangan.services.accounts import revoke_api_key
+
     with archive_from(data) as archive:
         info = revoke_api_key(archive, key_id, actor=CLI_ACTOR)
-    if json_out:
-        emit_json(info.as_json())
-    else:
-        err.print(f"API Key {info.id} 已吊销。")
+    finish(info, json_out, lambda: err.print(f"API Key {info.id} 已吊销。"))
 
 
 def _print_result(result: DropResult) -> None:
@@ -115,6 +122,9 @@ def watch(
     """监视投递目录：放入的案卷包（文件夹或 ZIP）就绪后自动导入，移入 done/ 或 failed/ 并附报告。
 
     就绪：旁边有同名 .ready 标记文件（如 案卷1.ready），或包内文件在设定秒数内没有变化。"""
+    from dangan.core import DanganError
+    from dangan.services.intake import DropWatcher, drop_lock
+
     with archive_from(data) as archive:
         drop = folder or archive.settings.drop_dir
         if drop is None:
@@ -137,8 +147,7 @@ def watch(
             err.print(f"[red]错误：[/red]{exc.message}")
             raise typer.Exit(1) from None
     summary = _summary(results)
-    if json_out:
-        emit_json(summary)
+    finish(summary, json_out, lambda: None)  # the human form was printed package by package
     if summary["failed"] or summary["errors"]:
         raise typer.Exit(1)
 

@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dangan.services.archive import ledger_proof, ledger_public_keys, make_checkpoint
-from dangan.services.preservation import verify_ledger
-
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+from ._common import DataOpt, JsonOpt, archive_from, err, finish
 
 ledger_app = typer.Typer(help="防篡改账本：检查点、包含证明、全面校验", no_args_is_help=True)
 
@@ -17,15 +14,20 @@ ledger_app = typer.Typer(help="防篡改账本：检查点、包含证明、全�
 @ledger_app.command("checkpoint")
 def checkpoint_cmd(data: DataOpt = None, json_out: JsonOpt = False) -> None:
     """签署当前树头（检查点），并导出到见证目录（如已设置 DANGAN_WITNESS_DIR）。"""
+    from dangan.services.archive import make_checkpoint
+
     with archive_from(data) as archive:
         cp = make_checkpoint(archive)
         witness = archive.settings.witness_dir
-    if json_out:
-        emit_json(cp.as_json() | {"witness_dir": str(witness) if witness else None})
-        return
-    err.print(f"检查点：大小 {cp.tree_size}，树根 {cp.root.hex()}，{cp.algorithm} 签名，时间 {cp.issued_at}")
-    if witness:
-        err.print(f"已导出到见证目录：{witness}")
+
+    def human() -> None:
+        err.print(
+            f"检查点：大小 {cp.tree_size}，树根 {cp.root.hex()}，{cp.algorithm} 签名，时间 {cp.issued_at}"
+        )
+        if witness:
+            err.print(f"已导出到见证目录：{witness}")
+
+    finish(cp.as_json() | {"witness_dir": str(witness) if witness else None}, json_out, human)
 
 
 @ledger_app.command("proof")
@@ -35,15 +37,18 @@ def proof_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """给出档案最新账本条目在最新检查点下的包含证明（RFC 9162）。"""
+    from dangan.services.archive import ledger_proof
+
     with archive_from(data) as archive:
         proof = ledger_proof(archive, record_id)
-    if json_out:
-        emit_json(proof)
-        return
-    err.print(f"档案 {record_id}：第 {proof['leaf_index']} 条，树大小 {proof['tree_size']}")
-    typer.echo(f"leaf_hash {proof['leaf_hash']}\nroot      {proof['root']}")
-    for h in proof["proof"]:
-        typer.echo(f"  {h}")
+
+    def human() -> None:
+        err.print(f"档案 {record_id}：第 {proof['leaf_index']} 条，树大小 {proof['tree_size']}")
+        typer.echo(f"leaf_hash {proof['leaf_hash']}\nroot      {proof['root']}")
+        for h in proof["proof"]:
+            typer.echo(f"  {h}")
+
+    finish(proof, json_out, human)
 
 
 @ledger_app.command("verify")
@@ -55,6 +60,8 @@ def verify_cmd(
     ] = False,
 ) -> None:
     """全面校验账本：条目、树、检查点签名与一致性、见证副本，以及目录、事件和文件与账本是否相符。"""
+    from dangan.services.preservation import verify_ledger
+
     with archive_from(data) as archive:
         report = verify_ledger(archive, objects=not no_objects)
     doc = {
@@ -63,15 +70,16 @@ def verify_cmd(
         "ok": report.ok,
         "problems": [p.as_json() for p in report.problems],
     }
-    if json_out:
-        emit_json(doc)
-    else:
+
+    def human() -> None:
         err.print(f"账本 {report.size} 条，树根 {report.root.hex()}，检查点 {report.checkpoints} 个")
         for p in report.problems:
             err.print(f"[red]{p.kind}[/red] {p.where}：{p.message}")
         err.print(
             "[green]校验通过[/green]" if report.ok else f"[red]发现 {len(report.problems)} 个问题[/red]"
         )
+
+    finish(doc, json_out, human)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -79,10 +87,13 @@ def verify_cmd(
 @ledger_app.command("key")
 def key_cmd(data: DataOpt = None, json_out: JsonOpt = False) -> None:
     """导出检查点签名公钥（供见证方与公众核验检查点）。"""
+    from dangan.services.archive import ledger_public_keys
+
     with archive_from(data) as archive:
         keys = ledger_public_keys(archive)
-    if json_out:
-        emit_json({"keys": keys})
-        return
-    for k in keys:
-        typer.echo(f"{k['algorithm']}\t{k['key_id']}\t{k['public_key']}")
+
+    def human() -> None:
+        for k in keys:
+            typer.echo(f"{k['algorithm']}\t{k['key_id']}\t{k['public_key']}")
+
+    finish({"keys": keys}, json_out, human)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dangan.services.preservation import PreserveItem, preserve
+from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
+if TYPE_CHECKING:
+    from dangan.services.preservation import PreserveItem
 
 _LABELS = {
     "normalised": "已生成保存副本",
@@ -28,6 +29,8 @@ def preserve_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """识别电子文件格式（PRONOM），按长期保存策略生成保存副本（如 PDF → PDF/A-2b）；可重复执行。"""
+    from dangan.services.preservation import preserve
+
     with archive_from(data) as archive, progress_bar("长期保存") as bar:
         task = bar.add_task("处理文件", total=None, note="")
 
@@ -36,9 +39,8 @@ def preserve_cmd(
 
         summary = preserve(archive, limit=limit, retry_failed=retry_failed, actor="cli", progress=step)
     doc = summary.as_json()
-    if json_out:
-        emit_json(doc)
-    else:
+
+    def human() -> None:
         err.print(
             f"处理文件 {doc['processed']} 个：生成保存副本 {doc['normalised']}，原件已符合 PDF/A {doc['conformant']}，"
             f"无需转换 {doc['kept']}，转换失败 {doc['failed']}，需人工处理 {doc['unsupported'] + doc['unidentified']}；"
@@ -47,5 +49,7 @@ def preserve_cmd(
         for item in summary.items:
             if item.outcome in ("failed", "unsupported", "unidentified"):
                 err.print(f"  - {item.path}（{item.record_id}）：{item.message or _LABELS[item.outcome]}")
+
+    finish(doc, json_out, human)
     if summary.count("failed"):
         raise typer.Exit(1)

@@ -7,40 +7,27 @@ from typing import Annotated, Any
 
 import typer
 
-from dangan.services.accounts import get_principal
-from dangan.services.utilisation import (
-    RequestForm,
-    approval_queue,
-    approve_request,
-    create_request,
-    my_requests,
-    reject_request,
-    request_json,
-    revoke_request,
-)
-
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from
 
 request_app = typer.Typer(
     help="利用申请：申请利用档案，部门负责人或档案管理员审批，授权限期自动失效", no_args_is_help=True
 )
-AsOpt = Annotated[str, typer.Option("--as", help="以该用户的身份操作")]
 RequestArg = Annotated[str, typer.Argument(help="利用申请编号")]
 
 
 def _show(doc: dict[str, Any], json_out: bool) -> None:
-    if json_out:
-        emit_json(doc)
-        return
-    until = f"，有效期至 {doc['expires_at']}" if doc["expires_at"] else ""
-    err.print(f"利用申请 {doc['id']}：{doc['status']}{until}", markup=False)
-    typer.echo(doc["id"])
+    def human() -> None:
+        until = f"，有效期至 {doc['expires_at']}" if doc["expires_at"] else ""
+        err.print(f"利用申请 {doc['id']}：{doc['status']}{until}", markup=False)
+        typer.echo(doc["id"])
+
+    finish(doc, json_out, human)
 
 
 @request_app.command("create")
 def request_create(
-    as_user: AsOpt,
     purpose: Annotated[str, typer.Option("--purpose", help="利用目的（必填）")],
+    as_user: AsOpt = None,
     code: Annotated[list[str] | None, typer.Option("--code", help="档号（可重复）")] = None,
     department: Annotated[str, typer.Option("--department", help="按范围申请：形成部门")] = "",
     matter: Annotated[str, typer.Option("--matter", help="按范围申请：审批事项")] = "",
@@ -53,16 +40,18 @@ def request_create(
     json_out: JsonOpt = False,
 ) -> None:
     """提交利用申请：按档号（--code，可重复），或按部门/事项/年度/关键词描述一组档案。"""
+    from dangan.services.utilisation import RequestForm, create_request, request_json
+
     form = RequestForm(purpose=purpose, scope=scope, days=days, codes=tuple(code or ()), department=department,
                        matter=matter, year=year, keyword=keyword, unmask=unmask)  # fmt: skip
     with archive_from(data) as archive:
-        req = create_request(archive, get_principal(archive, as_user), form)
+        req = create_request(archive, principal_from(archive, as_user), form)
     _show(request_json(req), json_out)
 
 
 @request_app.command("list")
 def request_list(
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     pending: Annotated[
         bool, typer.Option("--pending", help="列出待本人审批的申请（部门负责人、档案管理员）")
     ] = False,
@@ -70,24 +59,27 @@ def request_list(
     json_out: JsonOpt = False,
 ) -> None:
     """列出本人的利用申请；加 --pending 列出待本人审批的申请及其将授权的档案。"""
+    from dangan.services.utilisation import approval_queue, my_requests, request_json
+
     with archive_from(data) as archive:
-        user = get_principal(archive, as_user)
+        user = principal_from(archive, as_user)
         if pending:
             docs = [{**request_json(e.request), "resolved": [r.id for r in e.records]}
                     for e in approval_queue(archive, user)]  # fmt: skip
         else:
             docs = [request_json(r) for r in my_requests(archive, user)]
-    if json_out:
-        emit_json({"requests": docs})
-        return
-    for d in docs:
-        typer.echo(f"{d['id']}  {d['requester']}  {d['status']}  {d['purpose']}")
+
+    def human() -> None:
+        for d in docs:
+            typer.echo(f"{d['id']}  {d['requester']}  {d['status']}  {d['purpose']}")
+
+    finish({"requests": docs}, json_out, human)
 
 
 @request_app.command("approve")
 def request_approve(
     request_id: RequestArg,
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     scope: Annotated[str | None, typer.Option("--scope", help="缩小为 view（仅查看）")] = None,
     days: Annotated[int | None, typer.Option("--days", help="缩短期限（天）")] = None,
     no_unmask: Annotated[bool, typer.Option("--no-unmask", help="不允许查看未遮蔽的个人信息")] = False,
@@ -96,8 +88,10 @@ def request_approve(
     json_out: JsonOpt = False,
 ) -> None:
     """批准利用申请（可缩小利用方式、缩短期限，不能超出申请）；授权即时生效，到期自动失效。"""
+    from dangan.services.utilisation import approve_request, request_json
+
     with archive_from(data) as archive:
-        req = approve_request(archive, get_principal(archive, as_user), request_id, scope=scope, days=days,
+        req = approve_request(archive, principal_from(archive, as_user), request_id, scope=scope, days=days,
                               unmask=False if no_unmask else None, note=note)  # fmt: skip
     _show(request_json(req), json_out)
 
@@ -105,26 +99,30 @@ def request_approve(
 @request_app.command("reject")
 def request_reject(
     request_id: RequestArg,
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     reason: Annotated[str, typer.Option("--reason", help="驳回理由（必填）")] = "",
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """驳回利用申请，须填写理由。"""
+    from dangan.services.utilisation import reject_request, request_json
+
     with archive_from(data) as archive:
-        req = reject_request(archive, get_principal(archive, as_user), request_id, reason)
+        req = reject_request(archive, principal_from(archive, as_user), request_id, reason)
     _show(request_json(req), json_out)
 
 
 @request_app.command("revoke")
 def request_revoke(
     request_id: RequestArg,
-    as_user: AsOpt,
+    as_user: AsOpt = None,
     reason: Annotated[str, typer.Option("--reason", help="撤销理由")] = "",
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """撤销生效中的授权（批准人或档案管理员）。"""
+    from dangan.services.utilisation import request_json, revoke_request
+
     with archive_from(data) as archive:
-        req = revoke_request(archive, get_principal(archive, as_user), request_id, reason)
+        req = revoke_request(archive, principal_from(archive, as_user), request_id, reason)
     _show(request_json(req), json_out)

@@ -7,13 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dangan.core import load_settings
-from dangan.services.archive import open_archive
-from dangan.services.intake import DEMO_PASSWORD, ingest_workers, load_demo, sweep_stale_uploads, watching
-from dangan.services.oversight import monitoring
-from dangan.services.preservation import serve_jobs
-
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
+from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 
 def demo(
@@ -23,6 +17,8 @@ def demo(
     json_out: JsonOpt = False,
 ) -> None:
     """生成并导入演示数据（一个城市的审批案卷），并创建各角色的演示账户。"""
+    from dangan.services.intake import DEMO_PASSWORD, load_demo
+
     with archive_from(data) as archive, progress_bar("演示数据") as bar:
         gen = bar.add_task("生成案卷包", total=count, note="")
         imp = bar.add_task("导入案卷包", total=count, note="")
@@ -33,13 +29,14 @@ def demo(
             on_done=lambda _o: bar.advance(imp),
         )  # fmt: skip
     doc = {"generated": count, **{k: len(v) for k, v in report.as_json().items()}}
-    if json_out:
-        emit_json(doc)
-    else:
+
+    def human() -> None:
         err.print(
             f"演示数据：新增 {doc['accepted']} 件，已存在 {doc['duplicates']} 件，拒收 {doc['rejected']} 件。"
             f"演示账户密码均为 {DEMO_PASSWORD}（如 archivist、clerk1、auditor）。"
         )
+
+    finish(doc, json_out, human)
     if report.rejected:
         raise typer.Exit(1)
 
@@ -53,6 +50,9 @@ def serve(
     """启动 Web 服务（界面与 /api/v1）。"""
     import uvicorn
 
+    from dangan.services.intake import ingest_workers, sweep_stale_uploads, watching
+    from dangan.services.oversight import monitoring
+    from dangan.services.preservation import serve_jobs
     from dangan.web import create_app
 
     pool = workers if workers > 1 else None  # several web processes: each ingests in its own process
@@ -75,6 +75,8 @@ def serve(
 
 def web_app() -> Any:
     """The app of one of several web processes (`dangan serve --workers N`): settings from the environment."""
+    from dangan.core import load_settings
+    from dangan.services.archive import open_archive
     from dangan.web import create_app
 
     return create_app(open_archive(load_settings(), migrate=False))

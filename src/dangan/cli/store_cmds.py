@@ -7,17 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dangan.core import DanganError, load_settings
-from dangan.services.preservation import (
-    audit_fixity,
-    backup,
-    ledger_summary,
-    raise_alerts,
-    restore,
-    rotate_master_key,
-)
-
-from ._common import DataOpt, JsonOpt, archive_from, emit_json, err, progress_bar
+from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 keys_app = typer.Typer(help="主密钥管理", no_args_is_help=True)
 
@@ -34,6 +24,8 @@ def verify(
     json_out: JsonOpt = False,
 ) -> None:
     """检查所有对象在每个存储位置的完整性（SHA-256），可选修复；并校验防篡改日志。"""
+    from dangan.services.preservation import audit_fixity, ledger_summary, raise_alerts
+
     with archive_from(data) as archive, progress_bar("校验") as bar:
         task = bar.add_task("校验对象", total=None, note="")
         report = audit_fixity(archive, repair=repair, mb_per_s=mb_per_s, limit=limit,
@@ -46,13 +38,14 @@ def verify(
         or (not repair and bool(report.damaged or report.missing))
         or not ledger["ok"]
     )
-    if json_out:
-        emit_json(doc)
-    else:
+
+    def human() -> None:
         err.print(
             f"检查对象 {report.objects_checked} 个：损坏 {len(report.damaged)}，缺失 {len(report.missing)}，"
             f"已修复 {len(report.repaired)}，无法修复 {len(report.unrecoverable)}；日志 {'正常' if ledger['ok'] else '异常'}"
         )
+
+    finish(doc, json_out, human)
     if bad:
         raise typer.Exit(1)
 
@@ -66,6 +59,9 @@ def backup_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """备份目录库、全部对象与日志（主密钥另存）。"""
+    from dangan.core import DanganError
+    from dangan.services.preservation import backup
+
     with archive_from(data) as archive, progress_bar("备份") as bar:
         task = bar.add_task("复制对象", total=None, note="")
         try:
@@ -74,12 +70,13 @@ def backup_cmd(
         except DanganError as exc:
             err.print(f"[red]错误：[/red]{exc.message}")
             raise typer.Exit(1) from None
-    if json_out:
-        emit_json(info.as_json())
-    else:
+
+    def human() -> None:
         err.print(
             f"已备份 {info.records} 件档案、{info.files} 个对象到 {dest}；主密钥备份在 {info.keys_dest}（请单独保管）"
         )
+
+    finish(info, json_out, human)
 
 
 def restore_cmd(
@@ -89,6 +86,9 @@ def restore_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """从备份恢复一个完整的数据目录（目标须为空）。"""
+    from dangan.core import DanganError, load_settings
+    from dangan.services.preservation import audit_fixity, restore
+
     settings = load_settings(data)
     try:
         doc = restore(
@@ -105,12 +105,13 @@ def restore_cmd(
         report = audit_fixity(archive)
     doc["verified_objects"] = report.objects_checked
     doc["ok"] = not (report.damaged or report.missing)
-    if json_out:
-        emit_json(doc)
-    else:
+
+    def human() -> None:
         err.print(
             f"已恢复 {doc['records']} 件档案、{doc['objects']} 个对象，校验{'通过' if doc['ok'] else '未通过'}"
         )
+
+    finish(doc, json_out, human)
     if not doc["ok"]:
         raise typer.Exit(1)
 
@@ -118,11 +119,14 @@ def restore_cmd(
 @keys_app.command("rotate")
 def keys_rotate(data: DataOpt = None, json_out: JsonOpt = False) -> None:
     """轮换主密钥：重新包装所有数据密钥，不重写文件内容。旧密钥保留在 retired/ 中。"""
+    from dangan.services.preservation import rotate_master_key
+
     with archive_from(data) as archive:
         doc = rotate_master_key(archive)
-    if json_out:
-        emit_json(doc)
-    else:
+
+    def human() -> None:
         err.print(
             f"主密钥已由 {doc['old_key_id']} 轮换为 {doc['new_key_id']}，重新包装 {doc['rewrapped']} 个数据密钥。请立即备份新主密钥。"
         )
+
+    finish(doc, json_out, human)

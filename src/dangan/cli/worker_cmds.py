@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from dangan.core import load_settings
-from dangan.services.preservation import Jobs, worker_lock
-
 from ._common import DataOpt, archive_from, err
 
 
@@ -29,6 +26,9 @@ def worker(
     未设置 DANGAN_REDIS_URL 时任务队列在数据目录中（dangan serve 在没有 worker 运行时自行执行任务）；
     设置后经 Redis 分发，可在多台机器上各运行一个或多个 worker。按 Ctrl+C 停止。
     """
+    from dangan.core import load_settings
+    from dangan.services.preservation import Jobs, worker_lock
+
     with archive_from(data):  # migrate and check the configuration once, before any worker starts
         pass
     settings = load_settings(data)

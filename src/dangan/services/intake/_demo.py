@@ -11,7 +11,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.demo import DEPARTMENTS, write_demo_set
 from dangan.services.accounts import add_user
 from dangan.services.archive import Archive
 from dangan.store.catalog import User
@@ -33,6 +32,8 @@ class DemoAccount:
 
 
 def demo_accounts() -> list[DemoAccount]:
+    from dangan.demo import DEPARTMENTS  # the generator loads reportlab: only for the demo itself
+
     accounts = [
         DemoAccount("archivist", "archivist", "王档案（档案管理员）", clearance="秘密"),
         DemoAccount("admin", "sysadmin", "系统管理员", clearance="公开"),
@@ -69,6 +70,8 @@ def load_demo(
     on_done: Callable[[IngestOutcome], None] | None = None,
 ) -> ImportReport:
     """Generate `count` cases deterministically and import them (idempotent: a second run adds nothing)."""
+    from dangan.demo import write_demo_set
+
     workdir = Path(tempfile.mkdtemp(prefix="demo-", dir=archive.staging))
     try:
         write_demo_set(workdir, count, seed=seed, progress=on_generated)

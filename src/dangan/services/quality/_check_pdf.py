@@ -7,18 +7,13 @@ report is printed and signed on paper, so the layout is plain: a title, a block 
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import func, select
 
 from dangan.access import Principal
@@ -31,14 +26,38 @@ from dangan.store.catalog import CheckReportRow
 from ._checks import report_for_record
 from ._quarantine import quarantine_entry
 
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Table
+
 FONT = "STSong-Light"
+mm = 72 / 25.4  # reportlab.lib.units.mm (points), without importing reportlab
 _VERDICT_COLOURS = {"通过": "#E8F5EE", "不通过": "#FBE3E4", "警告": "#FFF4E0", "不适用": "#F2F2F2"}
 
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-_TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1, spaceAfter=4 * mm)
-_CELL = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
-_META = ParagraphStyle("meta", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
-_NOTE = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
+
+class _Styles(NamedTuple):
+    title: ParagraphStyle
+    cell: ParagraphStyle
+    meta: ParagraphStyle
+    note: ParagraphStyle
+
+
+@functools.cache
+def _styles() -> _Styles:
+    """The font registered and the paragraph styles built on the first PDF, not when the module loads:
+    reportlab costs every process that imports the quality service (every import, every CLI command)
+    ≈ 0.05 s, and most never print a page."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return _Styles(
+        ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1, spaceAfter=4 * mm),
+        ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK"),
+        ParagraphStyle("meta", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK"),
+        ParagraphStyle("note", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK"),
+    )
 
 
 def local_time(value: datetime, zone: str = DEFAULT_ZONE) -> str:
@@ -46,13 +65,18 @@ def local_time(value: datetime, zone: str = DEFAULT_ZONE) -> str:
     return local_text(value, zone, label=True)
 
 
-def _p(text: object, style: ParagraphStyle = _CELL) -> Paragraph:
+def _p(text: object, style: ParagraphStyle | None = None) -> Paragraph:
     """Plain text in a paragraph: escaped, line breaks kept, runs of spaces kept (signature blanks)."""
+    from reportlab.platypus import Paragraph
+
     markup = escape(str(text)).replace("\n", "<br/>").replace("  ", "&nbsp;&nbsp;")
-    return Paragraph(markup, style)
+    return Paragraph(markup, style or _styles().cell)
 
 
 def _grid(rows: list[list[object]], widths: Sequence[float], header: bool = True) -> Table:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
     table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
@@ -76,14 +100,19 @@ def build_pdf(
     row_colours: Sequence[str | None] = (),
 ) -> bytes:
     """An A4 document: `title`, a two-column block of `facts`, a table, then `notes` (signatures...)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Spacer, TableStyle
+
+    styles = _styles()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
         bottomMargin=15 * mm, title=title, author="Dangan 档案",
     )  # fmt: skip
-    story: list[object] = [_p(title, _TITLE)]
+    story: list[object] = [_p(title, styles.title)]
     if facts:
-        fact_rows: list[list[object]] = [[_p(k, _META), _p(v, _META)] for k, v in facts]
+        fact_rows: list[list[object]] = [[_p(k, styles.meta), _p(v, styles.meta)] for k, v in facts]
         story += [_grid(fact_rows, [35 * mm, doc.width - 35 * mm], header=False), Spacer(1, 4 * mm)]
     body: list[list[object]] = [[_p(h) for h in header]]
     body += [[_p(c) for c in row] for row in rows]
@@ -93,7 +122,7 @@ def build_pdf(
             table.setStyle(TableStyle([("BACKGROUND", (3, i), (3, i), colors.HexColor(colour))]))
     story.append(table)
     for note in notes:
-        story += [Spacer(1, 3 * mm), _p(note, _NOTE)]
+        story += [Spacer(1, 3 * mm), _p(note, styles.note)]
     doc.build(story)
     return buf.getvalue()
 

@@ -21,30 +21,20 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dangan.access import Principal, RecordView, granted_only, mask_record_view, redaction_terms
 from dangan.core import NotFound, PermissionDenied, ValidationFailed, local_text, utcnow
-from dangan.digitize import (
-    PREVIEWABLE_IMAGES,
-    Watermark,
-    notice_png,
-    open_image,
-    pdf_page_count,
-    redact_pdf,
-    redact_text,
-    render_image,
-    render_pdf_page,
-    render_redacted_page,
-    watermark_image,
-    watermark_pdf,
-    watermark_png,
-)
 from dangan.domain import PersonalTerms, SecurityLevel
 from dangan.services.archive import Archive, log_access
-from dangan.services.preservation import preservation_copy_for
 from dangan.services.records import FileContent, file_for
 from dangan.store.catalog import Record, RecordFile
+
+if TYPE_CHECKING:
+    from dangan.digitize import Watermark
+
+# digitize (PIL, pypdfium2) and the preservation service are imported by the functions that render,
+# mark or fetch a copy: searches and utilisation requests load this module too and need neither.
 
 log = logging.getLogger("dangan.delivery")
 FileKind = Literal["pdf", "image", "other"]
@@ -55,6 +45,8 @@ WITHHELD = "该文件可能含个人信息，无法自动遮蔽，需提交利�
 
 
 def file_kind(media_type: str) -> FileKind:
+    from dangan.digitize import PREVIEWABLE_IMAGES
+
     if media_type == "application/pdf":
         return "pdf"
     if media_type in PREVIEWABLE_IMAGES:
@@ -100,6 +92,8 @@ def _request_id() -> str:
 
 
 def _page_count(path: Path) -> int | None:
+    from dangan.digitize import pdf_page_count
+
     try:
         return pdf_page_count(path)
     except Exception:  # a damaged or encrypted PDF: offer the download instead
@@ -116,6 +110,8 @@ def _mark(
 ) -> Watermark:
     """Who, when (in the archive's zone, named), and which request; the grant's id is also added to
     `detail` for the access event."""
+    from dangan.digitize import Watermark
+
     now = local_text(utcnow(), archive.settings.timezone, label=True)
     grant = granted_only(user, record)
     if grant is None:
@@ -141,6 +137,8 @@ def preview_file(archive: Archive, user: Principal, record_id: str, position: in
 def _marked_png(
     archive: Archive, user: Principal, record: Record, f: RecordFile, png: bytes, detail: dict[str, Any]
 ) -> Delivery:
+    from dangan.digitize import watermark_png
+
     if is_public(record):
         return Delivery("image/png", body=png)
     request_id = _request_id()
@@ -152,6 +150,8 @@ def _marked_png(
 
 def page_png(archive: Archive, user: Principal, record_id: str, position: int, number: int) -> Delivery:
     """One PDF page as a PNG, personal data covered below the unmask right, watermarked unless public."""
+    from dangan.digitize import render_pdf_page, render_redacted_page
+
     record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "pdf":
         raise NotFound("该文件不是 PDF，没有分页预览")
@@ -176,6 +176,8 @@ def page_png(archive: Archive, user: Principal, record_id: str, position: int, n
 
 def _notice_for(path: Path) -> bytes:
     """The stand-in for a picture nothing has read yet, in the picture's proportions."""
+    from dangan.digitize import notice_png, open_image
+
     try:
         with open_image(path) as img:
             width, height = img.size
@@ -186,6 +188,8 @@ def _notice_for(path: Path) -> bytes:
 
 def image_png(archive: Archive, user: Principal, record_id: str, position: int) -> Delivery:
     """A picture file as a PNG: below the unmask right a notice instead of the scan (until OCR)."""
+    from dangan.digitize import render_image
+
     record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "image":
         raise NotFound("该文件不是图片")
@@ -210,6 +214,8 @@ def download_file(archive: Archive, user: Principal, record_id: str, position: i
 
 def download_preservation_copy(archive: Archive, user: Principal, record_id: str, position: int) -> Delivery:
     """The file's preservation copy (e.g. PDF/A), delivered under exactly the original's rules."""
+    from dangan.services.preservation import preservation_copy_for
+
     record, f, copy, content = preservation_copy_for(archive, user, record_id, position)
     return _deliver(archive, user, record, copy, content, {"preservation_copy_of": f.sha256})
 
@@ -218,6 +224,8 @@ def redacted_bytes(kind: FileKind, media_type: str, data: bytes, terms: Personal
     """A file's bytes with personal data taken out, and how many regions were covered.
 
     Raises `PermissionDenied` for what cannot be checked (scans before OCR, other formats)."""
+    from dangan.digitize import redact_pdf, redact_text
+
     if kind == "pdf":
         result = redact_pdf(data, terms)
         return result.data, result.regions
@@ -241,6 +249,8 @@ def _deliver(
     extra: dict[str, Any] | None = None,
 ) -> Delivery:
     """Send a stored file (`f` has path, sha256, size, media_type) under the rules in the module docstring."""
+    from dangan.digitize import watermark_image, watermark_pdf
+
     if not content.available():
         log.error("object %s of record %s is missing from the store", f.sha256, record.id)
         raise NotFound("文件内容暂不可用，请联系档案管理员", code="object_missing")
