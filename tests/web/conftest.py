@@ -111,7 +111,7 @@ def _write_cases(dest: Path) -> dict[str, Path]:
     return folders
 
 
-def _source_ids(folders: dict[str, Path]) -> dict[tuple[str, str], str]:
+def _source_ids(folders: dict[str, Path]) -> dict[tuple[str | None, str | None], str]:
     out = {}
     for label, folder in folders.items():
         doc = json.loads((folder / "case.json").read_text(encoding="utf-8"))

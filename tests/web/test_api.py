@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,7 +18,7 @@ from tests.web.conftest import A_COUNT, B_TITLE, DEPT_B, WebEnv
 Client = Callable[[str], TestClient]
 
 
-def _assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+def _assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()

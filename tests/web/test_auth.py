@@ -136,7 +136,7 @@ def test_deactivated_user_loses_access_at_once(web_env: WebEnv) -> None:
         assert login(c, "leaver").status_code == 303
         assert c.get("/").status_code == 200
         with web_env.archive.db.write() as s:
-            s.scalar(select(User).where(User.username == "leaver")).active = False
+            s.scalars(select(User).where(User.username == "leaver")).one().active = False
         assert c.get("/").status_code == 303
         assert c.get("/api/v1/stats").status_code == 401
 

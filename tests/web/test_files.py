@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from dangan.services.accounts import get_principal
 from dangan.services.records import record_for
-from dangan.store.catalog import Event
+from dangan.store.catalog import Event, RecordFile
 from dangan.web.present import MAX_PREVIEW_PAGES, file_kind
 from tests.web.conftest import LONG_PAGES, WebEnv
 
 Client = Callable[[str], TestClient]
 
 
-def _files(web_env: WebEnv, label: str) -> list:  # type: ignore[type-arg]
+def _files(web_env: WebEnv, label: str) -> list[RecordFile]:
     record = record_for(web_env.archive, get_principal(web_env.archive, "archivist"), web_env.ids[label])
     return list(record.files)
 

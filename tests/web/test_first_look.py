@@ -159,7 +159,7 @@ def test_handover_batches_are_named_by_department_year_and_sequence(web_env: Web
     clerk = get_principal(web_env.archive, "clerk_b")
     first = create_batch(web_env.archive, clerk, record_ids=[web_env.b_ids[0]])
     second = create_batch(web_env.archive, clerk, record_ids=[web_env.b_ids[2]])
-    names = {b.id: b.display_name for b in list_batches(web_env.archive, clerk)}
+    names = {b.id: b.display_name for b in list_batches(web_env.archive, clerk)}  # type: ignore[attr-defined]  # set by list_batches
     year = names[first.id].split(" ")[1]
     assert names[first.id] == f"秦皇岛市生态环境局 {year} 年第 1 批"
     assert names[second.id] == f"秦皇岛市生态环境局 {year} 年第 2 批"

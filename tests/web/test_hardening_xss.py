@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from dangan.core import load_settings
@@ -72,23 +74,23 @@ class _Inspector(HTMLParser):
             self.problems.append(f"<{tag} src=x>")
 
 
-def assert_inert(response: object, *shown: str) -> None:
+def assert_inert(response: httpx.Response, *shown: str) -> None:
     """The page parses without anything executable, and each of `shown` is visible as escaped text."""
-    text = response.text  # type: ignore[attr-defined]
-    assert response.status_code == 200, (response.request.url, response.status_code)  # type: ignore[attr-defined]
+    text = response.text
+    assert response.status_code == 200, (response.request.url, response.status_code)
     inspector = _Inspector()
     inspector.feed(text)
-    assert not inspector.problems, (response.request.url, inspector.problems)  # type: ignore[attr-defined]
+    assert not inspector.problems, (response.request.url, inspector.problems)
     assert SCRIPT not in text and "<img src=x" not in text
     for fragment in shown:
         escaped = fragment.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        assert escaped in text or escaped.replace('"', "&#34;") in text, (response.request.url, fragment)  # type: ignore[attr-defined]
+        assert escaped in text or escaped.replace('"', "&#34;") in text, (response.request.url, fragment)
 
 
 @dataclass
 class Hostile:
     archive: Archive
-    app: object
+    app: FastAPI
     record_id: str
     quarantine_id: str
     batch_id: str
@@ -120,7 +122,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
 
 
 def _client(env: Hostile, name: str | None) -> TestClient:
-    client = TestClient(env.app, follow_redirects=False)  # type: ignore[arg-type]
+    client = TestClient(env.app, follow_redirects=False)
     if name:
         assert login(client, name).status_code == 303
     return client
@@ -166,7 +168,7 @@ def test_certificate_portal_is_escaped_for_anyone(hostile: Hostile) -> None:
 
 
 def test_login_never_redirects_to_a_script_url(hostile: Hostile) -> None:
-    c = TestClient(hostile.app, follow_redirects=False)  # type: ignore[arg-type]
+    c = TestClient(hostile.app, follow_redirects=False)
     for target in (JS_URL, f"/{IMG}", "//evil.example/", "/\\evil.example", f"/records?x={SCRIPT}"):
         page = c.get("/login", params={"next": target})
         assert page.status_code == 200

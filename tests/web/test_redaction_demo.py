@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -48,7 +49,7 @@ class Sample:
 @dataclass
 class Env:
     archive: Archive
-    app: object
+    app: FastAPI
     samples: list[Sample]
 
 
@@ -82,7 +83,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 def _client(env: Env, username: str) -> TestClient:
-    c = TestClient(env.app, follow_redirects=False)  # type: ignore[arg-type]
+    c = TestClient(env.app, follow_redirects=False)
     assert login(c, username).status_code == 303
     return c
 
