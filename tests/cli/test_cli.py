@@ -60,6 +60,9 @@ def test_search_json_contract_and_as_user(tmp_path: Path) -> None:
         "title",
         "score",
         "matched",
+        "department",
+        "matter",
+        "decided_at",
     }
     assert (hit["source_system"], hit["source_id"]) == (doc["source_system"], doc["source_id"])
     assert {"keywords", "time_from", "time_to", "district", "department", "matter", "industry"} <= set(

@@ -115,7 +115,10 @@ def test_search_matches_the_cli_contract(web_env: WebEnv, as_user: Client) -> No
         "archival_code",
         "title",
         "score",
-        "matched",  # an extension: which identifier matched exactly, else null
+        "matched",  # extensions: which identifier matched exactly (else null), and what a list shows
+        "department",
+        "matter",
+        "decided_at",
     }
     expected = search(web_env.archive, get_principal(web_env.archive, "archivist"), "海鸥化工 排污", limit=5)
     assert body == expected.as_json()

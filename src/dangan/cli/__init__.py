@@ -28,7 +28,8 @@ app = typer.Typer(
 )
 app.command("init")(init)
 app.command("import")(import_)
-app.command("search")(search_cmd)
+# a query may start with "-" (-许可): an unknown option is read as the query, not refused
+app.command("search", context_settings={"ignore_unknown_options": True})(search_cmd)
 app.command("check")(check)
 app.command("demo")(demo)
 app.command("serve")(serve)

@@ -56,21 +56,38 @@ def import_(
 
 
 def search_cmd(
-    query: Annotated[str, typer.Argument(help="检索词")],
+    query: Annotated[
+        str, typer.Argument(help="检索词：关键词，或自然语言条件，如“2023年海港区的食品经营许可”")
+    ],
     as_user: AsOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="最多返回条数")] = 20,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="跳过前 N 条（分页）")] = 0,
+    sort: Annotated[
+        str, typer.Option("--sort", help="排序：relevance（相关度）或 date（办结日期，新→旧）")
+    ] = "relevance",
+    facets: Annotated[bool, typer.Option("--facets", help="同时给出按部门、事项、年度等的分面计数")] = False,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """检索档案。未指定 --as 时按公众身份检索（只见开放档案）。"""
-    from dangan.services.utilisation import search
+    from dangan.services.utilisation import FACETS, search
 
     with archive_from(data) as archive:
-        result = search(archive, principal_from(archive, as_user, public=True), query, limit=limit)
+        user = principal_from(archive, as_user, public=True)
+        result = search(archive, user, query, limit=limit, offset=offset, sort=sort, facets=facets)
 
     def human() -> None:
-        err.print(f"共 {result.total} 条（关键词：{'、'.join(result.parsed['keywords']) or '无'}）")
+        chips = "；".join(f"{c['kind_label']}：{c['label']}" for c in result.parsed["chips"])
+        words = "、".join(result.parsed["keywords"])
+        err.print(
+            f"共 {result.total} 条"
+            + (f"（条件：{chips}）" if chips else "")
+            + (f"（关键词：{words}）" if words else "")
+        )
         for hit in result.hits:
-            typer.echo(f"{hit.archival_code}\t{hit.title}\t{hit.record_id}")
+            typer.echo(f"{hit.archival_code}\t{hit.decided_at}\t{hit.title}\t{hit.record_id}")
+        for kind, rows in (result.facets or {}).items():
+            if rows:
+                err.print(f"{FACETS[kind]}：" + "，".join(f"{r['label']} {r['count']}" for r in rows[:10]))
 
     finish(result, json_out, human)

@@ -1,15 +1,40 @@
-"""Search: tokenisation shared by documents and queries, and the full-text backends."""
+"""Search: the query parser (plain Chinese → filters + keywords), tokenisation shared by documents and
+queries, and the full-text backends."""
 
+from dangan.index._catalogue import catalogue_keys, catalogue_vocabulary, enterprise_lookup, person_lookup
+from dangan.index._normal import normalise_query
+from dangan.index._parse import FILTER_KINDS, KIND_LABELS, Chip, ParsedQuery, parse_query
+from dangan.index._time import TimeRange, find_time
+from dangan.index._vocab import SYNONYM_KINDS, Key, Vocabulary, build_keys, places, shipped_synonyms
 from dangan.index.fulltext import add_document, document_tokens, index_record, match_query
-from dangan.index.segment import index_tokens, normalise, query_phrases, query_words
+from dangan.index.segment import index_tokens, keyword_phrases, normalise, query_phrases, query_words
 
 __all__ = [
+    "FILTER_KINDS",
+    "KIND_LABELS",
+    "SYNONYM_KINDS",
+    "Chip",
+    "Key",
+    "ParsedQuery",
+    "TimeRange",
+    "Vocabulary",
     "add_document",
+    "build_keys",
+    "catalogue_keys",
+    "catalogue_vocabulary",
     "document_tokens",
+    "enterprise_lookup",
+    "find_time",
     "index_record",
     "index_tokens",
+    "keyword_phrases",
     "match_query",
     "normalise",
+    "normalise_query",
+    "parse_query",
+    "person_lookup",
+    "places",
     "query_phrases",
     "query_words",
+    "shipped_synonyms",
 ]

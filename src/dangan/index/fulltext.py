@@ -61,10 +61,15 @@ def _tsquery(phrases: list[list[str]]) -> str:
 
 
 def match_query(
-    session: Session, query: str, where: ColumnElement[bool] | None
+    session: Session,
+    query: str,
+    where: ColumnElement[bool] | None,
+    *,
+    phrases: list[list[str]] | None = None,
 ) -> Select[Record, float] | None:
-    """A select of (Record, score), best first, or None when the query has no searchable terms."""
-    phrases = query_phrases(query)
+    """A select of (Record, score), best first, or None when the query has no searchable terms.
+    `phrases` (from `keyword_phrases`) replace the raw query's when the parser has read it."""
+    phrases = query_phrases(query) if phrases is None else phrases
     if not phrases:
         return None
     condition = where if where is not None else literal_column("1=1")

@@ -80,3 +80,21 @@ def query_phrases(query: str) -> list[list[str]]:
         else:
             phrases.append(_bigrams(word))
     return phrases
+
+
+def keyword_phrases(keywords: list[str] | tuple[str, ...]) -> list[list[str]]:
+    """Phrases for the words a parsed query left: a short Chinese word (up to 4 characters: a name such as
+    许淑珍, a term such as 餐饮服务) must occur whole; a longer run is cut by jieba like a raw query."""
+    phrases: list[list[str]] = []
+    for word in keywords:
+        for m in _RUN.finditer(normalise(word)):
+            run = m.group(0)
+            if not _IS_CJK.match(run):
+                phrases.append([run])
+            elif len(run) == 1:
+                phrases.append([run + PREFIX])
+            elif len(run) <= 4:
+                phrases.append(_bigrams(run))
+            else:
+                phrases.extend(query_phrases(run))
+    return phrases

@@ -104,6 +104,11 @@ class ParsedQuery(BaseModel):
     department: str | list[str] | None = None
     matter: str | list[str] | None = None
     industry: str | list[str] | None = None
+    result: str | None = None
+    security_level: str | None = None
+    enterprise: str | None = None
+    person: str | None = None
+    chips: list[dict[str, str]] = Field(default_factory=list, description="理解出的条件，每个可单独去掉")
 
 
 class SearchHitModel(BaseModel):
@@ -117,12 +122,18 @@ class SearchHitModel(BaseModel):
         default=None,
         description="检索词与之完全一致的编号（档号、办件编号、文号、统一社会信用代码），或“材料正文”：编号见于材料文字",
     )
+    department: str = ""
+    matter: str = ""
+    decided_at: str = ""
 
 
 class SearchResponse(BaseModel):
     parsed: ParsedQuery
     total: int
     hits: list[SearchHitModel]
+    facets: dict[str, list[dict[str, str | int]]] | None = Field(
+        default=None, description="分面计数（facets=true 时）：部门、事项、年度、地区、行业、结果、密级"
+    )
 
 
 class Stats(BaseModel):

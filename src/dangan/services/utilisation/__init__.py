@@ -13,6 +13,7 @@ from dangan.services.utilisation._delivery import (
     page_png,
     preview_file,
 )
+from dangan.services.utilisation._facets import FACETS
 from dangan.services.utilisation._requests import (
     SCOPE_LABELS,
     QueueEntry,
@@ -29,10 +30,12 @@ from dangan.services.utilisation._requests import (
     request_state,
     revoke_request,
 )
-from dangan.services.utilisation._search import SearchHit, SearchResult, search
+from dangan.services.utilisation._search import SORTS, SearchHit, SearchResult, clean_query, search
 
 __all__ = [
+    "FACETS",
     "SCOPE_LABELS",
+    "SORTS",
     "Delivery",
     "FileKind",
     "Preview",
@@ -43,6 +46,7 @@ __all__ = [
     "approval_queue",
     "approve_request",
     "awaiting_count",
+    "clean_query",
     "create_request",
     "download_file",
     "download_preservation_copy",

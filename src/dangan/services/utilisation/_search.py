@@ -1,8 +1,9 @@
-"""Keyword search over the catalogue, narrowed by the access policy before counting or ranking.
+"""Search: a query in plain Chinese read into filters and words, answered inside the access policy.
 
-Staff type the numbers they have — a 档号, an 办件编号 (受理编号), a 文号, a 统一社会信用代码 — and expect
-that record first. A query that is one such identifier is looked up exactly in the catalogue columns;
-those hits come first and say what matched, the full-text hits follow (without repeating them).
+"2023年海港区的食品经营许可" is the exact set of records decided in 2023, in 海港区, of that matter — every
+member, counted exactly, newest first; words left over rank inside the set. A query that is an
+identifier (档号, 办件编号, 文号 in any brackets, USCC) is looked up exactly first and those hits lead,
+saying what matched.
 
 A query holding an ID-card or phone number finds only records whose personal data the user may see in
 clear: otherwise the hit itself would confirm the number belongs to that applicant.
@@ -10,22 +11,40 @@ clear: otherwise the hit itself would confirm the number belongs to that applica
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
 
 from dangan.access import Principal, mask_text, record_filter, should_mask
+from dangan.core import ValidationFailed, as_local, utcnow
 from dangan.domain import personal_spans
-from dangan.index import match_query, query_words
+from dangan.index import (
+    ParsedQuery,
+    catalogue_keys,
+    enterprise_lookup,
+    index_tokens,
+    keyword_phrases,
+    match_query,
+    parse_query,
+    person_lookup,
+)
 from dangan.services.archive import Archive
-from dangan.store.catalog import Record
+from dangan.store.catalog import Department, Matter, Record
+
+from ._facets import facet_counts
 
 IDENTIFIER_FIELDS = (
     ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
 )  # fmt: skip
 MAX_PERSONAL_HITS = 1000
+MAX_QUERY = 200
 TEXT_MATCH = "材料正文"
+SORTS = ("relevance", "date")
+_BRACKETS = re.compile(r"[\[【(（〔]\s*((?:19|20)\d{2})\s*[\]】)）〕]")
 
 
 @dataclass
@@ -47,7 +66,8 @@ class SearchHit:
         return {
             "record_id": self.record_id, "source_system": self.source_system, "source_id": self.source_id,
             "archival_code": self.archival_code, "title": self.title, "score": round(self.score, 6),
-            "matched": self.matched,
+            "matched": self.matched, "department": self.department, "matter": self.matter,
+            "decided_at": self.decided_at,
         }  # fmt: skip
 
 
@@ -57,17 +77,26 @@ class SearchResult:
     parsed: dict[str, Any]
     total: int
     hits: list[SearchHit] = field(default_factory=list)
+    facets: dict[str, list[dict[str, Any]]] | None = None
+    sort: str = "relevance"
 
     def as_json(self) -> dict[str, Any]:
-        return {"parsed": self.parsed, "total": self.total, "hits": [h.as_json() for h in self.hits]}
+        doc: dict[str, Any] = {
+            "parsed": self.parsed,
+            "total": self.total,
+            "hits": [h.as_json() for h in self.hits],
+        }
+        if self.facets is not None:
+            doc["facets"] = self.facets
+        return doc
 
 
-def parse_plain(query: str) -> dict[str, Any]:
-    """What the plain search understood; the intelligent-search issue fills the other filters."""
-    return {
-        "keywords": query_words(query), "time_from": None, "time_to": None, "district": None,
-        "department": None, "matter": None, "industry": None,
-    }  # fmt: skip
+def clean_query(query: str) -> str:
+    """The query as text the parser can read: no lone surrogates or control characters, and no longer
+    than a person types (the web form and the API refuse longer ones with a message; here the rest is
+    ignored, so no input makes a slow query)."""
+    text = (query or "").encode("utf-8", "ignore").decode("utf-8")
+    return "".join(ch if ch.isprintable() else " " for ch in text).strip()[:MAX_QUERY]
 
 
 def _identifier(query: str) -> str | None:
@@ -78,16 +107,24 @@ def _identifier(query: str) -> str | None:
     return text
 
 
+def _identifier_forms(ident: str) -> set[str]:
+    """文号 are typed with whatever brackets the keyboard has: 〔2023〕, [2023], 【2023】, (2023)."""
+    forms = {ident, ident.upper()}
+    canonical = _BRACKETS.sub(r"〔\1〕", ident)
+    forms.update({canonical, canonical.upper()})
+    return forms
+
+
 def _hit(user: Principal, r: Record, score: float, matched: str | None = None) -> SearchHit:
     title = mask_text(r.title, r) if should_mask(user, r) else r.title
     return SearchHit(r.id, r.source_system, r.source_id, r.archival_code, title, score, r.department.name,
                      r.matter.name, r.decided_at.isoformat(), matched)  # fmt: skip
 
 
-def _by_identifier(s: Any, user: Principal, ident: str, *, clear_only: bool = False) -> list[SearchHit]:
+def _by_identifier(s: Session, user: Principal, ident: str, *, clear_only: bool = False) -> list[SearchHit]:
     """Records whose identifier column equals the query; `clear_only` keeps those whose personal data the
     user sees in clear (the query holds a personal number)."""
-    wanted = {ident, ident.upper()}
+    wanted = _identifier_forms(ident)
     columns = [getattr(Record, name) for name, _ in IDENTIFIER_FIELDS]
     rows = s.scalars(
         select(Record).where(or_(*(c.in_(wanted) for c in columns)), record_filter(user)).limit(50)
@@ -101,23 +138,109 @@ def _by_identifier(s: Any, user: Principal, ident: str, *, clear_only: bool = Fa
     return hits
 
 
-def search(archive: Archive, user: Principal, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
-    parsed = parse_plain(query)
+def conditions(parsed: ParsedQuery) -> list[ColumnElement[bool]]:
+    """The SQL of every understood filter; each narrows the set (AND)."""
+    out: list[ColumnElement[bool]] = []
+    if parsed.time_from:
+        out.append(Record.decided_at >= parsed.time_from)
+    if parsed.time_to:
+        out.append(Record.decided_at <= parsed.time_to)
+    if parsed.district:
+        code = parsed.district
+        if code.endswith("0000"):
+            out.append(Record.district.like(code[:2] + "%"))
+        elif code.endswith("00"):
+            out.append(Record.district.like(code[:4] + "%"))
+        else:
+            out.append(Record.district == code)
+    if parsed.department:
+        names = parsed.departments or (parsed.department,)
+        out.append(Record.department_id.in_(select(Department.id).where(Department.name.in_(names))))
+    if parsed.matter:
+        names = parsed.matters or (parsed.matter,)
+        out.append(Record.matter_id.in_(select(Matter.id).where(Matter.name.in_(names))))
+    if parsed.industry:
+        out.append(Record.industry.like(parsed.industry + "%"))
+    if parsed.result:
+        out.append(Record.result == parsed.result)
+    if parsed.security_level:
+        out.append(Record.security_level == parsed.security_level)
+    if parsed.enterprise:
+        out.append(
+            or_(Record.applicant_uscc == parsed.enterprise, Record.applicant_name == parsed.enterprise)
+        )
+    if parsed.person:
+        out.append(or_(Record.legal_representative == parsed.person,
+                       and_(Record.applicant_type == "个人", Record.applicant_name == parsed.person)))  # fmt: skip
+    return out
+
+
+def _ordered(stmt: Select[Record, float], sort: str, score: Any) -> Select[Record, float]:
+    if sort == "date":
+        return stmt.order_by(None).order_by(Record.decided_at.desc(), Record.seq.desc())
+    return stmt.order_by(None).order_by(score.desc(), Record.decided_at.desc(), Record.seq.desc())
+
+
+def _statement(
+    s: Session, user: Principal, query: str, parsed: ParsedQuery, sort: str
+) -> Select[Record, float] | None:
+    """(Record, score) of every record the query means, inside the policy; None when it means nothing."""
+    where = and_(record_filter(user), *conditions(parsed))
+    phrases = keyword_phrases(parsed.keywords)
+    if phrases:
+        stmt = match_query(s, query, where, phrases=phrases)
+        if stmt is None:
+            return None
+        return _ordered(stmt, sort, stmt.selected_columns[1])
+    if parsed.has_filters:
+        score = literal(1.0, Float).label("score")
+        return select(Record, score).where(where).order_by(Record.decided_at.desc(), Record.seq.desc())
+    stmt = match_query(s, query, record_filter(user))  # nothing understood: the words as typed
+    return _ordered(stmt, sort, stmt.selected_columns[1]) if stmt is not None else None
+
+
+def search(
+    archive: Archive,
+    user: Principal,
+    query: str,
+    limit: int = 20,
+    offset: int = 0,
+    *,
+    sort: str = "relevance",
+    facets: bool = False,
+    today: date | None = None,
+) -> SearchResult:
+    query = clean_query(query)
+    if sort not in SORTS:
+        raise ValidationFailed(
+            f"排序方式“{sort}”无效，可选 relevance（相关度）、date（日期）", code="bad_sort"
+        )
     limit, offset = max(1, min(limit, 500)), max(0, offset)
+    day = today or as_local(utcnow(), archive.settings.timezone).date()
     personal = bool(personal_spans(query))
     with archive.db.read() as s:
+        parsed = parse_query(query, catalogue_keys(s), day, enterprise_named=enterprise_lookup(s),
+                             person_named=person_lookup(s))  # fmt: skip
         ident = _identifier(query)
+        stmt: Select[Record, float] | None
         first = _by_identifier(s, user, ident, clear_only=personal) if ident else []
-        stmt = match_query(s, query, record_filter(user))
+        if ident and (first or not parsed.has_filters):
+            parsed = ParsedQuery(parsed.text, keywords=(ident,))  # a number is looked up, not read as words
+            whole = [index_tokens(ident).split()]  # and found in the text only whole, in its order
+            stmt = match_query(s, query, record_filter(user), phrases=whole if whole[0] else None)
+            stmt = _ordered(stmt, sort, stmt.selected_columns[1]) if stmt is not None else None
+        else:
+            stmt = _statement(s, user, query, parsed, sort)
+        doc = parsed.as_json()
         if stmt is None and not first:
-            return SearchResult(query, parsed, 0)
+            return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort)
         if stmt is not None and first:
             stmt = stmt.where(Record.id.not_in([h.record_id for h in first]))
         if personal:  # only records whose personal data this user sees in clear (module docstring)
             rows = s.execute(stmt.limit(MAX_PERSONAL_HITS)).all() if stmt is not None else []
             rest = [_hit(user, r, float(score)) for r, score in rows if not should_mask(user, r)]
             everything = first + rest
-            return SearchResult(query, parsed, len(everything), everything[offset : offset + limit])
+            return SearchResult(query, doc, len(everything), everything[offset : offset + limit], sort=sort)
         total = len(first)
         if stmt is not None:
             total += s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -127,4 +250,5 @@ def search(archive: Archive, user: Principal, query: str, limit: int = 20, offse
             rows = s.execute(stmt.offset(skip).limit(limit - len(hits))).all()
             in_text = TEXT_MATCH if ident else None  # a number found in the materials (许可证编号, 受理编号)
             hits += [_hit(user, r, float(score), in_text) for r, score in rows]
-    return SearchResult(query, parsed, int(total), hits)
+        counted = facet_counts(s, stmt, [h.record_id for h in first]) if facets else None
+    return SearchResult(query, doc, int(total), hits, counted, sort)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -136,15 +136,24 @@ def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDeta
     return _detail(read_record(archive, user, record_id, "api").view)
 
 
-@router.get("/search", summary="全文检索（结果与命令行 search --json 相同）")
+@router.get(
+    "/search",
+    summary="检索（自然语言条件 + 全文；结果与命令行 search --json 相同）",
+    response_model_exclude_unset=True,
+)
 def search_records(
     archive: ArchiveDep,
     user: ApiUser,
     q: Annotated[str, Query(min_length=1, max_length=200, description="检索式")],
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    sort: Annotated[
+        Literal["relevance", "date"], Query(description="relevance 相关度 / date 日期")
+    ] = "relevance",
+    facets: Annotated[bool, Query(description="同时返回分面计数")] = False,
 ) -> SearchResponse:
-    return SearchResponse.model_validate(search(archive, user, q, limit=limit, offset=offset).as_json())
+    result = search(archive, user, q, limit=limit, offset=offset, sort=sort, facets=facets)
+    return SearchResponse.model_validate(result.as_json())
 
 
 @router.get("/stats", summary="馆藏概况（当前用户可见范围内）")

@@ -1,0 +1,27 @@
+"""What the archive's staff taught search: synonyms they added on top of the shipped table.
+
+An archivist adds "工商局 → 市场监督管理局" or "开工证 → 施工许可" at /admin/synonyms; the query parser reads
+these over `dangan/index/data/synonyms.toml`, so the archive's own words win.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dangan.core import utcnow
+
+from ._models import Base
+
+
+class SearchSynonym(Base):
+    __tablename__ = "search_synonym"
+    __table_args__ = (UniqueConstraint("kind", "alias", name="uq_search_synonym"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # departments, matters, industries, results
+    alias: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
