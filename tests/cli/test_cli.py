@@ -63,6 +63,8 @@ def test_search_json_contract_and_as_user(tmp_path: Path) -> None:
         "department",
         "matter",
         "decided_at",
+        "snippet",
+        "highlights",
     }
     assert (hit["source_system"], hit["source_id"]) == (doc["source_system"], doc["source_id"])
     assert {"keywords", "time_from", "time_to", "district", "department", "matter", "industry"} <= set(

@@ -119,6 +119,8 @@ def test_search_matches_the_cli_contract(web_env: WebEnv, as_user: Client) -> No
         "department",
         "matter",
         "decided_at",
+        "snippet",
+        "highlights",
     }
     expected = search(web_env.archive, get_principal(web_env.archive, "archivist"), "海鸥化工 排污", limit=5)
     assert body == expected.as_json()

@@ -144,12 +144,15 @@ def test_search_page_paginates(as_user: Client) -> None:
     first = c.get("/search", params={"q": "审批"})
     total = _total(first.text)
     assert total == A_COUNT + 5
-    assert first.text.count('<td><a href="/records/') == 20
+    assert first.text.count('<div class="hit-title"><a href="/records/') == 20
     second = c.get("/search", params={"q": "审批", "page": "2"})
-    assert second.text.count('<td><a href="/records/') == total - 20
+    assert second.text.count('<div class="hit-title"><a href="/records/') == total - 20
     assert "page=2" in first.text and "q=%E5%AE%A1%E6%89%B9" in first.text
     beyond = c.get("/search", params={"q": "审批", "page": "50"})
-    assert beyond.text.count('<td><a href="/records/') == total - 20 and "没有找到" not in beyond.text
+    assert (
+        beyond.text.count('<div class="hit-title"><a href="/records/') == total - 20
+        and "没有找到" not in beyond.text
+    )
 
 
 def test_search_page_empty_states(as_user: Client) -> None:

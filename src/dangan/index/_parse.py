@@ -25,12 +25,15 @@ KIND_LABELS = {"time": "时间", "district": "地区", "department": "部门", "
                "result": "结果", "security_level": "密级", "enterprise": "企业", "person": "人员",
                "identifier": "编号"}  # fmt: skip
 # Words that carry no search meaning once the filters are taken out ("查一下去年的…档案").
-FILLERS = ("帮我", "请", "查一下", "查询", "查找", "查看", "检索", "搜索", "找一下", "找", "查", "看看", "一下",
+FILLERS = ("帮我", "帮", "请", "想", "想要", "需要", "能", "可以", "查一下", "查询", "查找", "查看", "检索", "搜索", "找一下", "找", "查", "看看", "一下",
            "所有", "全部", "哪些", "有哪些", "有关", "相关", "关于", "有关的", "方面", "的", "了", "和", "与", "及",
            "或", "在", "中", "里", "内", "期间", "年度", "档案", "案卷", "文件", "记录", "办件", "情况", "资料",
            "申请", "办理", "办的", "审批的", "给", "我", "要", "显示", "列出", "企业", "公司", "行业", "单位",
            "类", "方面的", "哪家", "什么", "是", "为", "以及")  # fmt: skip
-_FILLER_RE = re.compile("|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)))
+FILLER_WORDS = frozenset(FILLERS)
+_INTENT_CHARS = frozenset(
+    "我想要查找帮请看一下能否给列出显示"
+)  # 我想查, 帮我找: asking, not a word to search
 _USCC = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RT-UW-Y]{2}\d{6}[0-9A-HJ-NP-RT-UW-Y]{10}(?![0-9A-Z])")
 _PERSON = re.compile(
     r"(?:法定代表人|法人代表|法人|负责人|经营者)(?:是|为|:|：)?\s*([\u4e00-\u9fff·]{2,5}?)(?=的|之|和|与|及|担任|$|[\s，,。;；、])"
@@ -218,12 +221,28 @@ def _enterprise_candidates(text: str) -> list[str]:
 
 
 def _keywords(rest: str) -> list[str]:
-    """What is left to search as text: runs of the query minus filler words, each kept whole (a name
-    like 许淑珍 is one word, never 许 + 淑珍)."""
+    """What is left to search as text: each run of the query cut into words (rjieba), filler words dropped
+    only when they are whole words (申请书 stays, 申请 goes), and the kept neighbours joined again, so a
+    name like 许淑珍 is one word, never 许 + 淑珍."""
+    import rjieba  # ≈ 0.1 s to load, on the first query that leaves words over
+
     words = []
     for part in re.split(r"[\s,，。;；、!！?？:：\"'“”‘’()（）\[\]【】《》<>]+", rest):
-        for piece in _FILLER_RE.split(part) if _CJK_RUN.search(part) else [part]:
-            piece = piece.strip("-+*~^")
-            if piece and (len(piece) > 1 or _CJK_RUN.fullmatch(piece)):
-                words.append(piece)
-    return words
+        part = part.strip("-+*~^")
+        if not part:
+            continue
+        if not _CJK_RUN.search(part):
+            if len(part) > 1:
+                words.append(part)
+            continue
+        kept = ""
+        for word in rjieba.cut(part):
+            if word in FILLER_WORDS:
+                if kept:
+                    words.append(kept)
+                kept = ""
+            else:
+                kept += word
+        if kept:
+            words.append(kept)
+    return [w for w in words if not set(w) <= _INTENT_CHARS]

@@ -15,28 +15,37 @@ from dangan.store.catalog import Record, SearchDoc
 
 from .segment import PREFIX, index_tokens, query_phrases
 
+SNIPPET_SOURCE_CHARS = 8000  # the text kept for snippets: the start of the materials, not all of them
 
-def document_tokens(title: str, body_parts: list[str]) -> tuple[str, str]:
-    """A record's title and body as the index stores them; computable before the write transaction."""
-    return index_tokens(title), index_tokens(" ".join(p for p in body_parts if p))
+
+def document_tokens(title: str, body_parts: list[str]) -> tuple[str, str, str]:
+    """A record's title and body as the index stores them, and the readable start of the body that
+    snippets are cut from; computable before the write transaction."""
+    body = " ".join(p for p in body_parts if p)
+    return index_tokens(title), index_tokens(body), " ".join(body.split())[:SNIPPET_SOURCE_CHARS]
 
 
 def index_record(session: Session, record: Record, body_parts: list[str], *, new: bool = False) -> None:
     """Add or replace the search document of one record (inside the caller's transaction)."""
-    title, body = document_tokens(record.title, body_parts)
+    title, body, text = document_tokens(record.title, body_parts)
     doc = None if new else session.get(SearchDoc, record.seq)
     if doc is None:
-        add_document(session, record.seq, (title, body))
+        add_document(session, record.seq, (title, body, text))
     else:
-        doc.title_tokens, doc.body_tokens = title, body
+        doc.title_tokens, doc.body_tokens, doc.body_text = title, body, text
         session.flush()
 
 
-def add_document(session: Session, record_seq: int, tokens: tuple[str, str]) -> None:
-    """Insert a new record's search document (tokens from `document_tokens`) as one Core statement."""
+def add_document(session: Session, record_seq: int, tokens: tuple[str, str, str]) -> None:
+    """Insert a new record's search document (from `document_tokens`) as one Core statement."""
     session.connection().execute(
         insert(SearchDoc),
-        {"record_seq": record_seq, "title_tokens": tokens[0], "body_tokens": tokens[1]},
+        {
+            "record_seq": record_seq,
+            "title_tokens": tokens[0],
+            "body_tokens": tokens[1],
+            "body_text": tokens[2],
+        },
     )
 
 

@@ -125,12 +125,15 @@ class SearchHitModel(BaseModel):
     department: str = ""
     matter: str = ""
     decided_at: str = ""
+    snippet: str | None = Field(default=None, description="材料正文中含检索词的一段（已按查看者权限遮蔽）")
+    highlights: list[str] = Field(default_factory=list, description="题名与摘要中标出的词")
 
 
 class SearchResponse(BaseModel):
     parsed: ParsedQuery
     total: int
     hits: list[SearchHitModel]
+    suggestions: list[str] = Field(default_factory=list, description="检索无结果时，相差一个字符的编号")
     facets: dict[str, list[dict[str, str | int]]] | None = Field(
         default=None, description="分面计数（facets=true 时）：部门、事项、年度、地区、行业、结果、密级"
     )

@@ -137,7 +137,7 @@ class _Ready:
     formats: dict[str, dict[str, str | None]]
     # computed before the write transaction, so the catalogue's write lock is held for less
     fingerprint: str = field(init=False)
-    tokens: tuple[str, str] = field(init=False)
+    tokens: tuple[str, str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.fingerprint = fingerprint(self.pkg.document, self.hashes)

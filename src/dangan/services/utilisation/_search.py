@@ -33,9 +33,10 @@ from dangan.index import (
     person_lookup,
 )
 from dangan.services.archive import Archive
-from dangan.store.catalog import Department, Matter, Record
+from dangan.store.catalog import Department, Matter, Record, SearchDoc
 
 from ._facets import facet_counts
+from ._highlight import Segments, marked, plain, snippet
 
 IDENTIFIER_FIELDS = (
     ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
@@ -58,16 +59,19 @@ class SearchHit:
     department: str = ""
     matter: str = ""
     decided_at: str = ""
-    matched: str | None = (
-        None  # '档号', '办件编号' …, or '材料正文' when a number was found in the files' text
-    )
+    # '档号', '办件编号' …, or '材料正文' when a number was found in the files' text
+    matched: str | None = None
+    title_marks: Segments = field(default_factory=list)  # the (masked) title with the matched words marked
+    snippet_marks: Segments = field(default_factory=list)  # a window of the (masked) materials, marked
+    seq: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "record_id": self.record_id, "source_system": self.source_system, "source_id": self.source_id,
             "archival_code": self.archival_code, "title": self.title, "score": round(self.score, 6),
             "matched": self.matched, "department": self.department, "matter": self.matter,
-            "decided_at": self.decided_at,
+            "decided_at": self.decided_at, "snippet": plain(self.snippet_marks) or None,
+            "highlights": sorted({t for t, hit in self.title_marks + self.snippet_marks if hit}),
         }  # fmt: skip
 
 
@@ -79,6 +83,7 @@ class SearchResult:
     hits: list[SearchHit] = field(default_factory=list)
     facets: dict[str, list[dict[str, Any]]] | None = None
     sort: str = "relevance"
+    suggestions: list[str] = field(default_factory=list)  # "您要找的是不是 …": near identifiers
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -86,6 +91,8 @@ class SearchResult:
             "total": self.total,
             "hits": [h.as_json() for h in self.hits],
         }
+        if self.suggestions:
+            doc["suggestions"] = self.suggestions
         if self.facets is not None:
             doc["facets"] = self.facets
         return doc
@@ -118,7 +125,24 @@ def _identifier_forms(ident: str) -> set[str]:
 def _hit(user: Principal, r: Record, score: float, matched: str | None = None) -> SearchHit:
     title = mask_text(r.title, r) if should_mask(user, r) else r.title
     return SearchHit(r.id, r.source_system, r.source_id, r.archival_code, title, score, r.department.name,
-                     r.matter.name, r.decided_at.isoformat(), matched)  # fmt: skip
+                     r.matter.name, r.decided_at.isoformat(), matched, seq=r.seq)  # fmt: skip
+
+
+def _mark(s: Session, user: Principal, hits: list[SearchHit], parsed: dict[str, Any]) -> None:
+    """Title and snippet highlights of the page's hits (their texts in one query), masked first."""
+    words = list(parsed["keywords"]) + [c["text"] for c in parsed["chips"] if c["kind"] != "time"]
+    if not hits or not words:
+        return
+    seqs = [h.seq for h in hits]
+    rows = s.execute(select(SearchDoc.record_seq, SearchDoc.body_text).where(SearchDoc.record_seq.in_(seqs)))
+    texts: dict[int, str | None] = {seq: text for seq, text in rows}
+    records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_(seqs)))}
+    for h in hits:
+        h.title_marks = marked(h.title, words)
+        text = texts.get(h.seq)
+        if text and should_mask(user, records[h.seq]):
+            text = mask_text(text, records[h.seq])
+        h.snippet_marks = snippet(text, parsed["keywords"]) if parsed["keywords"] else []
 
 
 def _by_identifier(s: Session, user: Principal, ident: str, *, clear_only: bool = False) -> list[SearchHit]:
@@ -136,6 +160,23 @@ def _by_identifier(s: Session, user: Principal, ident: str, *, clear_only: bool 
         label = next(lab for name, lab in IDENTIFIER_FIELDS if getattr(r, name) in wanted)
         hits.append(_hit(user, r, 1000.0, label))
     return hits
+
+
+def _near_identifiers(s: Session, user: Principal, ident: str) -> list[str]:
+    """Identifiers one character away from a typed one that found nothing ("您要找的是不是 …"); only
+    those of records the user may read, so a suggestion never reveals another."""
+    if not 6 <= len(ident) <= 40:
+        return []
+    escaped = ident.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    patterns = [escaped[:i] + "_" + escaped[i + 1 :] for i in range(len(escaped)) if escaped[i] != "\\"]
+    found: list[str] = []
+    for name, _label in IDENTIFIER_FIELDS:
+        column = getattr(Record, name)
+        likes = or_(*(column.like(p, escape="\\") for p in patterns))
+        for value in s.scalars(select(column).where(likes, record_filter(user)).distinct().limit(3)):
+            if value and value not in found:
+                found.append(value)
+    return found[:3]
 
 
 def conditions(parsed: ParsedQuery) -> list[ColumnElement[bool]]:
@@ -233,14 +274,17 @@ def search(
             stmt = _statement(s, user, query, parsed, sort)
         doc = parsed.as_json()
         if stmt is None and not first:
-            return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort)
+            near = _near_identifiers(s, user, ident) if ident else []
+            return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort, suggestions=near)
         if stmt is not None and first:
             stmt = stmt.where(Record.id.not_in([h.record_id for h in first]))
         if personal:  # only records whose personal data this user sees in clear (module docstring)
             rows = s.execute(stmt.limit(MAX_PERSONAL_HITS)).all() if stmt is not None else []
             rest = [_hit(user, r, float(score)) for r, score in rows if not should_mask(user, r)]
             everything = first + rest
-            return SearchResult(query, doc, len(everything), everything[offset : offset + limit], sort=sort)
+            page = everything[offset : offset + limit]
+            _mark(s, user, page, doc)
+            return SearchResult(query, doc, len(everything), page, sort=sort)
         total = len(first)
         if stmt is not None:
             total += s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -251,4 +295,6 @@ def search(
             in_text = TEXT_MATCH if ident else None  # a number found in the materials (许可证编号, 受理编号)
             hits += [_hit(user, r, float(score), in_text) for r, score in rows]
         counted = facet_counts(s, stmt, [h.record_id for h in first]) if facets else None
-    return SearchResult(query, doc, int(total), hits, counted, sort)
+        _mark(s, user, hits, doc)
+        near = _near_identifiers(s, user, ident) if ident and not total else []
+    return SearchResult(query, doc, int(total), hits, counted, sort, near)

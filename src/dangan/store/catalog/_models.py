@@ -163,3 +163,4 @@ class SearchDoc(Base):
     record_seq: Mapped[int] = mapped_column(ForeignKey("record.seq", ondelete="CASCADE"), primary_key=True)
     title_tokens: Mapped[str] = mapped_column(Text)
     body_tokens: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)  # readable start of the materials, for snippets

@@ -11,12 +11,14 @@ from dangan.services.oversight import duty_home
 from dangan.services.preservation import preservation_copies
 from dangan.services.quality import report_for_record
 from dangan.services.records import SORTS, BrowseFilter, browse, facets, overview, read_record
-from dangan.services.utilisation import search
+from dangan.services.utilisation import SORTS as SEARCH_SORTS
+from dangan.services.utilisation import SearchResult, search
 
 from ..deps import ArchiveDep, CurrentUser
 from ..paging import make_pager, to_int
 from ..present import applicant_rows, file_kind, file_urls, record_rows
 from ..render import render
+from ..search_view import facet_links, search_chips
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20
@@ -109,20 +111,30 @@ def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record
 
 @router.get("/search")
 def search_page(
-    request: Request, archive: ArchiveDep, user: CurrentUser, q: str = "", page: str = ""
+    request: Request, archive: ArchiveDep, user: CurrentUser, q: str = "", page: str = "", sort: str = ""
 ) -> Response:
     query = q.strip()[:MAX_QUERY]
+    order = sort if sort in SEARCH_SORTS else "relevance"
     number = to_int(page, 1) or 1
-    result = search(archive, user, query, limit=PER_PAGE, offset=(number - 1) * PER_PAGE) if query else None
+
+    def run(n: int) -> SearchResult:
+        return search(
+            archive, user, query, limit=PER_PAGE, offset=(n - 1) * PER_PAGE, sort=order, facets=True
+        )
+
+    result = run(number) if query else None
     pages = max(1, -(-result.total // PER_PAGE)) if result else 1
     if result is not None and not result.hits and number > pages:  # past the end: show the last page
         number = pages
-        result = search(archive, user, query, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+        result = run(number)
+    params: dict[str, str | int | None] = {"q": query, "sort": order if order != "relevance" else None}
     context = {
         "q": query,
         "result": result,
-        "no_words": result is not None and not result.parsed.get("keywords"),
-        "pager": make_pager("/search", {"q": query}, number, pages),
+        "sort": order,
+        "chips": search_chips(result.parsed) if result else [],
+        "facet_links": facet_links(result) if result else {},
+        "pager": make_pager("/search", params, number, pages),
         "offset": (number - 1) * PER_PAGE,
     }
     return render(request, "search.html", context)

@@ -7,3 +7,22 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// "/" puts the cursor in the search box (the page's own, else the strip under the menu), unless the
+// user is already typing somewhere.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) {
+    return;
+  }
+  var target = event.target;
+  var tag = target && target.tagName;
+  if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) {
+    return;
+  }
+  var box = document.querySelector('form[role="search"] input[name="q"]');
+  if (box) {
+    event.preventDefault();
+    box.focus();
+    box.select();
+  }
+});
