@@ -33,7 +33,7 @@ from dangan.store.catalog._queries import (
     forget_catalog_cache,
     get_record,
 )
-from dangan.store.catalog._search import SearchSynonym
+from dangan.store.catalog._search import SearchOutbox, SearchSynonym
 from dangan.store.catalog._utilization import UtilizationItem, UtilizationRequest
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "RecordFile",
     "RecoveryCode",
     "SearchDoc",
+    "SearchOutbox",
     "SearchSynonym",
     "SeriesCounter",
     "User",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.core import utcnow
@@ -25,3 +25,13 @@ class SearchSynonym(Base):
     target: Mapped[str] = mapped_column(String(200))
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SearchOutbox(Base):
+    """Records whose search document changed and the embedded engine has not applied yet: written in the
+    record's own transaction, deleted only after the engine committed them (`dangan.index.catch_up`)."""
+
+    __tablename__ = "search_outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_seq: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
