@@ -16,6 +16,7 @@ from .preserve_cmds import preserve_cmd
 from .request_cmds import request_app
 from .serve_cmds import demo, serve
 from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
+from .synonym_cmds import synonym_app
 from .user_cmds import user_app
 from .worker_cmds import worker
 
@@ -40,6 +41,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(bag_app, name="bag")
 app.add_typer(handover_app, name="handover")
 app.add_typer(request_app, name="request")
+app.add_typer(synonym_app, name="synonym")
 app.command("watch")(watch)
 app.command("verify")(verify)
 app.command("backup")(backup_cmd)

@@ -31,6 +31,7 @@ from .routes import (
     quarantine,
     reports,
     requests,
+    synonyms,
     upload,
 )
 from .schemas import declare_common_errors
@@ -75,7 +76,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routes = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports, matters,
-              handover, portal, requests, account, audit, alerts, admin_users)  # fmt: skip
+              handover, portal, requests, account, audit, alerts, admin_users, synonyms)  # fmt: skip
     for module in routes:
         app.include_router(module.router)
     declare_common_errors(app)  # after every router: documents the app-wide error answers

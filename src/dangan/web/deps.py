@@ -21,6 +21,7 @@ from dangan.services.archive import Archive
 from dangan.services.intake import require_uploader
 from dangan.services.oversight import require_alerts_admin, require_auditor
 from dangan.services.quality import require_archivist, require_quarantine_access
+from dangan.services.utilisation import require_synonym_editor
 
 from .ratelimit import RateLimiter
 
@@ -132,6 +133,7 @@ ApiKeyAdmin = Annotated[Principal, _signed_in_as(require_api_key_admin)]
 Uploader = Annotated[Principal, _signed_in_as(require_uploader)]
 Archivist = Annotated[Principal, _signed_in_as(require_archivist)]
 QuarantineUser = Annotated[Principal, _signed_in_as(require_quarantine_access)]
+SynonymEditor = Annotated[Principal, _signed_in_as(require_synonym_editor)]
 
 
 def api_key(request: Request) -> ApiKeyInfo:

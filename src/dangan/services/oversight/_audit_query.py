@@ -48,6 +48,7 @@ KIND_LABELS = {
     "handover_submit": "确认移交", "handover_check": "移交检测", "handover_accept": "接收移交",
     "handover_return": "退回移交", "preserve": "长期保存转换", "quarantine_fix": "修正隔离案卷",
     "quarantine_release": "隔离案卷归档", "disposal": "销毁", "checkpoint": "签署检查点",
+    "search_synonym": "修改检索同义词",
 }  # fmt: skip
 
 

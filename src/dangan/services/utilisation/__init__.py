@@ -31,11 +31,25 @@ from dangan.services.utilisation._requests import (
     revoke_request,
 )
 from dangan.services.utilisation._search import SORTS, SearchHit, SearchResult, clean_query, search
+from dangan.services.utilisation._synonyms import (
+    SOURCE_ARCHIVE,
+    SOURCE_SHIPPED,
+    SYNONYM_KIND_LABELS,
+    SynonymEntry,
+    list_synonyms,
+    remove_synonym,
+    require_synonym_editor,
+    set_synonym,
+    synonym_kind,
+)
 
 __all__ = [
     "FACETS",
     "SCOPE_LABELS",
     "SORTS",
+    "SOURCE_ARCHIVE",
+    "SOURCE_SHIPPED",
+    "SYNONYM_KIND_LABELS",
     "Delivery",
     "FileKind",
     "Preview",
@@ -43,6 +57,7 @@ __all__ = [
     "RequestForm",
     "SearchHit",
     "SearchResult",
+    "SynonymEntry",
     "approval_queue",
     "approve_request",
     "awaiting_count",
@@ -55,12 +70,17 @@ __all__ = [
     "granted_by_me",
     "image_png",
     "is_public",
+    "list_synonyms",
     "my_requests",
     "page_png",
     "preview_file",
     "reject_request",
+    "remove_synonym",
     "request_json",
     "request_state",
+    "require_synonym_editor",
     "revoke_request",
     "search",
+    "set_synonym",
+    "synonym_kind",
 ]
