@@ -55,10 +55,14 @@ def test_schedules_come_from_settings(tmp_path: Path) -> None:
     assert sum(daily(datetime(2026, 11, 26, h, m)) for h in range(24) for m in range(60)) == 1
 
     jobs = Jobs(load_settings(tmp_path / "a", audit_interval=15, checkpoint_interval=60))
-    assert jobs.periodic_names() == ["fixity_audit_periodic", "ledger_checkpoint_periodic"]
+    assert jobs.periodic_names() == [
+        "fixity_audit_periodic",
+        "ledger_checkpoint_periodic",
+        "search_engine_periodic",
+    ]
     due_now = {t.name for t in jobs.huey.read_periodic(datetime(2026, 11, 26, 3, 15))}
-    assert due_now == {"fixity_audit_periodic"}
-    off = Jobs(load_settings(tmp_path / "b", audit_interval=0, checkpoint_interval=0))
+    assert due_now == {"fixity_audit_periodic", "search_engine_periodic"}
+    off = Jobs(load_settings(tmp_path / "b", audit_interval=0, checkpoint_interval=0, search_engine="sql"))
     assert off.periodic_names() == []
     assert (tmp_path / "a" / "jobs.db").is_file(), "the embedded queue lives in the data directory"
 

@@ -35,12 +35,13 @@ QUERIES = (
 )
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+@pytest.fixture(scope="module", params=["engine", "sql"])
+def archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """Once through the embedded engine (the policy translated into its terms), once through SQL."""
     root = tmp_path_factory.mktemp("search-access")
     for demo_case in generate_cases(60, seed=5):
         write_case(demo_case, root / "in")
-    arc = open_archive(load_settings(root / "data"))
+    arc = open_archive(load_settings(root / "data", search_engine=request.param))
     assert not import_paths(arc, [root / "in"]).rejected
     try:
         yield arc

@@ -24,10 +24,15 @@ ARCHIVIST = Principal("keeper", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDEN
 Loaded = tuple[Archive, list[dict[str, Any]]]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module",
+    params=["sqlite-engine", "sqlite-sql", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
 def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    """The same archive three ways: the embedded engine, SQLite FTS5 alone, PostgreSQL full text."""
     root = tmp_path_factory.mktemp(f"nl-{request.param}")
     url = None
+    extra = {"search_engine": "sql"} if request.param == "sqlite-sql" else {}
     if request.param == "postgres":
         from tests.pg import create_database
 
@@ -36,7 +41,7 @@ def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     for demo_case in generate_cases(80, seed=11):
         write_case(demo_case, root / "in")
         cases.append(demo_case.case)
-    archive = open_archive(load_settings(root / "data", **({"database_url": url} if url else {})))
+    archive = open_archive(load_settings(root / "data", **({"database_url": url} if url else {}), **extra))
     assert not import_paths(archive, [root / "in"]).rejected
     try:
         yield archive, cases

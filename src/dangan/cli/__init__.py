@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .archive_cmds import import_, init, search_cmd
+from .archive_cmds import import_, init, reindex, search_cmd
 from .audit_cmds import audit_app, monitor_app
 from .bag_cmds import bag_app
 from .certify_cmds import certify
@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 app.command("init")(init)
 app.command("import")(import_)
+app.command("reindex")(reindex)
 # a query may start with "-" (-许可): an unknown option is read as the query, not refused
 app.command("search", context_settings={"ignore_unknown_options": True})(search_cmd)
 app.command("check")(check)

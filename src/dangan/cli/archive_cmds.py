@@ -91,3 +91,29 @@ def search_cmd(
                 err.print(f"{FACETS[kind]}：" + "，".join(f"{r['label']} {r['count']}" for r in rows[:10]))
 
     finish(result, json_out, human)
+
+
+def reindex(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="删除内置检索引擎的索引文件，全部重建")] = False,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=100_000, help="每批提交的档案数")] = 2000,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """使内置检索引擎与档案目录一致：应用待处理的变更；--rebuild 则全部重建（期间检索由数据库全文索引应答）。"""
+    from dangan.services.utilisation import reindex as run_reindex
+
+    with archive_from(data) as archive, progress_bar("索引") as bar:
+        task = bar.add_task("更新检索引擎", total=None, note="")
+        report = run_reindex(
+            archive, rebuild=rebuild, batch=batch, progress=lambda n: bar.update(task, completed=n)
+        )
+
+    def human() -> None:
+        if not report["engine"]:
+            err.print("当前配置不使用内置检索引擎（DANGAN_SEARCH_ENGINE 或 PostgreSQL 目录），无需重建")
+            return
+        err.print(
+            f"已应用 {report['applied']} 项变更，索引中共 {report['documents']} 件，用时 {report['seconds']} 秒"
+        )
+
+    finish(report, json_out, human)

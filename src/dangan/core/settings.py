@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         description="档案馆所在时区：页面、水印、证明和导出中的时间按它显示（IANA 名称）",
     )
     archival_code_rule: str = Field(default=DEFAULT_ARCHIVAL_CODE_RULE, description="档号规则")
+    search_engine: Literal["auto", "engine", "sql"] = Field(
+        default="auto",
+        description="检索引擎：auto（嵌入式目录用内置检索引擎，PostgreSQL 用数据库全文检索）、engine、sql",
+    )
     session_max_age: int = Field(
         default=8 * 3600, gt=0, description="会话绝对有效期（秒）：登录满此时长须重新登录"
     )

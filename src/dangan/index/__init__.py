@@ -2,6 +2,18 @@
 queries, and the full-text backends."""
 
 from dangan.index._catalogue import catalogue_keys, catalogue_vocabulary, enterprise_lookup, person_lookup
+from dangan.index._engine import (
+    FACET_FIELDS,
+    Access,
+    Engine,
+    Filters,
+    backlog,
+    catch_up,
+    engine_for,
+    engine_root,
+    engine_wanted,
+    forget_engine,
+)
 from dangan.index._normal import normalise_query
 from dangan.index._parse import FILTER_KINDS, KIND_LABELS, Chip, ParsedQuery, parse_query
 from dangan.index._time import TimeRange, find_time
@@ -10,21 +22,31 @@ from dangan.index.fulltext import add_document, document_tokens, index_record, m
 from dangan.index.segment import index_tokens, keyword_phrases, normalise, query_phrases, query_words
 
 __all__ = [
+    "FACET_FIELDS",
     "FILTER_KINDS",
     "KIND_LABELS",
     "SYNONYM_KINDS",
+    "Access",
     "Chip",
+    "Engine",
+    "Filters",
     "Key",
     "ParsedQuery",
     "TimeRange",
     "Vocabulary",
     "add_document",
+    "backlog",
     "build_keys",
     "catalogue_keys",
     "catalogue_vocabulary",
+    "catch_up",
     "document_tokens",
+    "engine_for",
+    "engine_root",
+    "engine_wanted",
     "enterprise_lookup",
     "find_time",
+    "forget_engine",
     "index_record",
     "index_tokens",
     "keyword_phrases",

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, column, func, insert, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
-from dangan.store.catalog import Record, SearchDoc
+from dangan.core import utcnow
+from dangan.store.catalog import Record, SearchDoc, SearchOutbox
 
 from .segment import PREFIX, index_tokens, query_phrases
 
@@ -33,11 +34,13 @@ def index_record(session: Session, record: Record, body_parts: list[str], *, new
         add_document(session, record.seq, (title, body, text))
     else:
         doc.title_tokens, doc.body_tokens, doc.body_text = title, body, text
+        session.add(SearchOutbox(record_seq=record.seq))
         session.flush()
 
 
 def add_document(session: Session, record_seq: int, tokens: tuple[str, str, str]) -> None:
-    """Insert a new record's search document (from `document_tokens`) as one Core statement."""
+    """Insert a new record's search document (from `document_tokens`), and its outbox row for the engine,
+    inside the caller's transaction."""
     session.connection().execute(
         insert(SearchDoc),
         {
@@ -47,6 +50,7 @@ def add_document(session: Session, record_seq: int, tokens: tuple[str, str, str]
             "body_text": tokens[2],
         },
     )
+    session.connection().execute(insert(SearchOutbox), {"record_seq": record_seq, "created_at": utcnow()})
 
 
 def _fts5_expression(phrases: list[list[str]]) -> str:

@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from dangan.core import Settings, utcnow
+from dangan.index import catch_up, engine_wanted
 from dangan.services.archive import Archive, make_checkpoint, open_archive, record_event
 from dangan.store.catalog import RecordFile
 
@@ -182,6 +183,8 @@ class Jobs:
             h.periodic_task(every(settings.checkpoint_interval), name="ledger_checkpoint_periodic")(
                 self._checkpoint
             )
+        if engine_wanted(settings.search_engine, settings.db_url):
+            h.periodic_task(every(1), name="search_engine_periodic")(self._search_engine)
 
     def archive(self) -> Archive:
         with self._guard:
@@ -198,6 +201,12 @@ class Jobs:
         cp = make_checkpoint(self.archive())
         log.info("账本检查点：大小 %s", cp.tree_size)
         return {"tree_size": cp.tree_size, "root": cp.root.hex()}
+
+    def _search_engine(self) -> dict[str, Any]:
+        """Apply what imports queued for the embedded search engine (a search applies small backlogs
+        itself; a bulk import's is the worker's)."""
+        archive = self.archive()
+        return {"applied": catch_up(archive.db, archive.settings.home)}
 
     def periodic_names(self) -> list[str]:
         return sorted(t.__name__ for t in self.huey._registry._periodic_tasks)

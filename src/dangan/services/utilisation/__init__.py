@@ -13,6 +13,7 @@ from dangan.services.utilisation._delivery import (
     page_png,
     preview_file,
 )
+from dangan.services.utilisation._engine_search import reindex
 from dangan.services.utilisation._facets import FACETS
 from dangan.services.utilisation._requests import (
     SCOPE_LABELS,
@@ -74,6 +75,7 @@ __all__ = [
     "my_requests",
     "page_png",
     "preview_file",
+    "reindex",
     "reject_request",
     "remove_synonym",
     "request_json",

@@ -55,8 +55,18 @@ def facet_counts(
             q = q.join(Department, Department.id == Record.department_id)
         elif kind == "matter":
             q = q.join(Matter, Matter.id == Record.matter_id)
-        rows = s.execute(
-            q.where(inside, column.is_not(None)).group_by(column).order_by(func.count().desc()).limit(_LIMIT)
-        )
+        q = q.where(inside, column.is_not(None)).group_by(column)
+        if kind != "year":
+            q = q.where(column != "")
+        rows = s.execute(q.order_by(func.count().desc(), column).limit(_LIMIT))
         out[kind] = [{"value": str(v), "label": _label(kind, v), "count": int(n)} for v, n in rows]
     return out
+
+
+def format_facets(rows: dict[str, list[tuple[str, int]]]) -> dict[str, list[dict[str, Any]]]:
+    """Counts from the engine in the same shape and order as `facet_counts` (most first, then by value)."""
+    return {
+        kind: [{"value": str(v), "label": _label(kind, v), "count": n}
+               for v, n in sorted(rows.get(kind, []), key=lambda r: (-r[1], str(r[0])))[:_LIMIT]]
+        for kind in FACETS
+    }  # fmt: skip

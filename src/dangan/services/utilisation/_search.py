@@ -23,6 +23,7 @@ from dangan.access import Principal, mask_text, record_filter, should_mask
 from dangan.core import ValidationFailed, as_local, utcnow
 from dangan.domain import personal_spans
 from dangan.index import (
+    Engine,
     ParsedQuery,
     catalogue_keys,
     enterprise_lookup,
@@ -31,11 +32,13 @@ from dangan.index import (
     match_query,
     parse_query,
     person_lookup,
+    query_phrases,
 )
 from dangan.services.archive import Archive
 from dangan.store.catalog import Department, Matter, Record, SearchDoc
 
-from ._facets import facet_counts
+from ._engine_search import access_of, facet_rows, filters_of, ready_engine
+from ._facets import facet_counts, format_facets
 from ._highlight import Segments, marked, plain, snippet
 
 IDENTIFIER_FIELDS = (
@@ -107,11 +110,14 @@ def clean_query(query: str) -> str:
 
 
 def _identifier(query: str) -> str | None:
-    """The query as an identifier: one word with a digit, 4-120 characters (else None)."""
+    """The query as an identifier: one word of 4-120 characters with a digit, mostly letters and digits
+    (a 文号 has a few Chinese characters, "2023年海港区的食品经营许可" is a sentence), else None."""
     text = query.strip()
     if not 4 <= len(text) <= 120 or any(ch.isspace() for ch in text) or not any(ch.isdigit() for ch in text):
         return None
-    return text
+    chinese = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    ascii_alnum = sum(1 for ch in text if ch.isascii() and ch.isalnum())
+    return text if chinese <= 6 and ascii_alnum >= 4 else None
 
 
 def _identifier_forms(ident: str) -> set[str]:
@@ -164,19 +170,33 @@ def _by_identifier(s: Session, user: Principal, ident: str, *, clear_only: bool 
 
 def _near_identifiers(s: Session, user: Principal, ident: str) -> list[str]:
     """Identifiers one character away from a typed one that found nothing ("您要找的是不是 …"); only
-    those of records the user may read, so a suggestion never reveals another."""
-    if not 6 <= len(ident) <= 40:
+    those of records the user may read, so a suggestion never reveals another.
+
+    Candidates share the typed text's first two thirds (then its first third) — an index range scan, not a
+    scan of every record — and are kept when exactly one character differs."""
+    wanted = ident.upper()
+    if not 6 <= len(wanted) <= 40:
         return []
-    escaped = ident.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    patterns = [escaped[:i] + "_" + escaped[i + 1 :] for i in range(len(escaped)) if escaped[i] != "\\"]
     found: list[str] = []
     for name, _label in IDENTIFIER_FIELDS:
         column = getattr(Record, name)
-        likes = or_(*(column.like(p, escape="\\") for p in patterns))
-        for value in s.scalars(select(column).where(likes, record_filter(user)).distinct().limit(3)):
-            if value and value not in found:
-                found.append(value)
+        for cut in (2 * len(wanted) // 3, len(wanted) // 3):
+            if cut < 2 or len(found) >= 3:
+                continue
+            head = wanted[:cut]
+            values = s.scalars(
+                select(column)
+                .where(column >= head, column < head + "\U0010ffff", record_filter(user))
+                .limit(5000)
+            )
+            for value in values:
+                if value and value not in found and _one_off(value.upper(), wanted):
+                    found.append(value)
     return found[:3]
+
+
+def _one_off(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def conditions(parsed: ParsedQuery) -> list[ColumnElement[bool]]:
@@ -259,6 +279,7 @@ def search(
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     day = today or as_local(utcnow(), archive.settings.timezone).date()
     personal = bool(personal_spans(query))
+    engine = None if personal else ready_engine(archive)
     with archive.db.read() as s:
         parsed = parse_query(query, catalogue_keys(s), day, enterprise_named=enterprise_lookup(s),
                              person_named=person_lookup(s))  # fmt: skip
@@ -270,6 +291,8 @@ def search(
             whole = [index_tokens(ident).split()]  # and found in the text only whole, in its order
             stmt = match_query(s, query, record_filter(user), phrases=whole if whole[0] else None)
             stmt = _ordered(stmt, sort, stmt.selected_columns[1]) if stmt is not None else None
+        elif engine is not None:
+            return _by_engine(s, engine, user, query, parsed, (limit, offset), sort, facets)
         else:
             stmt = _statement(s, user, query, parsed, sort)
         doc = parsed.as_json()
@@ -298,3 +321,27 @@ def search(
         _mark(s, user, hits, doc)
         near = _near_identifiers(s, user, ident) if ident and not total else []
     return SearchResult(query, doc, int(total), hits, counted, sort, near)
+
+
+def _by_engine(
+    s: Session, engine: Engine, user: Principal, query: str, parsed: ParsedQuery, page: tuple[int, int],
+    sort: str, facets: bool,
+) -> SearchResult:  # fmt: skip
+    """The same answer as `_statement` over the catalogue, from the embedded engine: count, page, facets."""
+    limit, offset = page
+    doc = parsed.as_json()
+    empty = SearchResult(query, doc, 0, facets=format_facets({}) if facets else None, sort=sort)
+    filters = filters_of(s, parsed)
+    if parsed.keywords:
+        phrases = keyword_phrases(parsed.keywords)
+    else:
+        phrases = [] if parsed.has_filters else query_phrases(query)
+    if filters is None or (not phrases and not parsed.has_filters):
+        return empty
+    q = engine.query(phrases, filters, access_of(s, user))
+    total, pairs = engine.search(q, limit, offset, by_date=sort == "date" or not phrases)
+    records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_([seq for seq, _ in pairs])))}
+    hits = [_hit(user, records[seq], score) for seq, score in pairs if seq in records]
+    counted = format_facets(facet_rows(s, engine.facets(q))) if facets else None
+    _mark(s, user, hits, doc)
+    return SearchResult(query, doc, total, hits, counted, sort)

@@ -1,0 +1,320 @@
+"""The embedded search engine (tantivy): a derived index of the catalogue for counts, top hits and facets
+at a million records.
+
+Derived, never primary: every change of a record's search document is written to `search_outbox` in
+the record's own transaction; `catch_up` applies the outbox to the index (delete by seq, add) and only
+then deletes the rows it applied, so a crash at any point leaves either nothing applied (the rows are
+still there) or rows applied twice (idempotent). Searches use the engine only when the outbox is empty;
+otherwise the catalogue's own full-text search answers, with the same results.
+
+Documents carry the same bigram tokens as FTS5 (`segment.index_tokens`), split on white space, so a
+phrase means the same in both. Filters and the access policy are fields: department and matter ids,
+the decision date as a day number, GB/T 2260 codes with their prefixes, GB/T 4754 codes with theirs,
+result, level and rank, open-to-public, applicant name, USCC and legal representative.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from dangan.store.catalog import Record, SearchDoc, SearchOutbox
+
+from .segment import PREFIX
+
+SCHEMA_VERSION = "1"
+FACET_FIELDS = {"department": "dept", "matter": "matter", "year": "year", "district": "county",
+                "industry": "industry3", "result": "result", "security_level": "level"}  # fmt: skip
+_BATCH = 2000
+_lock = threading.Lock()
+_open: dict[str, Engine] = {}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows the set, as engine terms (the search service translates the parsed query)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    district: str | None = None  # a code or code prefix (130302, 1303, 13)
+    departments: tuple[int, ...] = ()
+    matters: tuple[int, ...] = ()
+    industry: str | None = None  # a code or code prefix (H62)
+    result: str | None = None
+    level: str | None = None
+    enterprise: str | None = None  # applicant name or USCC
+    person: str | None = None
+
+
+@dataclass(frozen=True)
+class Access:
+    """The access policy as engine terms: nothing, public records, or up to a rank (in departments),
+    plus records granted one by one."""
+
+    none: bool = False
+    public_only: bool = False
+    max_rank: int = 0
+    departments: tuple[int, ...] | None = None  # None: every department
+    granted: tuple[int, ...] = ()  # seqs
+    public_rank: int = 0  # the rank of 公开, what public_only allows
+
+
+def _district_terms(code: str | None) -> list[str]:
+    if not code or len(code) != 6:
+        return []
+    return [code, code[:4], code[:2]]
+
+
+def _industry_terms(code: str | None) -> list[str]:
+    if not code:
+        return []
+    return [code[:n] for n in range(1, len(code) + 1)]
+
+
+class Engine:
+    """One tantivy index in `DATA/index/engine-v1`, opened once per process."""
+
+    def __init__(self, root: Path) -> None:
+        import tantivy
+
+        self.tantivy = tantivy
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        sb = tantivy.SchemaBuilder()
+        sb.add_unsigned_field("seq", stored=True, indexed=True, fast=True)
+        sb.add_text_field("title", tokenizer_name="whitespace", index_option="position")
+        sb.add_text_field("body", tokenizer_name="whitespace", index_option="position")
+        for name in ("dept", "matter", "year", "day", "rank", "public"):
+            sb.add_integer_field(name, indexed=True, fast=True)
+        for name in ("county", "industry3", "result", "level"):
+            sb.add_text_field(name, tokenizer_name="raw", fast=True)
+        for name in ("district", "industry", "applicant", "person"):
+            sb.add_text_field(name, tokenizer_name="raw")
+        self.schema = sb.build()
+        self.index = tantivy.Index(self.schema, path=str(root))
+
+    # -- writing ------------------------------------------------------------------------------------
+    def _document(self, r: Record, doc: SearchDoc) -> Any:
+        d = self.tantivy.Document()
+        d.add_unsigned("seq", r.seq)
+        d.add_text("title", doc.title_tokens)
+        d.add_text("body", doc.body_tokens)
+        d.add_integer("dept", r.department_id)
+        d.add_integer("matter", r.matter_id)
+        d.add_integer("year", r.decided_at.year)
+        d.add_integer("day", r.decided_at.toordinal())
+        d.add_integer("rank", r.security_rank)
+        d.add_integer("public", 1 if r.open_to_public else 0)
+        d.add_text("county", r.district or "")
+        d.add_text("industry3", (r.industry or "")[:3])
+        d.add_text("result", r.result or "")
+        d.add_text("level", r.security_level or "")
+        for term in _district_terms(r.district):
+            d.add_text("district", term)
+        for term in _industry_terms(r.industry):
+            d.add_text("industry", term)
+        for value in (r.applicant_name, r.applicant_uscc):
+            if value:
+                d.add_text("applicant", value)
+        if r.legal_representative:
+            d.add_text("person", r.legal_representative)
+        if r.applicant_type == "个人" and r.applicant_name:
+            d.add_text("person", r.applicant_name)
+        return d
+
+    def apply(self, s: Session, seqs: Sequence[int]) -> None:
+        """Make the index hold exactly the catalogue's current documents of `seqs` (gone ones removed)."""
+        writer = self.index.writer(64_000_000, 1)
+        try:
+            for seq in seqs:
+                writer.delete_documents_by_term("seq", seq)
+            rows = s.execute(select(Record, SearchDoc).join(SearchDoc, SearchDoc.record_seq == Record.seq)
+                             .where(Record.seq.in_(list(seqs)))).all()  # fmt: skip
+            for record, doc in rows:
+                writer.add_document(self._document(record, doc))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.index.reload()
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _terms(self, field: str, values: Sequence[Any]) -> Any:
+        q = self.tantivy.Query
+        if len(values) == 1:
+            return q.term_query(self.schema, field, values[0])
+        return q.term_set_query(self.schema, field, list(values))
+
+    def _range(self, field: str, low: int | None, high: int | None) -> Any:
+        ft = self.tantivy.FieldType.Integer
+        return self.tantivy.Query.range_query(self.schema, field, ft, low, high)
+
+    def _phrase(self, tokens: list[str]) -> Any:
+        q = self.tantivy.Query
+        clauses = []
+        for field, boost in (("title", 10.0), ("body", 1.0)):
+            if len(tokens) == 1 and tokens[0].endswith(PREFIX):
+                import re
+
+                one = q.regex_query(self.schema, field, re.escape(tokens[0][: -len(PREFIX)]) + ".*")
+            elif len(tokens) == 1:
+                one = q.term_query(self.schema, field, tokens[0])
+            else:
+                one = q.phrase_query(self.schema, field, list[str | tuple[int, str]](tokens))
+            clauses.append(q.boost_query(one, boost))
+        return q.boolean_query([(self.tantivy.Occur.Should, c) for c in clauses])
+
+    def query(self, phrases: list[list[str]], filters: Filters, access: Access) -> Any:
+        q, must = self.tantivy.Query, self.tantivy.Occur.Must
+        if access.none:
+            return q.empty_query()
+        parts = [(must, self._phrase(p)) for p in phrases]
+        const: list[Any] = []
+        if filters.date_from or filters.date_to:
+            low = filters.date_from.toordinal() if filters.date_from else None
+            high = filters.date_to.toordinal() if filters.date_to else None
+            const.append(self._range("day", low, high))
+        if filters.district:
+            const.append(self._terms("district", [filters.district]))
+        if filters.departments:
+            const.append(self._terms("dept", filters.departments))
+        if filters.matters:
+            const.append(self._terms("matter", filters.matters))
+        if filters.industry:
+            const.append(self._terms("industry", [filters.industry]))
+        for field, value in (("result", filters.result), ("level", filters.level),
+                             ("applicant", filters.enterprise), ("person", filters.person)):  # fmt: skip
+            if value:
+                const.append(self._terms(field, [value]))
+        const.append(self._access(access))
+        parts += [(must, q.const_score_query(c, 0.0)) for c in const]
+        if not phrases:
+            parts.append((must, q.all_query()))
+        return q.boolean_query(parts)
+
+    def _access(self, access: Access) -> Any:
+        q, must, should = self.tantivy.Query, self.tantivy.Occur.Must, self.tantivy.Occur.Should
+        if access.public_only:
+            public = [(must, self._terms("public", [1])), (must, self._terms("rank", [access.public_rank]))]
+            by_role = q.boolean_query(public)
+        else:
+            inner = [(must, self._range("rank", None, access.max_rank))]
+            if access.departments is not None:
+                inner.append((must, self._terms("dept", access.departments) if access.departments
+                              else q.empty_query()))  # fmt: skip
+            by_role = q.boolean_query(inner)
+        if not access.granted:
+            return by_role
+        granted = q.boolean_query([(must, self._terms("seq", access.granted)),
+                                   (must, self._range("rank", None, access.max_rank))])  # fmt: skip
+        return q.boolean_query([(should, by_role), (should, granted)], minimum_number_should_match=1)
+
+    def search(
+        self, query: Any, limit: int, offset: int, by_date: bool
+    ) -> tuple[int, list[tuple[int, float]]]:
+        searcher: Any = self.index.searcher()
+        if by_date:
+            found = searcher.search(query, limit, count=True, order_by_field="day", offset=offset)
+        else:
+            found = searcher.search(query, limit, count=True, offset=offset)
+        seqs = searcher.fast_field_values("seq", [a for _, a in found.hits])
+        scores = [1.0 if by_date else float(score) for score, _ in found.hits]
+        return int(found.count), [(int(seq), score) for seq, score in zip(seqs, scores, strict=True)]
+
+    def facets(self, query: Any) -> dict[str, list[tuple[Any, int]]]:
+        """Exact counts: the terms aggregation asks for every value (segment_size beyond the cardinality)."""
+        aggs = {kind: {"terms": {"field": field, "size": 5000, "segment_size": 5000}}
+                for kind, field in FACET_FIELDS.items()}  # fmt: skip
+        raw = self.index.searcher().aggregate(query, aggs)
+        return {kind: [(b["key"], int(b["doc_count"])) for b in raw[kind]["buckets"] if b["key"] != ""]
+                for kind in FACET_FIELDS}  # fmt: skip
+
+    def size(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+
+def engine_wanted(search_engine: str, db_url: str) -> bool:
+    """`DANGAN_SEARCH_ENGINE`: auto uses the engine over an embedded (SQLite) catalogue; PostgreSQL has its
+    own full-text index that every web and worker process shares."""
+    return search_engine == "engine" or (search_engine == "auto" and db_url.startswith("sqlite"))
+
+
+def engine_root(home: Path) -> Path:
+    return home / "index" / f"engine-v{SCHEMA_VERSION}"
+
+
+def forget_engine(home: Path) -> None:
+    """Drop this process's handle (before the files are removed for a rebuild)."""
+    with _lock:
+        _open.pop(str(engine_root(home)), None)
+
+
+def engine_for(home: Path) -> Engine:
+    root = engine_root(home)
+    key = str(root)
+    with _lock:
+        engine = _open.get(key)
+        if engine is None:
+            engine = _open[key] = Engine(root)
+    return engine
+
+
+@contextmanager
+def _indexing(home: Path) -> Iterator[bool]:
+    """One indexer at a time per data directory (across processes); yields False when another runs."""
+    path = home / "index" / "engine.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def backlog(s: Session) -> int:
+    return int(s.scalar(select(func.count()).select_from(SearchOutbox)) or 0)
+
+
+def catch_up(
+    db: Any, home: Path, *, max_rows: int | None = None, progress: Any = None, batch: int = _BATCH
+) -> int:
+    """Apply the outbox to the engine, batch by batch; returns how many rows were applied. Stops early
+    (returning what it did) when another process is indexing."""
+    done = 0
+    with _indexing(home) as mine:
+        if not mine:
+            return 0
+        engine = engine_for(home)
+        while max_rows is None or done < max_rows:
+            with db.read() as s:
+                rows = s.execute(select(SearchOutbox.id, SearchOutbox.record_seq)
+                                 .order_by(SearchOutbox.id).limit(max(1, batch))).all()  # fmt: skip
+                if not rows:
+                    break
+                engine.apply(s, sorted({seq for _, seq in rows}))
+            last = rows[-1][0]
+            with db.write() as s:  # only now: a crash before this re-applies the batch, harmlessly
+                s.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
+            done += len(rows)
+            if callable(progress):
+                progress(done)
+    return done

@@ -1,0 +1,145 @@
+"""The embedded search engine is derived data: fed through the outbox written with each record, never out
+of step after a crash, rebuilt by `dangan reindex`, and answering exactly what the catalogue answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dangan.access import ANONYMOUS, Principal, Role
+from dangan.core import load_settings
+from dangan.demo import generate_cases, write_case
+from dangan.domain import SecurityLevel
+from dangan.index import backlog, engine_for
+from dangan.services.archive import Archive, open_archive
+from dangan.services.intake import import_paths
+from dangan.services.utilisation import reindex, search
+from dangan.store.catalog import Record, SearchOutbox
+
+TODAY = date(2026, 6, 30)
+KEEPER = Principal("keeper", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)
+QUERIES = (
+    "2019年以来",
+    "申请书",
+    "去年的食品经营许可",
+    "工商局",
+    "不予许可的",
+    "法定代表人",
+    "2022年上半年 现场核查",
+)
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("engine-in")
+    for demo_case in generate_cases(40, seed=21):
+        write_case(demo_case, root)
+    return root
+
+
+@pytest.fixture
+def archive(tmp_path: Path, packages: Path) -> Iterator[Archive]:
+    arc = open_archive(load_settings(tmp_path / "data", search_engine="engine"))
+    assert not import_paths(arc, [packages]).rejected
+    try:
+        yield arc
+    finally:
+        arc.close()
+
+
+def _answer(archive: Archive, user: Principal, query: str) -> tuple[int, list[str], object]:
+    result = search(archive, user, query, limit=500, today=TODAY, facets=True, sort="date")
+    return result.total, sorted(h.record_id for h in result.hits), result.facets
+
+
+def test_each_record_enters_the_outbox_with_itself_and_a_search_applies_it(archive: Archive) -> None:
+    with archive.db.read() as s:
+        assert backlog(s) == s.scalar(select(func.count()).select_from(Record)) == 40
+    search(archive, KEEPER, "申请书", today=TODAY)  # a small backlog is applied by the search itself
+    with archive.db.read() as s:
+        assert backlog(s) == 0
+    assert engine_for(archive.settings.home).size() == 40
+
+
+def test_engine_and_catalogue_give_the_same_answers(archive: Archive, tmp_path: Path) -> None:
+    clerk = Principal(
+        "clerk", Role.CLERK, department="秦皇岛市市场监督管理局", clearance=SecurityLevel.INTERNAL
+    )
+    same_data = open_archive(load_settings(archive.settings.home, search_engine="sql"))
+    try:
+        for user in (KEEPER, clerk, ANONYMOUS):
+            for query in QUERIES:
+                assert _answer(archive, user, query) == _answer(same_data, user, query), (
+                    user.username,
+                    query,
+                )
+    finally:
+        same_data.close()
+
+
+def test_searches_use_the_catalogue_while_the_engine_is_behind(archive: Archive) -> None:
+    reindex(archive)
+    with archive.db.write() as s:  # as if a bulk import had just queued more than a search applies itself
+        s.add_all([SearchOutbox(record_seq=seq) for seq in range(1, 2500)])
+    before = search(archive, KEEPER, "申请书", today=TODAY, limit=500)
+    assert before.total == 40  # answered by the catalogue: nothing lost, nothing doubled
+    with archive.db.read() as s:
+        assert backlog(s) == 2499  # not applied inside the search
+    assert reindex(archive)["pending"] == 0
+
+
+def test_killed_indexer_leaves_nothing_out_of_step(archive: Archive) -> None:
+    """SIGKILL `dangan reindex --rebuild` mid-batch: the next run finishes the job and the engine holds
+    every record exactly once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")} | {
+        "DANGAN_SEARCH_ENGINE": "engine"
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "dangan",
+        "reindex",
+        "--rebuild",
+        "--batch",
+        "3",
+        "--data",
+        str(archive.settings.home),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    killed_with = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        with archive.db.read() as s:
+            left = backlog(s)
+        if 0 < left < 40:  # some batches applied, some not
+            proc.send_signal(signal.SIGKILL)
+            killed_with = left
+            break
+        time.sleep(0.005)
+    proc.wait(30)
+    assert killed_with is not None, "the indexer finished before it could be killed; use a smaller batch"
+    report = reindex(archive)
+    assert report["pending"] == 0 and report["documents"] == 40
+    assert _answer(archive, KEEPER, "2019年以来")[0] == 40
+
+
+def test_damaged_engine_files_fall_back_to_the_catalogue_until_rebuilt(archive: Archive) -> None:
+    from dangan.index import engine_root, forget_engine
+
+    reindex(archive)
+    forget_engine(archive.settings.home)
+    (engine_root(archive.settings.home) / "meta.json").write_bytes(b"\x00 not json")
+    with archive.db.write() as s:
+        s.add(SearchOutbox(record_seq=1))  # a change is pending, so the engine must be opened to apply it
+    assert search(archive, KEEPER, "2019年以来", today=TODAY).total == 40  # the catalogue answered
+    report = reindex(archive, rebuild=True)
+    assert report["pending"] == 0 and report["documents"] == 40
