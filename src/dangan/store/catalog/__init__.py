@@ -33,7 +33,7 @@ from dangan.store.catalog._queries import (
     forget_catalog_cache,
     get_record,
 )
-from dangan.store.catalog._search import SearchOutbox, SearchSynonym
+from dangan.store.catalog._search import SearchClick, SearchLog, SearchOutbox, SearchSynonym
 from dangan.store.catalog._utilization import UtilizationItem, UtilizationRequest
 
 __all__ = [
@@ -56,7 +56,9 @@ __all__ = [
     "Record",
     "RecordFile",
     "RecoveryCode",
+    "SearchClick",
     "SearchDoc",
+    "SearchLog",
     "SearchOutbox",
     "SearchSynonym",
     "SeriesCounter",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.core import utcnow
@@ -35,3 +35,25 @@ class SearchOutbox(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     record_seq: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SearchLog(Base):
+    """One search a person ran from the web: what it meant and what was shown, pseudonymously (a keyed
+    hash of the user, and the role), so later searches of the same meaning can learn from the clicks."""
+
+    __tablename__ = "search_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    meaning: Mapped[str] = mapped_column(String(400), index=True)  # the parsed query, canonical
+    role: Mapped[str] = mapped_column(String(20))
+    user_key: Mapped[str] = mapped_column(String(32))
+    shown: Mapped[list[int]] = mapped_column(JSON)  # record seqs of the first page, in order
+
+
+class SearchClick(Base):
+    __tablename__ = "search_click"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("search_log.id", ondelete="CASCADE"), index=True)
+    record_seq: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
