@@ -134,7 +134,9 @@ def test_search_page_lists_hits_with_keyword_chips(web_env: WebEnv, as_user: Cli
     page = as_user("archivist").get("/search", params={"q": "海鸥化工"})
     assert page.status_code == 200
     assert _total(page.text) == 1
-    assert B_TITLE in page.text and f'href="/records/{web_env.ids["b0"]}"' in page.text
+    assert (
+        B_TITLE in page.text and f'href="/records/{web_env.ids["b0"]}?sl=' in page.text
+    )  # the click is learnt from
     assert '<span class="chip">' in page.text
     assert DEPT_B in page.text and "排污许可证核发" in page.text
 

@@ -9,11 +9,13 @@ from .audit_cmds import audit_app, monitor_app
 from .bag_cmds import bag_app
 from .certify_cmds import certify
 from .check_cmds import check
+from .embed_cmds import embed_cmd
 from .handover_cmds import handover_app
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
 from .preserve_cmds import preserve_cmd
 from .request_cmds import request_app
+from .search_eval_cmds import search_eval
 from .serve_cmds import demo, serve
 from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
 from .synonym_cmds import synonym_app
@@ -30,6 +32,7 @@ app = typer.Typer(
 app.command("init")(init)
 app.command("import")(import_)
 app.command("reindex")(reindex)
+app.command("search-eval")(search_eval)
 # a query may start with "-" (-许可): an unknown option is read as the query, not refused
 app.command("search", context_settings={"ignore_unknown_options": True})(search_cmd)
 app.command("check")(check)
@@ -48,6 +51,7 @@ app.command("verify")(verify)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
 app.command("preserve")(preserve_cmd)
+app.command("embed")(embed_cmd)
 app.add_typer(keys_app, name="keys")
 app.command("certify")(certify)
 app.add_typer(audit_app, name="audit")

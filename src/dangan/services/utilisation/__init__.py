@@ -14,7 +14,9 @@ from dangan.services.utilisation._delivery import (
     preview_file,
 )
 from dangan.services.utilisation._engine_search import reindex
+from dangan.services.utilisation._evaluate import evaluate, read_judged
 from dangan.services.utilisation._facets import FACETS
+from dangan.services.utilisation._learning import log_click, log_search
 from dangan.services.utilisation._requests import (
     SCOPE_LABELS,
     QueueEntry,
@@ -66,15 +68,19 @@ __all__ = [
     "create_request",
     "download_file",
     "download_preservation_copy",
+    "evaluate",
     "file_kind",
     "get_request",
     "granted_by_me",
     "image_png",
     "is_public",
     "list_synonyms",
+    "log_click",
+    "log_search",
     "my_requests",
     "page_png",
     "preview_file",
+    "read_judged",
     "reindex",
     "reject_request",
     "remove_synonym",

@@ -40,6 +40,7 @@ from dangan.store.catalog import Department, Matter, Record, SearchDoc
 from ._engine_search import access_of, facet_rows, filters_of, ready_engine
 from ._facets import facet_counts, format_facets
 from ._highlight import Segments, marked, plain, snippet
+from ._learning import LEARN_DEPTH, attractiveness, rerank
 
 IDENTIFIER_FIELDS = (
     ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
@@ -261,6 +262,37 @@ def _statement(
 
 
 def search(
+    archive: Archive,
+    user: Principal,
+    query: str,
+    limit: int = 20,
+    offset: int = 0,
+    *,
+    sort: str = "relevance",
+    facets: bool = False,
+    today: date | None = None,
+    learn: bool = True,
+) -> SearchResult:
+    """The records `query` means that `user` may read, best first (or newest first), counted exactly.
+
+    With `learn`, a ranking by relevance is reordered inside its first 50 by what people of the user's
+    role opened for the same meaning (`_learning`); sets that are only filters stay in date order."""
+    result = _search_once(archive, user, query, limit, offset, sort=sort, facets=facets, today=today)
+    if not (learn and sort == "relevance" and result.parsed["keywords"] and offset < LEARN_DEPTH):
+        return result
+    if result.total < 2:
+        return result
+    with archive.db.read() as s:
+        weights = attractiveness(s, result.parsed, user.role.code)
+    if not weights:
+        return result
+    top = _search_once(archive, user, query, LEARN_DEPTH, 0, sort=sort, facets=False, today=today)
+    ordered = [hit for hit, _ in rerank([(h, h.score) for h in top.hits], weights, lambda h: h.seq)]
+    result.hits = ordered[offset : offset + limit]
+    return result
+
+
+def _search_once(
     archive: Archive,
     user: Principal,
     query: str,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dangan.access import can_download
+from dangan.core import NotFound
 from dangan.services.certify import certificates_for
 from dangan.services.oversight import duty_home
 from dangan.services.preservation import preservation_copies
 from dangan.services.quality import report_for_record
-from dangan.services.records import SORTS, BrowseFilter, browse, facets, overview, read_record
+from dangan.services.records import SORTS, BrowseFilter, browse, facets, overview, read_record, similar_views
 from dangan.services.utilisation import SORTS as SEARCH_SORTS
-from dangan.services.utilisation import SearchResult, search
+from dangan.services.utilisation import SearchResult, log_click, log_search, search
 
 from ..deps import ArchiveDep, CurrentUser
 from ..paging import make_pager, to_int
@@ -89,8 +92,13 @@ def records(
 
 
 @router.get("/records/{record_id}")
-def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str) -> Response:
+def record_page(
+    request: Request, archive: ArchiveDep, user: CurrentUser, record_id: str, sl: str = ""
+) -> Response:
     read = read_record(archive, user, record_id, "web")
+    if sl.isdigit():  # opened from a search result: what the ranking learns from (see services._learning)
+        with contextlib.suppress(NotFound):
+            log_click(archive, user, int(sl), record_id)
     record, raw = read.view, read.record
     files = [
         {"file": f, "kind": file_kind(f.media_type), **file_urls(record.id, f.position)} for f in record.files
@@ -105,6 +113,7 @@ def record_page(request: Request, archive: ArchiveDep, user: CurrentUser, record
         "copies": preservation_copies(archive, record.id),
         "may_download": can_download(user, raw),  # a view-only 利用 grant: no download links
         "certificates": certificates_for(archive, user, raw),
+        "similar": similar_views(archive, user, record.id, k=5),  # None until the record has a vector
     }
     return render(request, "record.html", context)
 
@@ -128,6 +137,11 @@ def search_page(
         number = pages
         result = run(number)
     params: dict[str, str | int | None] = {"q": query, "sort": order if order != "relevance" else None}
+    log_id = (
+        log_search(archive, user, result.parsed, [h.seq for h in result.hits])
+        if result and result.hits
+        else None
+    )
     context = {
         "q": query,
         "result": result,
@@ -136,5 +150,6 @@ def search_page(
         "facet_links": facet_links(result) if result else {},
         "pager": make_pager("/search", params, number, pages),
         "offset": (number - 1) * PER_PAGE,
+        "log_id": log_id,
     }
     return render(request, "search.html", context)
