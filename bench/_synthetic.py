@@ -222,6 +222,8 @@ def load(db: Path, n: int, seed: int = 7, progress: object = None) -> None:
         if pending is not None:
             _write_docs(con, pending)
             con.commit()
+    con.execute("INSERT INTO search_outbox(record_seq, created_at) SELECT seq, CURRENT_TIMESTAMP FROM record")
+    con.commit()
     con.execute("ANALYZE")
     con.commit()
     con.close()
