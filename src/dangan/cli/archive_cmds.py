@@ -86,6 +86,10 @@ def search_cmd(
         )
         for hit in result.hits:
             typer.echo(f"{hit.archival_code}\t{hit.decided_at}\t{hit.title}\t{hit.record_id}")
+        if result.suggestions:
+            err.print("您要找的是不是：" + "、".join(result.suggestions))
+        elif not result.total and result.parsed["chips"]:
+            err.print("没有符合这些条件的档案；可以去掉其中一个条件再查，或换一种说法。")
         for kind, rows in (result.facets or {}).items():
             if rows:
                 err.print(f"{FACETS[kind]}：" + "，".join(f"{r['label']} {r['count']}" for r in rows[:10]))
