@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = Path(os.environ.get("DANGAN_VECTORS", ROOT.parent / "shared" / "vectors"))
+# Records are embedded in the background every few minutes by default: off in tests (and the servers they
+# start) unless a test turns it on, so no test pays for the model by the clock.
+os.environ.setdefault("DANGAN_EMBED_INTERVAL", "0")
 
 
 @pytest.fixture

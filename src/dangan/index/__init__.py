@@ -1,7 +1,17 @@
 """Search: the query parser (plain Chinese → filters + keywords), tokenisation shared by documents and
-queries, and the full-text backends."""
+queries, the full-text backends, and sentence embeddings for semantic search."""
 
 from dangan.index._catalogue import catalogue_keys, catalogue_vocabulary, enterprise_lookup, person_lookup
+from dangan.index._embed import (
+    DIM,
+    MODEL,
+    embed_passages,
+    embed_queries,
+    record_text,
+    text_hash,
+    vector_bytes,
+    vectors_from,
+)
 from dangan.index._engine import (
     FACET_FIELDS,
     Access,
@@ -22,9 +32,11 @@ from dangan.index.fulltext import add_document, document_tokens, index_record, m
 from dangan.index.segment import index_tokens, keyword_phrases, normalise, query_phrases, query_words
 
 __all__ = [
+    "DIM",
     "FACET_FIELDS",
     "FILTER_KINDS",
     "KIND_LABELS",
+    "MODEL",
     "SYNONYM_KINDS",
     "Access",
     "Chip",
@@ -41,6 +53,8 @@ __all__ = [
     "catalogue_vocabulary",
     "catch_up",
     "document_tokens",
+    "embed_passages",
+    "embed_queries",
     "engine_for",
     "engine_root",
     "engine_wanted",
@@ -58,5 +72,9 @@ __all__ = [
     "places",
     "query_phrases",
     "query_words",
+    "record_text",
     "shipped_synonyms",
+    "text_hash",
+    "vector_bytes",
+    "vectors_from",
 ]

@@ -147,6 +147,16 @@ class Stats(BaseModel):
     matters: int = Field(description="事项数")
 
 
+class SimilarRecordModel(RecordSummary):
+    score: float = Field(description="语义相似度（余弦，越大越相似）")
+
+
+class SimilarRecords(BaseModel):
+    record_id: str
+    ready: bool = Field(description="该档案是否已生成语义向量；false 时后台索引尚未完成，items 为空")
+    items: list[SimilarRecordModel] = Field(description="您可查看的相似档案，最相似的在前，不含该档案本身")
+
+
 PUBLIC_API = frozenset({"/api/v1/certificates/{certificate_id}"})  # answered without login or key
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
 

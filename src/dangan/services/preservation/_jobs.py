@@ -1,17 +1,21 @@
-"""Background jobs (huey): the scheduled fixity audit, ledger checkpoint signing, and the fixity alert.
+"""Background jobs (huey): the scheduled fixity audit, ledger checkpoint signing, the fixity alert, and
+the sentence vectors of new records for semantic search.
 
 Embedded, the queue is a SQLite file in the data directory (`HOME/jobs.db`), so nothing else has to run;
-scaled (`DANGAN_REDIS_URL` set), it is Redis, shared by every `dangan worker` on every machine. Two
+scaled (`DANGAN_REDIS_URL` set), it is Redis, shared by every `dangan worker` on every machine. Three
 periodic tasks are registered: the audit (`DANGAN_AUDIT_INTERVAL` minutes, `DANGAN_AUDIT_BATCH`
-least-recently-verified objects at `DANGAN_AUDIT_RATE` MB/s) and the checkpoint
-(`DANGAN_CHECKPOINT_INTERVAL` minutes).
+least-recently-verified objects at `DANGAN_AUDIT_RATE` MB/s), the checkpoint
+(`DANGAN_CHECKPOINT_INTERVAL` minutes) and the embedding of records that have no vector yet
+(`DANGAN_EMBED_INTERVAL` minutes, at most `DANGAN_EMBED_BATCH` records a run; each batch of it is
+committed on its own, so a killed worker loses little and the next run goes on).
 
 Every task is idempotent and safe when several workers run it at once (every consumer's scheduler
 enqueues the periodic tasks, so two workers do meet): the audit *claims* each object in the queue's
 store before checking it (`put_if_empty`, atomic in both Redis and SQLite), so two audits share a batch
 instead of checking and repairing the same copies twice; a claim is released after the outcome is
 committed (an object verified since the run began is not taken again), and one left by a killed worker
-lapses after `CLAIM_SECONDS`. Signing a checkpoint of a size
+lapses after `CLAIM_SECONDS`. One embedding run at a time holds a claim too (`EMBED_CLAIM`): two would
+embed the same records twice. Signing a checkpoint of a size
 that is already signed returns the existing one (services.ledger). An object bad in every copy raises a
 `fixity_alert` event in the tamper-evident log, for the alerting module to pick up.
 """
@@ -34,6 +38,7 @@ from sqlalchemy import select
 from dangan.core import Settings, utcnow
 from dangan.index import catch_up, engine_wanted
 from dangan.services.archive import Archive, make_checkpoint, open_archive, record_event
+from dangan.services.records import embed_pending
 from dangan.store.catalog import RecordFile
 
 from ._fixity import FixityReport, audit_fixity
@@ -46,6 +51,8 @@ log = logging.getLogger("dangan.jobs")
 
 ALERT_KIND = "fixity_alert"
 CLAIM_SECONDS = 6 * 3600
+EMBED_CLAIM = "dangan.embed"
+EMBED_CLAIM_SECONDS = 3600
 JOBS_DB = "jobs.db"
 LOCK_NAME = "jobs.lock"
 _EPOCH = datetime(2000, 1, 1)
@@ -177,12 +184,15 @@ class Jobs:
         h = self.huey
         self.audit = h.task(name="fixity_audit")(self._audit)
         self.checkpoint = h.task(name="ledger_checkpoint")(self._checkpoint)
+        self.embed = h.task(name="record_embed")(self._embed)
         if settings.audit_interval:
             h.periodic_task(every(settings.audit_interval), name="fixity_audit_periodic")(self._audit)
         if settings.checkpoint_interval:
             h.periodic_task(every(settings.checkpoint_interval), name="ledger_checkpoint_periodic")(
                 self._checkpoint
             )
+        if settings.embed_interval:
+            h.periodic_task(every(settings.embed_interval), name="record_embed_periodic")(self._embed)
         if engine_wanted(settings.search_engine, settings.db_url):
             h.periodic_task(every(1), name="search_engine_periodic")(self._search_engine)
 
@@ -207,6 +217,19 @@ class Jobs:
         itself; a bulk import's is the worker's)."""
         archive = self.archive()
         return {"applied": catch_up(archive.db, archive.settings.home)}
+
+    def _embed(self, limit: int | None = None) -> dict[str, Any]:
+        """Vectors for up to `limit` (else `DANGAN_EMBED_BATCH`) records that lack one; skipped while
+        another worker's run holds the claim."""
+        if not _take(self.huey, EMBED_CLAIM, EMBED_CLAIM_SECONDS):
+            return {"embedded": 0, "skipped": True}
+        try:
+            report = embed_pending(
+                self.archive(), limit=self.settings.embed_batch if limit is None else limit
+            )
+        finally:
+            self.huey.delete(EMBED_CLAIM)
+        return report.as_json()
 
     def periodic_names(self) -> list[str]:
         return sorted(t.__name__ for t in self.huey._registry._periodic_tasks)

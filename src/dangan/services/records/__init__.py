@@ -1,5 +1,15 @@
-"""Reading one record or stored file under the access policy: the one place a read is decided."""
+"""Reading one record or stored file under the access policy: the one place a read is decided; records
+found by meaning (semantic search, "more like this") under the same policy."""
 
+from dangan.services.records._embeddings import (
+    EmbedReport,
+    SimilarRecord,
+    embed_pending,
+    pending_embeddings,
+    semantic_candidates,
+    similar_records,
+    similar_views,
+)
 from dangan.services.records._read import (
     SORTS,
     BrowseFilter,
@@ -17,13 +27,20 @@ from dangan.services.records._read import (
 __all__ = [
     "SORTS",
     "BrowseFilter",
+    "EmbedReport",
     "FileContent",
     "Page",
     "RecordRead",
+    "SimilarRecord",
     "browse",
+    "embed_pending",
     "facets",
     "file_for",
     "overview",
+    "pending_embeddings",
     "read_record",
     "record_for",
+    "semantic_candidates",
+    "similar_records",
+    "similar_views",
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from dangan.access import RecordView
-from dangan.services.records import BrowseFilter, browse, overview, read_record
+from dangan.services.records import BrowseFilter, browse, overview, read_record, similar_views
 from dangan.services.utilisation import search
 
 from ..deps import ApiUser, ArchiveDep
@@ -21,6 +21,8 @@ from ..schemas import (
     RecordList,
     RecordSummary,
     SearchResponse,
+    SimilarRecordModel,
+    SimilarRecords,
     Stats,
 )
 
@@ -134,6 +136,24 @@ def list_records(
 )
 def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDetail:
     return _detail(read_record(archive, user, record_id, "api").view)
+
+
+@router.get(
+    "/records/{record_id}/similar",
+    summary="相似档案（按语义，仅含当前用户可查看的档案）",
+    responses={404: {"model": ErrorResponse, "description": "档案不存在或无权查看"}},
+)
+def similar(
+    archive: ArchiveDep,
+    user: ApiUser,
+    record_id: str,
+    limit: Annotated[int, Query(ge=1, le=50, description="最多返回几件")] = 10,
+) -> SimilarRecords:
+    found = similar_views(archive, user, record_id, k=limit)
+    items = [
+        SimilarRecordModel(**_summary(s.view).model_dump(), score=round(s.score, 4)) for s in found or []
+    ]
+    return SimilarRecords(record_id=record_id, ready=found is not None, items=items)
 
 
 @router.get(
