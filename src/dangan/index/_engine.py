@@ -54,6 +54,7 @@ class Filters:
     level: str | None = None
     enterprise: str | None = None  # applicant name or USCC
     person: str | None = None
+    exclude: tuple[int, ...] = ()  # seqs already listed (an identifier's exact hits)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,8 @@ class Engine:
                 const.append(self._terms(field, [value]))
         const.append(self._access(access))
         parts += [(must, q.const_score_query(c, 0.0)) for c in const]
+        if filters.exclude:
+            parts.append((self.tantivy.Occur.MustNot, self._terms("seq", filters.exclude)))
         if not phrases:
             parts.append((must, q.all_query()))
         return q.boolean_query(parts)

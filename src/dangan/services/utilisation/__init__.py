@@ -33,7 +33,8 @@ from dangan.services.utilisation._requests import (
     request_state,
     revoke_request,
 )
-from dangan.services.utilisation._search import SORTS, SearchHit, SearchResult, clean_query, search
+from dangan.services.utilisation._results import SearchHit, SearchResult
+from dangan.services.utilisation._search import SORTS, clean_query, search
 from dangan.services.utilisation._synonyms import (
     SOURCE_ARCHIVE,
     SOURCE_SHIPPED,

@@ -28,9 +28,15 @@ from dangan.index import (
     engine_root,
     engine_wanted,
     forget_engine,
+    keyword_phrases,
+    query_phrases,
 )
 from dangan.services.archive import Archive
 from dangan.store.catalog import Department, Matter, Record, SearchOutbox
+
+from ._facets import format_facets
+from ._identifiers import near_identifiers
+from ._results import TEXT_MATCH, SearchHit, SearchResult, hit_of, mark_hits
 
 log = logging.getLogger(__name__)
 SYNC_CATCH_UP = 2000  # a search applies at most this many pending changes itself; more is the worker's
@@ -155,3 +161,66 @@ def reindex(
     documents = engine_for(home).size() if not left else None
     return {"engine": True, "applied": applied, "pending": left, "documents": documents,
             "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+
+
+def by_engine(
+    s: Session, engine: Engine, user: Principal, query: str, parsed: ParsedQuery, page: tuple[int, int],
+    sort: str, facets: bool,
+) -> SearchResult:  # fmt: skip
+    """The same answer as `_statement` over the catalogue, from the embedded engine: count, page, facets."""
+    limit, offset = page
+    doc = parsed.as_json()
+    empty = SearchResult(query, doc, 0, facets=format_facets({}) if facets else None, sort=sort)
+    filters = filters_of(s, parsed)
+    if parsed.keywords:
+        phrases = keyword_phrases(parsed.keywords)
+    else:
+        phrases = [] if parsed.has_filters else query_phrases(query)
+    if filters is None or (not phrases and not parsed.has_filters):
+        return empty
+    q = engine.query(phrases, filters, access_of(s, user))
+    total, pairs = engine.search(q, limit, offset, by_date=sort == "date" or not phrases)
+    records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_([seq for seq, _ in pairs])))}
+    hits = [hit_of(user, records[seq], score) for seq, score in pairs if seq in records]
+    counted = format_facets(facet_rows(s, engine.facets(q))) if facets else None
+    mark_hits(s, user, hits, doc)
+    return SearchResult(query, doc, total, hits, counted, sort)
+
+
+def identifier_by_engine(
+    s: Session, engine: Engine, user: Principal, query: str, parsed: ParsedQuery, first: list[SearchHit],
+    whole: list[list[str]], page: tuple[int, int], sort: str, facets: bool,
+) -> SearchResult:  # fmt: skip
+    """An identifier's exact hits first, then the records whose materials hold it whole, from the engine."""
+    limit, offset = page
+    doc = parsed.as_json()
+    q = engine.query(whole, Filters(exclude=tuple(h.seq for h in first)), access_of(s, user))
+    hits = first[offset : offset + limit]
+    rest, pairs = engine.search(
+        q, max(1, limit - len(hits)), max(0, offset - len(first)), by_date=sort == "date"
+    )
+    if len(hits) < limit:
+        records = {
+            r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_([seq for seq, _ in pairs])))
+        }
+        hits += [hit_of(user, records[seq], score, TEXT_MATCH) for seq, score in pairs if seq in records]
+    counted = None
+    if facets:
+        rows = facet_rows(s, engine.facets(q))
+        for r in s.scalars(select(Record).where(Record.seq.in_([h.seq for h in first]))):
+            for kind, value in _facet_values(r).items():
+                found = dict(rows.get(kind, []))
+                found[value] = found.get(value, 0) + 1
+                rows[kind] = list(found.items())
+        counted = format_facets(rows)
+    mark_hits(s, user, hits, doc)
+    total = len(first) + rest
+    near = near_identifiers(s, user, str(doc["keywords"][0])) if not total else []
+    return SearchResult(query, doc, total, hits, counted, sort, near)
+
+
+def _facet_values(r: Record) -> dict[str, str]:
+    values = {"department": r.department.name, "matter": r.matter.name, "year": str(r.decided_at.year),
+              "district": r.district or "", "industry": (r.industry or "")[:3], "result": r.result,
+              "security_level": r.security_level}  # fmt: skip
+    return {k: v for k, v in values.items() if v}

@@ -11,19 +11,16 @@ clear: otherwise the hit itself would confirm the number belongs to that applica
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from dangan.access import Principal, mask_text, record_filter, should_mask
+from dangan.access import Principal, record_filter, should_mask
 from dangan.core import ValidationFailed, as_local, utcnow
 from dangan.domain import personal_spans
 from dangan.index import (
-    Engine,
     ParsedQuery,
     catalogue_keys,
     enterprise_lookup,
@@ -32,74 +29,19 @@ from dangan.index import (
     match_query,
     parse_query,
     person_lookup,
-    query_phrases,
 )
 from dangan.services.archive import Archive
-from dangan.store.catalog import Department, Matter, Record, SearchDoc
+from dangan.store.catalog import Department, Matter, Record
 
-from ._engine_search import access_of, facet_rows, filters_of, ready_engine
-from ._facets import facet_counts, format_facets
-from ._highlight import Segments, marked, plain, snippet
+from ._engine_search import by_engine, identifier_by_engine, ready_engine
+from ._facets import facet_counts
+from ._identifiers import by_identifier, identifier, near_identifiers
 from ._learning import LEARN_DEPTH, attractiveness, rerank
+from ._results import TEXT_MATCH, SearchResult, hit_of, mark_hits
 
-IDENTIFIER_FIELDS = (
-    ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
-)  # fmt: skip
 MAX_PERSONAL_HITS = 1000
 MAX_QUERY = 200
-TEXT_MATCH = "材料正文"
 SORTS = ("relevance", "date")
-_BRACKETS = re.compile(r"[\[【(（〔]\s*((?:19|20)\d{2})\s*[\]】)）〕]")
-
-
-@dataclass
-class SearchHit:
-    record_id: str
-    source_system: str
-    source_id: str
-    archival_code: str
-    title: str
-    score: float
-    department: str = ""
-    matter: str = ""
-    decided_at: str = ""
-    # '档号', '办件编号' …, or '材料正文' when a number was found in the files' text
-    matched: str | None = None
-    title_marks: Segments = field(default_factory=list)  # the (masked) title with the matched words marked
-    snippet_marks: Segments = field(default_factory=list)  # a window of the (masked) materials, marked
-    seq: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "record_id": self.record_id, "source_system": self.source_system, "source_id": self.source_id,
-            "archival_code": self.archival_code, "title": self.title, "score": round(self.score, 6),
-            "matched": self.matched, "department": self.department, "matter": self.matter,
-            "decided_at": self.decided_at, "snippet": plain(self.snippet_marks) or None,
-            "highlights": sorted({t for t, hit in self.title_marks + self.snippet_marks if hit}),
-        }  # fmt: skip
-
-
-@dataclass
-class SearchResult:
-    query: str
-    parsed: dict[str, Any]
-    total: int
-    hits: list[SearchHit] = field(default_factory=list)
-    facets: dict[str, list[dict[str, Any]]] | None = None
-    sort: str = "relevance"
-    suggestions: list[str] = field(default_factory=list)  # "您要找的是不是 …": near identifiers
-
-    def as_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "parsed": self.parsed,
-            "total": self.total,
-            "hits": [h.as_json() for h in self.hits],
-        }
-        if self.suggestions:
-            doc["suggestions"] = self.suggestions
-        if self.facets is not None:
-            doc["facets"] = self.facets
-        return doc
 
 
 def clean_query(query: str) -> str:
@@ -108,96 +50,6 @@ def clean_query(query: str) -> str:
     ignored, so no input makes a slow query)."""
     text = (query or "").encode("utf-8", "ignore").decode("utf-8")
     return "".join(ch if ch.isprintable() else " " for ch in text).strip()[:MAX_QUERY]
-
-
-def _identifier(query: str) -> str | None:
-    """The query as an identifier: one word of 4-120 characters with a digit, mostly letters and digits
-    (a 文号 has a few Chinese characters, "2023年海港区的食品经营许可" is a sentence), else None."""
-    text = query.strip()
-    if not 4 <= len(text) <= 120 or any(ch.isspace() for ch in text) or not any(ch.isdigit() for ch in text):
-        return None
-    chinese = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    ascii_alnum = sum(1 for ch in text if ch.isascii() and ch.isalnum())
-    return text if chinese <= 6 and ascii_alnum >= 4 else None
-
-
-def _identifier_forms(ident: str) -> set[str]:
-    """文号 are typed with whatever brackets the keyboard has: 〔2023〕, [2023], 【2023】, (2023)."""
-    forms = {ident, ident.upper()}
-    canonical = _BRACKETS.sub(r"〔\1〕", ident)
-    forms.update({canonical, canonical.upper()})
-    return forms
-
-
-def _hit(user: Principal, r: Record, score: float, matched: str | None = None) -> SearchHit:
-    title = mask_text(r.title, r) if should_mask(user, r) else r.title
-    return SearchHit(r.id, r.source_system, r.source_id, r.archival_code, title, score, r.department.name,
-                     r.matter.name, r.decided_at.isoformat(), matched, seq=r.seq)  # fmt: skip
-
-
-def _mark(s: Session, user: Principal, hits: list[SearchHit], parsed: dict[str, Any]) -> None:
-    """Title and snippet highlights of the page's hits (their texts in one query), masked first."""
-    words = list(parsed["keywords"]) + [c["text"] for c in parsed["chips"] if c["kind"] != "time"]
-    if not hits or not words:
-        return
-    seqs = [h.seq for h in hits]
-    rows = s.execute(select(SearchDoc.record_seq, SearchDoc.body_text).where(SearchDoc.record_seq.in_(seqs)))
-    texts: dict[int, str | None] = {seq: text for seq, text in rows}
-    records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_(seqs)))}
-    for h in hits:
-        h.title_marks = marked(h.title, words)
-        text = texts.get(h.seq)
-        if text and should_mask(user, records[h.seq]):
-            text = mask_text(text, records[h.seq])
-        h.snippet_marks = snippet(text, parsed["keywords"]) if parsed["keywords"] else []
-
-
-def _by_identifier(s: Session, user: Principal, ident: str, *, clear_only: bool = False) -> list[SearchHit]:
-    """Records whose identifier column equals the query; `clear_only` keeps those whose personal data the
-    user sees in clear (the query holds a personal number)."""
-    wanted = _identifier_forms(ident)
-    columns = [getattr(Record, name) for name, _ in IDENTIFIER_FIELDS]
-    rows = s.scalars(
-        select(Record).where(or_(*(c.in_(wanted) for c in columns)), record_filter(user)).limit(50)
-    ).all()
-    hits = []
-    for r in rows:
-        if clear_only and should_mask(user, r):
-            continue
-        label = next(lab for name, lab in IDENTIFIER_FIELDS if getattr(r, name) in wanted)
-        hits.append(_hit(user, r, 1000.0, label))
-    return hits
-
-
-def _near_identifiers(s: Session, user: Principal, ident: str) -> list[str]:
-    """Identifiers one character away from a typed one that found nothing ("您要找的是不是 …"); only
-    those of records the user may read, so a suggestion never reveals another.
-
-    Candidates share the typed text's first two thirds (then its first third) — an index range scan, not a
-    scan of every record — and are kept when exactly one character differs."""
-    wanted = ident.upper()
-    if not 6 <= len(wanted) <= 40:
-        return []
-    found: list[str] = []
-    for name, _label in IDENTIFIER_FIELDS:
-        column = getattr(Record, name)
-        for cut in (2 * len(wanted) // 3, len(wanted) // 3):
-            if cut < 2 or len(found) >= 3:
-                continue
-            head = wanted[:cut]
-            values = s.scalars(
-                select(column)
-                .where(column >= head, column < head + "\U0010ffff", record_filter(user))
-                .limit(5000)
-            )
-            for value in values:
-                if value and value not in found and _one_off(value.upper(), wanted):
-                    found.append(value)
-    return found[:3]
-
-
-def _one_off(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def conditions(parsed: ParsedQuery) -> list[ColumnElement[bool]]:
@@ -315,30 +167,33 @@ def _search_once(
     with archive.db.read() as s:
         parsed = parse_query(query, catalogue_keys(s), day, enterprise_named=enterprise_lookup(s),
                              person_named=person_lookup(s))  # fmt: skip
-        ident = _identifier(query)
+        ident = identifier(query)
         stmt: Select[Record, float] | None
-        first = _by_identifier(s, user, ident, clear_only=personal) if ident else []
+        first = by_identifier(s, user, ident, clear_only=personal) if ident else []
         if ident and (first or not parsed.has_filters):
             parsed = ParsedQuery(parsed.text, keywords=(ident,))  # a number is looked up, not read as words
             whole = [index_tokens(ident).split()]  # and found in the text only whole, in its order
+            if engine is not None and whole[0] and not personal:
+                return identifier_by_engine(s, engine, user, query, parsed, first, whole, (limit, offset), sort,
+                                             facets)  # fmt: skip
             stmt = match_query(s, query, record_filter(user), phrases=whole if whole[0] else None)
             stmt = _ordered(stmt, sort, stmt.selected_columns[1]) if stmt is not None else None
         elif engine is not None:
-            return _by_engine(s, engine, user, query, parsed, (limit, offset), sort, facets)
+            return by_engine(s, engine, user, query, parsed, (limit, offset), sort, facets)
         else:
             stmt = _statement(s, user, query, parsed, sort)
         doc = parsed.as_json()
         if stmt is None and not first:
-            near = _near_identifiers(s, user, ident) if ident else []
+            near = near_identifiers(s, user, ident) if ident else []
             return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort, suggestions=near)
         if stmt is not None and first:
             stmt = stmt.where(Record.id.not_in([h.record_id for h in first]))
         if personal:  # only records whose personal data this user sees in clear (module docstring)
             rows = s.execute(stmt.limit(MAX_PERSONAL_HITS)).all() if stmt is not None else []
-            rest = [_hit(user, r, float(score)) for r, score in rows if not should_mask(user, r)]
+            rest = [hit_of(user, r, float(score)) for r, score in rows if not should_mask(user, r)]
             everything = first + rest
             page = everything[offset : offset + limit]
-            _mark(s, user, page, doc)
+            mark_hits(s, user, page, doc)
             return SearchResult(query, doc, len(everything), page, sort=sort)
         total = len(first)
         if stmt is not None:
@@ -348,32 +203,8 @@ def _search_once(
             skip = max(0, offset - len(first))
             rows = s.execute(stmt.offset(skip).limit(limit - len(hits))).all()
             in_text = TEXT_MATCH if ident else None  # a number found in the materials (许可证编号, 受理编号)
-            hits += [_hit(user, r, float(score), in_text) for r, score in rows]
+            hits += [hit_of(user, r, float(score), in_text) for r, score in rows]
         counted = facet_counts(s, stmt, [h.record_id for h in first]) if facets else None
-        _mark(s, user, hits, doc)
-        near = _near_identifiers(s, user, ident) if ident and not total else []
+        mark_hits(s, user, hits, doc)
+        near = near_identifiers(s, user, ident) if ident and not total else []
     return SearchResult(query, doc, int(total), hits, counted, sort, near)
-
-
-def _by_engine(
-    s: Session, engine: Engine, user: Principal, query: str, parsed: ParsedQuery, page: tuple[int, int],
-    sort: str, facets: bool,
-) -> SearchResult:  # fmt: skip
-    """The same answer as `_statement` over the catalogue, from the embedded engine: count, page, facets."""
-    limit, offset = page
-    doc = parsed.as_json()
-    empty = SearchResult(query, doc, 0, facets=format_facets({}) if facets else None, sort=sort)
-    filters = filters_of(s, parsed)
-    if parsed.keywords:
-        phrases = keyword_phrases(parsed.keywords)
-    else:
-        phrases = [] if parsed.has_filters else query_phrases(query)
-    if filters is None or (not phrases and not parsed.has_filters):
-        return empty
-    q = engine.query(phrases, filters, access_of(s, user))
-    total, pairs = engine.search(q, limit, offset, by_date=sort == "date" or not phrases)
-    records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_([seq for seq, _ in pairs])))}
-    hits = [_hit(user, records[seq], score) for seq, score in pairs if seq in records]
-    counted = format_facets(facet_rows(s, engine.facets(q))) if facets else None
-    _mark(s, user, hits, doc)
-    return SearchResult(query, doc, total, hits, counted, sort)
