@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -93,24 +93,18 @@ def _texts_after(db: Database, after: int, page: int) -> list[tuple[int, str, st
     ]
 
 
-def _pending(db: Database) -> list[tuple[int, str, str]]:
-    """(seq, text, hash) of every record whose vector is missing or stale, oldest record first."""
-    out: list[tuple[int, str, str]] = []
+def _scan(db: Database) -> Iterator[list[tuple[int, str, str]]]:
+    """Pages of (seq, text, hash) of the records whose vector is missing or stale, oldest record first;
+    a page at a time, so a million records never sit in memory as texts."""
     after = 0
-    while True:
-        page = _texts_after(db, after, SCAN_PAGE)
-        if not page:
-            return out
-        for seq, text, stored in page:
-            digest = text_hash(text)
-            if digest != stored:
-                out.append((seq, text, digest))
+    while page := _texts_after(db, after, SCAN_PAGE):
+        yield [(seq, text, digest) for seq, text, stored in page if (digest := text_hash(text)) != stored]
         after = page[-1][0]
 
 
 def pending_embeddings(archive: Archive) -> int:
     """How many records wait for a vector (missing, or made from another text or model)."""
-    return len(_pending(archive.db))
+    return sum(len(page) for page in _scan(archive.db))
 
 
 def _store(db: Database, batch: Sequence[tuple[int, str, str]], vectors: npt.NDArray[np.float32]) -> int:
@@ -135,21 +129,30 @@ def embed_pending(
 ) -> EmbedReport:
     """Embed up to `limit` records that need it (all when None), `BATCH` per transaction.
 
-    `progress(done, total)` is called after each batch. Safe to run in several processes at once: two
-    runs may embed the same record, and the later write simply replaces the earlier, equal vector.
+    Two passes over the catalogue: one counts what is waiting (hashing texts costs little next to
+    embedding them), the second embeds page by page. `progress(done, total)` is called after each
+    batch. Safe to run in several processes at once: two runs may embed the same record, and the later
+    write simply replaces the earlier, equal vector (the worker's claim keeps its own runs apart).
     """
-    todo = _pending(archive.db)
-    total = len(todo) if limit is None else min(limit, len(todo))
-    report = EmbedReport(pending=len(todo))
+    waiting = pending_embeddings(archive)
+    total = waiting if limit is None else min(limit, waiting)
+    report = EmbedReport(pending=waiting)
     if progress:
         progress(0, total)
-    for start in range(0, total, BATCH):
-        batch = todo[start : min(start + BATCH, total)]
-        vectors = embed_passages([text for _, text, _ in batch])
-        report.embedded += _store(archive.db, batch, vectors)
-        report.pending -= len(batch)
-        if progress:
-            progress(start + len(batch), total)
+    done = 0
+    for page in _scan(archive.db):
+        for start in range(0, len(page), BATCH):
+            if done >= total:
+                break
+            batch = page[start : start + min(BATCH, total - done)]
+            vectors = embed_passages([text for _, text, _ in batch])
+            report.embedded += _store(archive.db, batch, vectors)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        if done >= total:
+            break
+    report.pending = max(0, waiting - done)
     if report.embedded:
         log.info("语义向量：新生成 %s 件，尚余 %s 件", report.embedded, report.pending)
     return report
