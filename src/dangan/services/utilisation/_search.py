@@ -31,6 +31,7 @@ from dangan.index import (
     person_lookup,
 )
 from dangan.services.archive import Archive
+from dangan.services.records import semantic_candidates
 from dangan.store.catalog import Department, Matter, Record
 
 from ._engine_search import by_engine, identifier_by_engine, ready_engine
@@ -40,6 +41,8 @@ from ._learning import LEARN_DEPTH, attractiveness, rerank
 from ._results import TEXT_MATCH, SearchResult, hit_of, mark_hits
 
 MAX_PERSONAL_HITS = 1000
+SEMANTIC_DEPTH = 50  # how many nearest records a query that matched no text is offered
+SEMANTIC_MATCH = "语义相近"
 MAX_QUERY = 200
 SORTS = ("relevance", "date")
 
@@ -130,6 +133,8 @@ def search(
     With `learn`, a ranking by relevance is reordered inside its first 50 by what people of the user's
     role opened for the same meaning (`_learning`); sets that are only filters stay in date order."""
     result = _search_once(archive, user, query, limit, offset, sort=sort, facets=facets, today=today)
+    if result.total == 0 and result.parsed["keywords"] and not result.suggestions:
+        return _by_meaning(archive, user, result, (limit, offset), facets)
     if not (learn and sort == "relevance" and result.parsed["keywords"] and offset < LEARN_DEPTH):
         return result
     if result.total < 2:
@@ -142,6 +147,43 @@ def search(
     ordered = [hit for hit, _ in rerank([(h, h.score) for h in top.hits], weights, lambda h: h.seq)]
     result.hits = ordered[offset : offset + limit]
     return result
+
+
+def _by_meaning(
+    archive: Archive, user: Principal, words: SearchResult, page: tuple[int, int], facets: bool
+) -> SearchResult:
+    """When the words match no text ("开饭店需要办的许可"), the records nearest in meaning (the embedding
+    index, inside the policy), narrowed by whatever filters the query also set, marked "语义相近".
+    Lexical answers are never mixed with these: a set of words stays exactly the records that hold them."""
+    limit, offset = page
+    nearest = semantic_candidates(archive, user, words.query, k=SEMANTIC_DEPTH)
+    if not nearest:
+        return words
+    scores = dict(nearest)
+    doc = dict(words.parsed) | {"semantic": True}
+    with archive.db.read() as s:
+        narrowed = [*conditions(_reparsed(words.parsed)), Record.seq.in_(list(scores)), record_filter(user)]
+        rows = {r.seq: r for r in s.scalars(select(Record).where(and_(*narrowed)))}
+        kept = [seq for seq, _ in nearest if seq in rows]
+        hits = [hit_of(user, rows[seq], scores[seq], SEMANTIC_MATCH) for seq in kept[offset : offset + limit]]
+        mark_hits(s, user, hits, doc)
+        counted = facet_counts(s, None, [rows[seq].id for seq in kept]) if facets else None
+    return SearchResult(words.query, doc, len(kept), hits, counted, words.sort)
+
+
+def _reparsed(doc: dict[str, Any]) -> ParsedQuery:
+    """The filters of a parsed query's JSON, as a ParsedQuery (keywords left out: they matched nothing)."""
+    from datetime import date as _date
+
+    def day(value: Any) -> _date | None:
+        return _date.fromisoformat(value) if value else None
+
+    return ParsedQuery(
+        "", time_from=day(doc.get("time_from")), time_to=day(doc.get("time_to")), district=doc.get("district"),
+        department=doc.get("department"), matter=doc.get("matter"), industry=doc.get("industry"),
+        result=doc.get("result"), security_level=doc.get("security_level"), enterprise=doc.get("enterprise"),
+        person=doc.get("person"),
+    )  # fmt: skip
 
 
 def _search_once(
