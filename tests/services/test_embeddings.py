@@ -123,41 +123,37 @@ def test_more_like_this_leaves_out_the_record_and_what_the_user_may_not_read(
     assert views is not None and [v.view.id for v in views] == [rid for rid, _ in mine[:3]]
 
 
-def test_a_changed_text_a_new_record_and_a_deleted_one_keep_the_vectors_in_step(
-    tmp_path: Path,
+def test_a_changed_text_a_new_model_and_a_deleted_record_keep_the_vectors_in_step(
+    any_archive: Archive, tmp_path: Path
 ) -> None:
-    arc = open_archive(load_settings(tmp_path / "data"))
-    try:
-        for demo_case in generate_cases(3, seed=21):
-            write_case(demo_case, tmp_path / "in")
-        import_paths(arc, [tmp_path / "in"])
-        seqs = sorted(r.seq for r in _all(arc))
-        first = seqs[0]
-        assert similar_views(arc, ARCHIVIST, _id(arc, first)) is None, "no vector yet: the page says so"
-        assert semantic_candidates(arc, ARCHIVIST, "许可") == [], "nothing embedded: the model is not needed"
-        assert embed_pending(arc).embedded == 3
-        assert similar_views(arc, ARCHIVIST, _id(arc, first)) is not None
-        with arc.db.write() as s:
-            s.execute(
-                update(SearchDoc).where(SearchDoc.record_seq == first).values(body_text="另一段材料正文")
-            )
-        assert pending_embeddings(arc) == 1, "its text changed: embedded again"
-        before = _vector(arc, first)
-        assert embed_pending(arc).embedded == 1 and _vector(arc, first) != before
-        with arc.db.write() as s:
-            s.execute(
-                update(RecordEmbedding).where(RecordEmbedding.record_seq == seqs[1]).values(model="old")
-            )
-        assert pending_embeddings(arc) == 1, "made by another model: embedded again"
-        embed_pending(arc)
-        assert {seq for seq, _ in semantic_candidates(arc, ARCHIVIST, "许可", k=10)} == set(seqs)
-        with arc.db.write() as s:
-            s.execute(delete(Record).where(Record.seq == seqs[2]))
-        assert {seq for seq, _ in semantic_candidates(arc, ARCHIVIST, "许可", k=10)} == set(seqs[:2]), (
-            "a deleted record takes its vector with it, and the cached matrix notices"
-        )
-    finally:
-        arc.close()
+    """On SQLite and on PostgreSQL (bytea vectors, the same signature query)."""
+    arc = any_archive
+    for demo_case in generate_cases(3, seed=21):
+        write_case(demo_case, tmp_path / "in")
+    import_paths(arc, [tmp_path / "in"])
+    seqs = sorted(r.seq for r in _all(arc))
+    first = seqs[0]
+    assert similar_views(arc, ARCHIVIST, _id(arc, first)) is None, "no vector yet: the page says so"
+    assert semantic_candidates(arc, ARCHIVIST, "许可") == [], "nothing embedded: the model is not needed"
+    assert embed_pending(arc).embedded == 3
+    assert similar_views(arc, ARCHIVIST, _id(arc, first)) is not None
+    with arc.db.write() as s:
+        s.execute(update(SearchDoc).where(SearchDoc.record_seq == first).values(body_text="另一段材料正文"))
+    assert pending_embeddings(arc) == 1, "its text changed: embedded again"
+    before = _vector(arc, first)
+    assert embed_pending(arc).embedded == 1 and _vector(arc, first) != before
+    with arc.db.write() as s:
+        s.execute(update(RecordEmbedding).where(RecordEmbedding.record_seq == seqs[1]).values(model="old"))
+    assert pending_embeddings(arc) == 1, "made by another model: embedded again"
+    embed_pending(arc)
+    assert {seq for seq, _ in semantic_candidates(arc, ARCHIVIST, "许可", k=10)} == set(seqs)
+    with arc.db.write() as s:
+        s.execute(delete(Record).where(Record.seq == seqs[2]))
+    with arc.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(RecordEmbedding)) == 2, "ON DELETE CASCADE"
+    assert {seq for seq, _ in semantic_candidates(arc, ARCHIVIST, "许可", k=10)} == set(seqs[:2]), (
+        "a deleted record takes its vector with it, and the cached matrix notices"
+    )
 
 
 def test_the_worker_embeds_on_a_schedule_only_when_asked(tmp_path: Path) -> None:
