@@ -143,3 +143,31 @@ def test_damaged_engine_files_fall_back_to_the_catalogue_until_rebuilt(archive: 
     assert search(archive, KEEPER, "2019年以来", today=TODAY).total == 40  # the catalogue answered
     report = reindex(archive, rebuild=True)
     assert report["pending"] == 0 and report["documents"] == 40
+
+
+def test_the_parser_keys_are_kept_on_disk_and_rebuilt_when_the_catalogue_changes(archive: Archive) -> None:
+    """A command is a new process: it reads the keys the last one built, unless departments, matters,
+    records or synonyms changed since (or the shipped tables did)."""
+    import dangan.index._catalogue as cat
+    from dangan.store.catalog import SearchSynonym
+
+    cache = archive.settings.home / "index"
+    with archive.db.read() as s:
+        first = cat.catalogue_keys(s, cache)
+    assert (cache / "parser-keys.pickle").is_file()
+    cat._cache.clear()  # as a new process would start
+    built: list[int] = []
+    real_build = cat.build_keys
+    cat.build_keys = lambda vocab: built.append(1) or real_build(vocab)  # type: ignore[func-returns-value]
+    try:
+        with archive.db.read() as s:
+            assert [k.text for k in cat.catalogue_keys(s, cache)] == [k.text for k in first]
+        assert built == []  # read from disk
+        with archive.db.write() as s:
+            s.add(SearchSynonym(kind="departments", alias="老工商", target="市场监督管理局", updated_by="t"))
+        cat._cache.clear()
+        with archive.db.read() as s:
+            keys = cat.catalogue_keys(s, cache)
+        assert built == [1] and any(k.text == "老工商" for k in keys)
+    finally:
+        cat.build_keys = real_build

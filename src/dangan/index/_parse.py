@@ -31,6 +31,7 @@ FILLERS = ("帮我", "帮", "请", "想", "想要", "需要", "能", "可以", "
            "申请", "办理", "办的", "审批的", "给", "我", "要", "显示", "列出", "企业", "公司", "行业", "单位",
            "类", "方面的", "哪家", "什么", "是", "为", "以及")  # fmt: skip
 FILLER_WORDS = frozenset(FILLERS)
+_FILLER_RE = re.compile("|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)))
 _INTENT_CHARS = frozenset(
     "我想要查找帮请看一下能否给列出显示"
 )  # 我想查, 帮我找: asking, not a word to search
@@ -224,8 +225,6 @@ def _keywords(rest: str) -> list[str]:
     """What is left to search as text: each run of the query cut into words (rjieba), filler words dropped
     only when they are whole words (申请书 stays, 申请 goes), and the kept neighbours joined again, so a
     name like 许淑珍 is one word, never 许 + 淑珍."""
-    import rjieba  # ≈ 0.1 s to load, on the first query that leaves words over
-
     words = []
     for part in re.split(r"[\s,，。;；、!！?？:：\"'“”‘’()（）\[\]【】《》<>]+", rest):
         part = part.strip("-+*~^")
@@ -235,6 +234,11 @@ def _keywords(rest: str) -> list[str]:
             if len(part) > 1:
                 words.append(part)
             continue
+        if not _FILLER_RE.search(part):  # nothing to drop: kept whole, and rjieba (0.1 s to load) not needed
+            words.append(part)
+            continue
+        import rjieba  # ≈ 0.1 s to load, on the first query whose words hold a filler
+
         kept = ""
         for word in rjieba.cut(part):
             if word in FILLER_WORDS:

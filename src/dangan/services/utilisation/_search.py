@@ -207,7 +207,7 @@ def _search_once(
     personal = bool(personal_spans(query))
     engine = None if personal else ready_engine(archive)
     with archive.db.read() as s:
-        parsed = parse_query(query, catalogue_keys(s), day, enterprise_named=enterprise_lookup(s),
+        parsed = parse_query(query, catalogue_keys(s, archive.settings.home / "index"), day, enterprise_named=enterprise_lookup(s),
                              person_named=person_lookup(s))  # fmt: skip
         ident = identifier(query)
         stmt: Select[Record, float] | None
