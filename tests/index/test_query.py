@@ -63,6 +63,9 @@ def _filters(p: ParsedQuery) -> dict[str, object]:
         ("2023年3月到5月", "2023-03-01", "2023-05-31"),
         ("2023年3月15日", "2023-03-15", "2023-03-15"),
         ("去年下半年", "2025-07-01", "2025-12-31"),
+        ("2023年12月至2024年2月", "2023-12-01", "2024-02-29"),
+        ("2023年1-3月", "2023-01-01", "2023-03-31"),
+        ("上半年", "2026-01-01", "2026-06-30"),
     ],
 )
 def test_time_expressions_are_inclusive_date_ranges(text: str, first: str, last: str) -> None:
@@ -169,3 +172,10 @@ def test_the_shipped_places_are_the_current_ones_of_the_domain_table() -> None:
     table changes (the recipe is in the file's header)."""
     expected = {(d.code, d.name, d.level) for d in all_districts(current_only=True) if not d.placeholder}
     assert set(places()) == expected
+
+
+def test_a_chain_of_places_is_its_most_specific_and_a_city_before_a_department_names_it() -> None:
+    assert _parse("河北省秦皇岛市海港区的食品经营许可").district == "130302"
+    assert _parse("秦皇岛市的食品经营许可").district == "130300"
+    parsed = _parse("秦皇岛市卫健委的医疗机构执业登记")
+    assert parsed.district is None and parsed.department == "秦皇岛市卫生健康委员会"

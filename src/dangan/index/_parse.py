@@ -176,10 +176,18 @@ def parse_query(
         values["person"] = person.group(1)
         chips.append(Chip("person", person.group(1), f"法定代表人 {person.group(1)}", person.group(0)))
     weak: list[Chip] = []
-    for _, found in _find_keys(work, keys):
+    spans: dict[str, tuple[int, int]] = {}
+    for start, found in _find_keys(work, keys):
+        if found.kind == "district" and "district" in values and _within(found.values[0], values["district"]):
+            values["district"] = found.values[0]  # 河北省秦皇岛市海港区: the most specific place of a chain
+            chips = [c for c in chips if c.kind != "district"]
+            chips.append(Chip("district", found.values[0], found.label, found.text))
+            spans["district"] = (start, start + len(found.text))
+            continue
         key = next((k for k in (found, *found.others) if k.kind not in values), None)
         if key is None:
             continue
+        spans[key.kind] = (start, start + len(key.text))
         if key.weak:
             weak.append(Chip(key.kind, key.values[0], key.label, key.text))
         if key.kind == "matter":
@@ -192,6 +200,13 @@ def parse_query(
             values[key.kind] = key.values[0]
         chips.append(Chip(key.kind, key.values[0], key.label, key.text))
     keywords = _keywords(work.text)
+    city_of_department = (
+        "district" in spans and "department" in spans and str(values["district"]).endswith("00")
+        and spans["district"][1] == spans["department"][0]
+    )  # fmt: skip
+    if city_of_department:  # 秦皇岛市卫健委: the city names the department, it is no place filter
+        chips = [c for c in chips if c.kind != "district"]
+        values.pop("district")
     if weak and len(chips) == len(weak):  # "海鸥 餐饮": words to search for, not an industry
         for chip in weak:
             chips.remove(chip)
@@ -208,6 +223,15 @@ def parse_query(
     return ParsedQuery(
         text, tuple(keywords), chips=tuple(sorted(chips, key=lambda c: order[c.kind])), **values
     )
+
+
+def _within(code: str, region: str) -> bool:
+    """Whether `code` is a place inside `region` (a prefecture 130300 or province 130000)."""
+    if code == region:
+        return False
+    if region.endswith("0000"):
+        return code.startswith(region[:2])
+    return region.endswith("00") and code.startswith(region[:4])
 
 
 def _enterprise_candidates(text: str) -> list[str]:

@@ -114,7 +114,18 @@ def _rules(today: date) -> list[tuple[re.Pattern[str], object]]:
         y = today.year + {"今": 0, "去": -1, "前": -2}[m.group(1)]
         return (date(y, 1, 1), date(y, 6, 30)) if m.group(2) == "上" else (date(y, 7, 1), date(y, 12, 31))
 
+    def month_to_month(m: re.Match[str]) -> tuple[date, date] | None:
+        y1, m1, y2, m2 = (int(g) for g in m.groups())
+        if not (_valid_month(m1) and _valid_month(m2)) or (y1, m1) > (y2, m2):
+            return None
+        return date(y1, m1, 1), _month_end(y2, m2)
+
+    def bare_half(m: re.Match[str]) -> tuple[date, date]:
+        y = today.year
+        return (date(y, 1, 1), date(y, 6, 30)) if m.group(1) == "上" else (date(y, 7, 1), date(y, 12, 31))
+
     return [
+        (re.compile(_Y + r"年(\d{1,2})月(?:份)?" + _SEP + _Y + r"年(\d{1,2})月(?:份)?"), month_to_month),
         (re.compile(_Y + r"年?" + _SEP + _Y + r"年(?:度)?"), year_range),
         (re.compile(_Y + r"年(\d{1,2})月?" + _SEP + r"(\d{1,2})月(?:份)?"), month_range),
         (re.compile(_Y + r"[年.\-/](\d{1,2})[月.\-/](\d{1,2})[日号]?"), day),
@@ -132,6 +143,7 @@ def _rules(today: date) -> list[tuple[re.Pattern[str], object]]:
         (re.compile(r"去年|上一年|上年度"), relative_year(-1)),
         (re.compile(r"今年|本年度?"), relative_year(0)),
         (re.compile(r"本月|这个月"), this_month),
+        (re.compile(r"(?<![年\d])(上|下)半年"), bare_half),
         (re.compile(r"上个?月"), last_month),
     ]
 
