@@ -80,7 +80,7 @@ def test_masked_preview_says_what_was_hidden(server: str, browser: Browser) -> N
     try:
         _login(page, server, CLERK)
         page.goto(server + "/search?q=" + "申请书")
-        page.locator(".results-table tbody a").first.click()
+        page.locator(".hits .hit-title a").first.click()
         page.locator(".files-table tbody tr", has_text="申请书").first.locator("a", has_text="预览").click()
         page.wait_for_function("() => { const i = document.querySelector('img.page-image'); "
                                "return i && i.complete && i.naturalWidth > 0; }")  # fmt: skip
