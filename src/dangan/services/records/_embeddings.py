@@ -243,6 +243,9 @@ def semantic_candidates(
     text = " ".join(query.split())
     if not text or k <= 0:
         return []
+    with archive.db.read() as s:  # nothing embedded yet: not even numpy is loaded (a command's start)
+        if s.scalar(select(RecordEmbedding.record_seq).limit(1)) is None:
+            return []
     m = _matrix(archive.db)
     if not len(m.seqs):
         return []
