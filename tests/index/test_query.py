@@ -93,6 +93,8 @@ def test_the_example_of_the_issue_is_exactly_its_filters() -> None:
     ("query", "field", "value"),
     [
         ("北戴河的案卷", "district", "130304"),
+        ("2021年青龙县的排污许可", "district", "130321"),
+        ("秘密级档案", "security_level", "秘密"),
         ("青龙的建筑工程施工许可", "district", "130321"),
         ("海淀区", "district", "110108"),  # another city's place by its full name: an empty set, not words
         ("市场监管局", "department", "秦皇岛市市场监督管理局"),
@@ -179,3 +181,8 @@ def test_a_chain_of_places_is_its_most_specific_and_a_city_before_a_department_n
     assert _parse("秦皇岛市的食品经营许可").district == "130300"
     parsed = _parse("秦皇岛市卫健委的医疗机构执业登记")
     assert parsed.district is None and parsed.department == "秦皇岛市卫生健康委员会"
+
+
+def test_words_about_the_archive_itself_are_not_searched_for() -> None:
+    assert _parse("昌黎县2023年不予受理的案件").keywords == ()
+    assert _parse("2023年山海关区秘密级档案").keywords == ()

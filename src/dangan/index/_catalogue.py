@@ -22,7 +22,7 @@ from dangan.store.catalog import Department, Matter, Record, SearchSynonym
 from ._vocab import Key, Vocabulary, build_keys
 
 _lock = threading.Lock()
-_KEYS_VERSION = 1  # bump when Key or build_keys change, so old files are not read
+_KEYS_VERSION = 2  # bump when Key or build_keys change, so old files are not read
 _cache: dict[str, tuple[tuple[Any, ...], list[Key]]] = {}
 
 

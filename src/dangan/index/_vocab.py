@@ -63,10 +63,16 @@ class Key:
 
 
 def _short_district_names(name: str) -> set[str]:
+    """北戴河区 → 北戴河; 青龙满族自治县 → 青龙 and 青龙县 (how people write an autonomous county)."""
     out = {name}
     for suffix in _DISTRICT_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            out.add(name[: -len(suffix)])
+            short = name[: -len(suffix)]
+            out.add(short)
+            if suffix.endswith("自治县"):
+                out.add(short + "县")
+            if suffix.endswith("自治旗"):
+                out.add(short + "旗")
             break
     return out
 
@@ -175,7 +181,9 @@ def build_keys(vocab: Vocabulary) -> list[Key]:
     results = {normalise_query(r): r for r in vocab.results}
     keys += [Key(k, "result", (r,), r) for k, r in results.items()]
     keys += [Key(w, "result", (r,), r) for w, r in synonyms["results"].items() if w not in results]
-    keys += [Key(w, "security_level", (v,), v) for w, v in SECURITY_WORDS.items()]
+    keys += [
+        Key(w + tail, "security_level", (v,), v) for w, v in SECURITY_WORDS.items() for tail in ("", "级")
+    ]
     seen: dict[str, Key] = {}
     for key in keys:
         if len(key.text) < 2:
