@@ -149,3 +149,34 @@ def test_a_doc_number_in_other_brackets_finds_its_record_only(loaded: Loaded, tm
     result = search(archive, ARCHIVIST, typed, today=TODAY)
     assert [h.source_id for h in result.hits] == [c["source_id"]]
     assert result.hits[0].matched == "文号"
+
+
+def _judged(cases: list[dict[str, Any]]) -> list[tuple[str, set[str]]]:
+    """Queries of several kinds with their gold sets computed from the generator's case.json."""
+    out: list[tuple[str, set[str]]] = []
+    year, matter = _common(cases)
+    out.append((f"{year}年的{matter}", {c["source_id"] for c in cases
+                if c["decided_at"].startswith(str(year)) and c["matter"]["name"] == matter}))  # fmt: skip
+    for c in cases[:6]:
+        y, m, d = c["decided_at"][:4], c["matter"]["name"], c.get("district")
+        out.append((f"{y}年上半年的{m}" if c["decided_at"][5:7] <= "06" else f"{y}年下半年的{m}",
+                    {x["source_id"] for x in cases if x["matter"]["name"] == m and x["decided_at"][:4] == y
+                     and (x["decided_at"][5:7] <= "06") == (c["decided_at"][5:7] <= "06")}))  # fmt: skip
+        if d:
+            from dangan.domain import district_by_code
+
+            name = district_by_code(d).name  # type: ignore[union-attr]
+            out.append((f"{name}的{m}", {x["source_id"] for x in cases if x["matter"]["name"] == m
+                                         and x.get("district") == d}))  # fmt: skip
+        out.append((f"{c['applicant']['name']}", {x["source_id"] for x in cases
+                    if x["applicant"]["name"] == c["applicant"]["name"]}))  # fmt: skip
+    return out
+
+
+def test_a_judged_set_gives_the_same_exact_answers_on_every_backend(loaded: Loaded) -> None:
+    """The same judged queries on the embedded engine, on SQLite FTS5 and on PostgreSQL: every answer is
+    exactly its gold set."""
+    archive, cases = loaded
+    for query, gold in _judged(cases):
+        _, ids = _all(archive, ARCHIVIST, query)
+        assert set(ids) == gold, (query, len(ids), len(gold))
