@@ -6,10 +6,15 @@ import copy
 import hashlib
 import json
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dangan.demo import DemoCase, make_case, write_case
+
+if TYPE_CHECKING:
+    from dangan.services.archive import Archive
 
 
 def demo_case(seed: int = 0, **overrides: Any) -> DemoCase:
@@ -41,3 +46,27 @@ def zip_package(pkg: Path, dest: Path, *, top_folder: bool = True) -> Path:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextmanager
+def demo_archive(
+    root: Path, count: int, seed: int, **settings: Any
+) -> Iterator[tuple[Archive, list[dict[str, Any]]]]:
+    """An archive holding `count` generated demo cases (their case.json documents returned as the truth
+    tests compare with), closed afterwards; `settings` go to `load_settings` (database_url, search_engine)."""
+    from dangan.core import load_settings
+    from dangan.demo import generate_cases
+    from dangan.services.archive import open_archive
+    from dangan.services.intake import import_paths
+
+    cases = []
+    for case in generate_cases(count, seed=seed):
+        write_case(case, root / "in")
+        cases.append(case.case)
+    archive = open_archive(load_settings(root / "data", **settings))
+    try:
+        report = import_paths(archive, [root / "in"])
+        assert not report.rejected, [o.problems for o in report.rejected][:3]
+        yield archive, cases
+    finally:
+        archive.close()

@@ -28,21 +28,15 @@ from dangan.services.records import (
     similar_views,
 )
 from dangan.store.catalog import Record, RecordEmbedding, SearchDoc
+from tests.factories import demo_archive
 
 ARCHIVIST = Principal("archivist", Role.ARCHIVIST, clearance=SecurityLevel.SECRET)
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    root = tmp_path_factory.mktemp("embeddings")
-    for demo_case in generate_cases(24, seed=8):
-        write_case(demo_case, root / "in")
-    arc = open_archive(load_settings(root / "data"))
-    assert not import_paths(arc, [root / "in"]).rejected
-    try:
+    with demo_archive(tmp_path_factory.mktemp("embeddings"), 24, 8) as (arc, _):
         yield arc
-    finally:
-        arc.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from dangan.access import ANONYMOUS, Principal, Role, can_read, should_mask
-from dangan.core import load_settings
-from dangan.demo import generate_cases, write_case
 from dangan.domain import SecurityLevel
-from dangan.services.archive import Archive, open_archive
-from dangan.services.intake import import_paths
+from dangan.services.archive import Archive
 from dangan.services.utilisation import search
 from dangan.store.catalog import Record
+from tests.factories import demo_archive
 
 TODAY = date(2026, 6, 30)
 QUERIES = (
@@ -38,15 +36,11 @@ QUERIES = (
 @pytest.fixture(scope="module", params=["engine", "sql"])
 def archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     """Once through the embedded engine (the policy translated into its terms), once through SQL."""
-    root = tmp_path_factory.mktemp("search-access")
-    for demo_case in generate_cases(60, seed=5):
-        write_case(demo_case, root / "in")
-    arc = open_archive(load_settings(root / "data", search_engine=request.param))
-    assert not import_paths(arc, [root / "in"]).rejected
-    try:
+    with demo_archive(tmp_path_factory.mktemp("search-access"), 60, 5, search_engine=request.param) as (
+        arc,
+        _,
+    ):
         yield arc
-    finally:
-        arc.close()
 
 
 def _records(archive: Archive) -> list[Record]:

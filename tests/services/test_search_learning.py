@@ -11,13 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from dangan.access import Principal, Role
-from dangan.core import NotFound, load_settings
-from dangan.demo import generate_cases, write_case
+from dangan.core import NotFound
 from dangan.domain import SecurityLevel
-from dangan.services.archive import Archive, open_archive
-from dangan.services.intake import import_paths
+from dangan.services.archive import Archive
 from dangan.services.utilisation import log_click, log_search, search
 from dangan.store.catalog import SearchClick
+from tests.factories import demo_archive
 
 TODAY = date(2026, 6, 30)
 KEEPER = Principal("keeper", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)
@@ -27,15 +26,8 @@ QUERY = "申请书 审批"
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    root = tmp_path_factory.mktemp("learning")
-    for demo_case in generate_cases(40, seed=31):
-        write_case(demo_case, root / "in")
-    arc = open_archive(load_settings(root / "data"))
-    assert not import_paths(arc, [root / "in"]).rejected
-    try:
+    with demo_archive(tmp_path_factory.mktemp("learning"), 40, 31) as (arc, _):
         yield arc
-    finally:
-        arc.close()
 
 
 def _ids(archive: Archive, user: Principal, query: str, **kw: object) -> list[str]:

@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 
 from dangan.access import Principal, Role
-from dangan.core import load_settings
-from dangan.demo import generate_cases, write_case
 from dangan.domain import SecurityLevel
 from dangan.services.accounts import add_user, get_principal
-from dangan.services.archive import Archive, open_archive
-from dangan.services.intake import import_paths
+from dangan.services.archive import Archive
 from dangan.services.utilisation import SearchResult, search
+from tests.factories import demo_archive
 
 TODAY = date(2026, 6, 30)
 ARCHIVIST = Principal("keeper", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)
@@ -30,23 +28,13 @@ Loaded = tuple[Archive, list[dict[str, Any]]]
 )
 def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     """The same archive three ways: the embedded engine, SQLite FTS5 alone, PostgreSQL full text."""
-    root = tmp_path_factory.mktemp(f"nl-{request.param}")
-    url = None
-    extra = {"search_engine": "sql"} if request.param == "sqlite-sql" else {}
+    settings: dict[str, str] = {"search_engine": "sql"} if request.param == "sqlite-sql" else {}
     if request.param == "postgres":
         from tests.pg import create_database
 
-        url = create_database(request.getfixturevalue("pg_server"))
-    cases = []
-    for demo_case in generate_cases(80, seed=11):
-        write_case(demo_case, root / "in")
-        cases.append(demo_case.case)
-    archive = open_archive(load_settings(root / "data", **({"database_url": url} if url else {}), **extra))
-    assert not import_paths(archive, [root / "in"]).rejected
-    try:
-        yield archive, cases
-    finally:
-        archive.close()
+        settings["database_url"] = create_database(request.getfixturevalue("pg_server"))
+    with demo_archive(tmp_path_factory.mktemp(f"nl-{request.param}"), 80, 11, **settings) as loaded:
+        yield loaded
 
 
 def _all(archive: Archive, user: Principal, query: str, **kw: Any) -> tuple[SearchResult, list[str]]:

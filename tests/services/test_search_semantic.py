@@ -9,13 +9,11 @@ from datetime import date
 import pytest
 
 from dangan.access import Principal, Role
-from dangan.core import load_settings
-from dangan.demo import generate_cases, write_case
 from dangan.domain import SecurityLevel
-from dangan.services.archive import Archive, open_archive
-from dangan.services.intake import import_paths
+from dangan.services.archive import Archive
 from dangan.services.records import embed_pending
 from dangan.services.utilisation import search
+from tests.factories import demo_archive
 
 TODAY = date(2026, 6, 30)
 KEEPER = Principal("keeper", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL)
@@ -23,16 +21,9 @@ KEEPER = Principal("keeper", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIA
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    root = tmp_path_factory.mktemp("semantic")
-    for demo_case in generate_cases(40, seed=8):
-        write_case(demo_case, root / "in")
-    arc = open_archive(load_settings(root / "data"))
-    assert not import_paths(arc, [root / "in"]).rejected
-    embed_pending(arc)
-    try:
+    with demo_archive(tmp_path_factory.mktemp("semantic"), 40, 8) as (arc, _):
+        embed_pending(arc)
         yield arc
-    finally:
-        arc.close()
 
 
 def test_a_question_in_plain_words_finds_the_matter_it_means(archive: Archive) -> None:
