@@ -20,6 +20,7 @@ from dangan.domain.district import (
     district_by_code,
     district_history,
     districts_by_name,
+    region_prefix,
 )
 from dangan.domain.industry import (
     Industry,
@@ -94,6 +95,7 @@ __all__ = [
     "is_valid_uscc",
     "org_code",
     "personal_spans",
+    "region_prefix",
     "uscc_check_char",
     "uscc_problem",
 ]

@@ -120,6 +120,13 @@ def _level(code: str) -> DistrictLevel:
     return "county"
 
 
+def region_prefix(code: str) -> str:
+    """What the code of every place inside `code` starts with: 13 for the province 130000, 1303 for the
+    prefecture 130300, a county's own code."""
+    level = _level(code)
+    return code[:2] if level == "province" else code[:4] if level == "prefecture" else code
+
+
 def _parse(text: str) -> list[_Raw]:
     entries: list[_Raw] = []
     province_code: str | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from dangan.domain import is_valid_id_number, is_valid_uscc
+from dangan.domain import is_valid_id_number, is_valid_uscc, region_prefix
 
 from ._normal import normalise_query
 from ._time import find_time
@@ -227,11 +227,7 @@ def parse_query(
 
 def _within(code: str, region: str) -> bool:
     """Whether `code` is a place inside `region` (a prefecture 130300 or province 130000)."""
-    if code == region:
-        return False
-    if region.endswith("0000"):
-        return code.startswith(region[:2])
-    return region.endswith("00") and code.startswith(region[:4])
+    return code != region and code.startswith(region_prefix(region))
 
 
 def _enterprise_candidates(text: str) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from dangan.access import Principal, RecordView, can_download, can_read, mask_record_view, record_filter
 from dangan.core import NotFound, PermissionDenied
+from dangan.domain import region_prefix
 from dangan.services.accounts import note_grant_use
 from dangan.services.archive import Archive, log_access, log_denied, record_view
 from dangan.store.catalog import Department, Matter, Record, RecordFile, get_record
@@ -58,8 +59,7 @@ def _where(user: Principal, f: BrowseFilter) -> ColumnElement[bool]:
     if f.category:
         clauses.append(Record.category == f.category)
     if f.district:
-        code = f.district.rstrip("0") if len(f.district) == 6 and f.district.endswith("00") else f.district
-        clauses.append(Record.district.startswith(code, autoescape=True))
+        clauses.append(Record.district.startswith(region_prefix(f.district), autoescape=True))
     if f.result:
         clauses.append(Record.result == f.result)
     if f.keyword:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dangan.access import DEPARTMENT_SCOPED, Principal, Role
 from dangan.core import utcnow
-from dangan.domain import SecurityLevel
+from dangan.domain import SecurityLevel, region_prefix
 from dangan.index import (
     Access,
     Engine,
@@ -99,20 +99,10 @@ def filters_of(s: Session, parsed: ParsedQuery) -> Filters | None:
         if not matters:
             return None
     return Filters(
-        date_from=parsed.time_from, date_to=parsed.time_to, district=_district_term(parsed.district),
+        date_from=parsed.time_from, date_to=parsed.time_to, district=region_prefix(parsed.district) if parsed.district else None,
         departments=departments, matters=matters, industry=parsed.industry, result=parsed.result,
         level=parsed.security_level, enterprise=parsed.enterprise, person=parsed.person,
     )  # fmt: skip
-
-
-def _district_term(code: str | None) -> str | None:
-    if not code:
-        return None
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code
 
 
 def facet_rows(s: Session, raw: dict[str, list[tuple[Any, int]]]) -> dict[str, list[tuple[str, int]]]:
@@ -170,7 +160,9 @@ def by_engine(
     """The same answer as `_statement` over the catalogue, from the embedded engine: count, page, facets."""
     limit, offset = page
     doc = parsed.as_json()
-    empty = SearchResult(query, doc, 0, facets=format_facets({}) if facets else None, sort=sort)
+    empty = SearchResult(
+        query, doc, 0, facets=format_facets({}) if facets else None, sort=sort, understood=parsed
+    )
     filters = filters_of(s, parsed)
     if parsed.keywords:
         phrases = keyword_phrases(parsed.keywords)
@@ -184,7 +176,7 @@ def by_engine(
     hits = [hit_of(user, records[seq], score) for seq, score in pairs if seq in records]
     counted = format_facets(facet_rows(s, engine.facets(q))) if facets else None
     mark_hits(s, user, hits, doc)
-    return SearchResult(query, doc, total, hits, counted, sort)
+    return SearchResult(query, doc, total, hits, counted, sort, understood=parsed)
 
 
 def identifier_by_engine(
@@ -216,7 +208,7 @@ def identifier_by_engine(
     mark_hits(s, user, hits, doc)
     total = len(first) + rest
     near = near_identifiers(s, user, str(doc["keywords"][0])) if not total else []
-    return SearchResult(query, doc, total, hits, counted, sort, near)
+    return SearchResult(query, doc, total, hits, counted, sort, near, understood=parsed)
 
 
 def _facet_values(r: Record) -> dict[str, str]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.access import Principal, mask_text, should_mask
+from dangan.index import ParsedQuery
 from dangan.store.catalog import Record, SearchDoc
 
 from ._highlight import Segments, marked, plain, snippet
@@ -33,6 +34,7 @@ class SearchHit:
     title_marks: Segments = field(default_factory=list)  # the (masked) title with the matched words marked
     snippet_marks: Segments = field(default_factory=list)  # a window of the (masked) materials, marked
     seq: int = 0
+    record: Record | None = field(default=None, repr=False, compare=False)  # for masking its snippet
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class SearchResult:
     facets: dict[str, list[dict[str, Any]]] | None = None
     sort: str = "relevance"
     suggestions: list[str] = field(default_factory=list)  # "您要找的是不是 …": near identifiers
+    understood: ParsedQuery | None = field(default=None, repr=False)  # what `parsed` was made from
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -70,7 +73,7 @@ class SearchResult:
 def hit_of(user: Principal, r: Record, score: float, matched: str | None = None) -> SearchHit:
     title = mask_text(r.title, r) if should_mask(user, r) else r.title
     return SearchHit(r.id, r.source_system, r.source_id, r.archival_code, title, score, r.department.name,
-                     r.matter.name, r.decided_at.isoformat(), matched, seq=r.seq)  # fmt: skip
+                     r.matter.name, r.decided_at.isoformat(), matched, seq=r.seq, record=r)  # fmt: skip
 
 
 def mark_hits(s: Session, user: Principal, hits: list[SearchHit], parsed: dict[str, Any]) -> None:
@@ -81,10 +84,9 @@ def mark_hits(s: Session, user: Principal, hits: list[SearchHit], parsed: dict[s
     seqs = [h.seq for h in hits]
     rows = s.execute(select(SearchDoc.record_seq, SearchDoc.body_text).where(SearchDoc.record_seq.in_(seqs)))
     texts: dict[int, str | None] = {seq: text for seq, text in rows}
-    records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_(seqs)))}
     for h in hits:
         h.title_marks = marked(h.title, words)
         text = texts.get(h.seq)
-        if text and should_mask(user, records[h.seq]):
-            text = mask_text(text, records[h.seq])
+        if text and h.record is not None and should_mask(user, h.record):
+            text = mask_text(text, h.record)
         h.snippet_marks = snippet(text, parsed["keywords"]) if parsed["keywords"] else []

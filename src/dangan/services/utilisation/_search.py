@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dangan.access import Principal, record_filter, should_mask
 from dangan.core import ValidationFailed, as_local, utcnow
-from dangan.domain import personal_spans
+from dangan.domain import personal_spans, region_prefix
 from dangan.index import (
     ParsedQuery,
     catalogue_keys,
@@ -63,13 +63,10 @@ def conditions(parsed: ParsedQuery) -> list[ColumnElement[bool]]:
     if parsed.time_to:
         out.append(Record.decided_at <= parsed.time_to)
     if parsed.district:
-        code = parsed.district
-        if code.endswith("0000"):
-            out.append(Record.district.like(code[:2] + "%"))
-        elif code.endswith("00"):
-            out.append(Record.district.like(code[:4] + "%"))
-        else:
-            out.append(Record.district == code)
+        prefix = region_prefix(parsed.district)
+        out.append(
+            Record.district == prefix if prefix == parsed.district else Record.district.like(prefix + "%")
+        )
     if parsed.department:
         names = parsed.departments or (parsed.department,)
         out.append(Record.department_id.in_(select(Department.id).where(Department.name.in_(names))))
@@ -133,8 +130,8 @@ def search(
     With `learn`, a ranking by relevance is reordered inside its first 50 by what people of the user's
     role opened for the same meaning (`_learning`); sets that are only filters stay in date order."""
     result = _search_once(archive, user, query, limit, offset, sort=sort, facets=facets, today=today)
-    if result.total == 0 and result.parsed["keywords"] and not result.suggestions:
-        return _by_meaning(archive, user, result, (limit, offset), facets)
+    if result.total == 0 and result.parsed["keywords"] and not result.suggestions and result.understood:
+        return _by_meaning(archive, user, result, result.understood, (limit, offset), facets)
     if not (learn and sort == "relevance" and result.parsed["keywords"] and offset < LEARN_DEPTH):
         return result
     if result.total < 2:
@@ -150,7 +147,12 @@ def search(
 
 
 def _by_meaning(
-    archive: Archive, user: Principal, words: SearchResult, page: tuple[int, int], facets: bool
+    archive: Archive,
+    user: Principal,
+    words: SearchResult,
+    parsed: ParsedQuery,
+    page: tuple[int, int],
+    facets: bool,
 ) -> SearchResult:
     """When the words match no text ("开饭店需要办的许可"), the records nearest in meaning (the embedding
     index, inside the policy), narrowed by whatever filters the query also set, marked "语义相近".
@@ -162,28 +164,13 @@ def _by_meaning(
     scores = dict(nearest)
     doc = dict(words.parsed) | {"semantic": True}
     with archive.db.read() as s:
-        narrowed = [*conditions(_reparsed(words.parsed)), Record.seq.in_(list(scores)), record_filter(user)]
+        narrowed = [*conditions(parsed), Record.seq.in_(list(scores)), record_filter(user)]
         rows = {r.seq: r for r in s.scalars(select(Record).where(and_(*narrowed)))}
         kept = [seq for seq, _ in nearest if seq in rows]
         hits = [hit_of(user, rows[seq], scores[seq], SEMANTIC_MATCH) for seq in kept[offset : offset + limit]]
         mark_hits(s, user, hits, doc)
         counted = facet_counts(s, None, [rows[seq].id for seq in kept]) if facets else None
-    return SearchResult(words.query, doc, len(kept), hits, counted, words.sort)
-
-
-def _reparsed(doc: dict[str, Any]) -> ParsedQuery:
-    """The filters of a parsed query's JSON, as a ParsedQuery (keywords left out: they matched nothing)."""
-    from datetime import date as _date
-
-    def day(value: Any) -> _date | None:
-        return _date.fromisoformat(value) if value else None
-
-    return ParsedQuery(
-        "", time_from=day(doc.get("time_from")), time_to=day(doc.get("time_to")), district=doc.get("district"),
-        department=doc.get("department"), matter=doc.get("matter"), industry=doc.get("industry"),
-        result=doc.get("result"), security_level=doc.get("security_level"), enterprise=doc.get("enterprise"),
-        person=doc.get("person"),
-    )  # fmt: skip
+    return SearchResult(words.query, doc, len(kept), hits, counted, words.sort, understood=parsed)
 
 
 def _search_once(
@@ -227,7 +214,8 @@ def _search_once(
         doc = parsed.as_json()
         if stmt is None and not first:
             near = near_identifiers(s, user, ident) if ident else []
-            return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort, suggestions=near)
+            return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort, suggestions=near,
+                                understood=parsed)  # fmt: skip
         if stmt is not None and first:
             stmt = stmt.where(Record.id.not_in([h.record_id for h in first]))
         if personal:  # only records whose personal data this user sees in clear (module docstring)
@@ -236,7 +224,7 @@ def _search_once(
             everything = first + rest
             page = everything[offset : offset + limit]
             mark_hits(s, user, page, doc)
-            return SearchResult(query, doc, len(everything), page, sort=sort)
+            return SearchResult(query, doc, len(everything), page, sort=sort, understood=parsed)
         total = len(first)
         if stmt is not None:
             total += s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -249,4 +237,4 @@ def _search_once(
         counted = facet_counts(s, stmt, [h.record_id for h in first]) if facets else None
         mark_hits(s, user, hits, doc)
         near = near_identifiers(s, user, ident) if ident and not total else []
-    return SearchResult(query, doc, int(total), hits, counted, sort, near)
+    return SearchResult(query, doc, int(total), hits, counted, sort, near, understood=parsed)
