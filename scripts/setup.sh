@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# tesseract-ocr: the redaction tests read delivered pages back by OCR (tests/web/test_redaction_demo.py).
+# tesseract-ocr: the redaction tests read delivered pages back by OCR (tests/web/test_redaction_demo.py);
+# with chi_sim it is the baseline bench/ocr.py measures Dangan's OCR (rapidocr, in its wheel) against.
 # libgcrypt20: the faster SM3 for fixity (src/dangan/store/sm3.py); on Debian it is there anyway, for gpgv.
-APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon libgcrypt20 tesseract-ocr)
+APT_PACKAGES=(postgresql redis-server chromium fonts-wqy-zenhei fonts-wqy-microhei clamav clamav-daemon libgcrypt20 tesseract-ocr tesseract-ocr-chi-sim)
 
 need_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do
