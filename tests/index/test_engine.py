@@ -171,3 +171,41 @@ def test_the_parser_keys_are_kept_on_disk_and_rebuilt_when_the_catalogue_changes
         assert built == [1] and any(k.text == "老工商" for k in keys)
     finally:
         cat.build_keys = real_build
+
+
+def _age_index(archive: Archive) -> None:
+    """As if the last commit were a minute old: counts are kept only for a settled index state."""
+    meta = archive.settings.home / "index" / "engine-v1" / "meta.json"
+    old = time.time() - 60
+    os.utime(meta, (old, old))
+
+
+def test_totals_and_facets_are_kept_per_index_state_and_per_reader(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clerk = Principal("clerk", Role.CLERK, department="秦皇岛市市场监督管理局", clearance=SecurityLevel.INTERNAL)
+    first = search(archive, KEEPER, "申请书", today=TODAY, facets=True)  # applies the outbox
+    _age_index(archive)
+    engine = engine_for(archive.settings.home)
+    counted: list[object] = []
+    real = engine.facets
+
+    def spy(query: object) -> dict[str, list[tuple[object, int]]]:
+        counted.append(query)
+        return real(query)
+
+    monkeypatch.setattr(engine, "facets", spy)
+    page1 = search(archive, KEEPER, "申请书", today=TODAY, facets=True, limit=10)
+    page2 = search(archive, KEEPER, "申请书", today=TODAY, facets=True, limit=10, offset=10)
+    assert len(counted) == 1  # the second page reused the count and the facets
+    assert page1.total == page2.total == first.total and page1.facets == page2.facets == first.facets
+    assert not {h.record_id for h in page1.hits} & {h.record_id for h in page2.hits}
+    theirs = search(archive, clerk, "申请书", today=TODAY, facets=True)
+    assert len(counted) == 2 and theirs.total < page1.total  # another reader is counted anew
+    more = tmp_path / "more"
+    write_case(next(iter(generate_cases(1, seed=77))), more)
+    assert not import_paths(archive, [more]).rejected
+    search(archive, KEEPER, "申请书", today=TODAY)  # applies the new record; a new index state
+    _age_index(archive)
+    after = search(archive, KEEPER, "申请书", today=TODAY, facets=True)
+    assert after.total == first.total + 1 and len(counted) == 3

@@ -18,7 +18,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +31,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from dangan.domain import SecurityLevel
 from dangan.store.catalog import Record, SearchDoc, SearchOutbox
 
 from .segment import PREFIX
@@ -36,8 +40,13 @@ SCHEMA_VERSION = "1"
 FACET_FIELDS = {"department": "dept", "matter": "matter", "year": "year", "district": "county",
                 "industry": "industry3", "result": "result", "security_level": "level"}  # fmt: skip
 _BATCH = 2000
+_TOP_RANK = max(level.rank for level in SecurityLevel)
+_CACHED = 512  # (total, facets) of the last queries, per process: paging and repeated queries count once
+_SETTLE_S = 1.0  # another process's commit reaches this reader within about this long
 _lock = threading.Lock()
 _open: dict[str, Engine] = {}
+# tantivy releases the GIL while it searches: the facet pass runs beside the hits, on the second core
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dangan-facets")
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,18 @@ class Access:
     departments: tuple[int, ...] | None = None  # None: every department
     granted: tuple[int, ...] = ()  # seqs
     public_rank: int = 0  # the rank of 公开, what public_only allows
+
+    @property
+    def everything(self) -> bool:
+        """Reads every record: the policy adds no clause (a range over a million ranks costs ~10 ms)."""
+        return not (self.none or self.public_only) and self.departments is None and self.max_rank >= _TOP_RANK
+
+
+@dataclass
+class Found:
+    total: int
+    hits: list[tuple[int, float]]  # (seq, score)
+    facets: dict[str, list[tuple[Any, int]]] | None = None
 
 
 def _district_terms(code: str | None) -> list[str]:
@@ -103,6 +124,8 @@ class Engine:
             sb.add_text_field(name, tokenizer_name="raw")
         self.schema = sb.build()
         self.index = tantivy.Index(self.schema, path=str(root))
+        self._counted: OrderedDict[Any, tuple[int, dict[str, list[tuple[Any, int]]] | None]] = OrderedDict()
+        self._counted_lock = threading.Lock()
 
     # -- writing ------------------------------------------------------------------------------------
     def _document(self, r: Record, doc: SearchDoc) -> Any:
@@ -198,7 +221,8 @@ class Engine:
                              ("applicant", filters.enterprise), ("person", filters.person)):  # fmt: skip
             if value:
                 const.append(self._terms(field, [value]))
-        const.append(self._access(access))
+        if not access.everything:
+            const.append(self._access(access))
         parts += [(must, q.const_score_query(c, 0.0)) for c in const]
         if filters.exclude:
             parts.append((self.tantivy.Occur.MustNot, self._terms("seq", filters.exclude)))
@@ -224,16 +248,63 @@ class Engine:
         return q.boolean_query([(should, by_role), (should, granted)], minimum_number_should_match=1)
 
     def search(
-        self, query: Any, limit: int, offset: int, by_date: bool
+        self, query: Any, limit: int, offset: int, by_date: bool, count: bool = True
     ) -> tuple[int, list[tuple[int, float]]]:
+        """Without `count` the total is left to the caller (it knows it) and tantivy may skip blocks."""
         searcher: Any = self.index.searcher()
         if by_date:
-            found = searcher.search(query, limit, count=True, order_by_field="day", offset=offset)
+            found = searcher.search(query, limit, count=count, order_by_field="day", offset=offset)
         else:
-            found = searcher.search(query, limit, count=True, offset=offset)
+            found = searcher.search(query, limit, count=count, offset=offset)
         seqs = searcher.fast_field_values("seq", [a for _, a in found.hits])
         scores = [1.0 if by_date else float(score) for score, _ in found.hits]
-        return int(found.count), [(int(seq), score) for seq, score in zip(seqs, scores, strict=True)]
+        return int(found.count or 0), [(int(seq), score) for seq, score in zip(seqs, scores, strict=True)]
+
+    def run(
+        self, phrases: list[list[str]], filters: Filters, access: Access, *, limit: int, offset: int,
+        by_date: bool, facets: bool,
+    ) -> Found:  # fmt: skip
+        """Hits, exact total and (when asked) facets of one query.
+
+        The facet pass runs on another thread while the hits are collected, and the total and facets
+        are kept per index generation, so the next page of the same query (or the same query again)
+        pays only for its hits. A kept entry can never outlive the index state it was counted on."""
+        generation = self._generation()
+        key = None
+        if generation is not None:
+            key = (generation, tuple(tuple(p) for p in phrases), filters, access)
+        with self._counted_lock:
+            kept = self._counted.get(key) if key is not None else None
+            if kept is not None:
+                self._counted.move_to_end(key)
+        query = self.query(phrases, filters, access)
+        counting: Future[dict[str, list[tuple[Any, int]]]] | None = None
+        if facets and (kept is None or kept[1] is None):
+            counting = _pool.submit(self.facets, query)
+        total, hits = self.search(query, max(1, limit), offset, by_date, count=kept is None)
+        if kept is not None:
+            total = kept[0]
+        counted = counting.result() if counting is not None else (kept[1] if kept is not None else None)
+        if key is not None:
+            with self._counted_lock:
+                self._counted[key] = (total, counted)
+                while len(self._counted) > _CACHED:
+                    self._counted.popitem(last=False)
+        return Found(total, hits[:limit] if limit else [], counted if facets else None)
+
+    def forget_counts(self) -> None:
+        with self._counted_lock:
+            self._counted.clear()
+
+    def _generation(self) -> tuple[int, int] | None:
+        """The committed index state, or None while a commit may not have reached this reader yet."""
+        try:
+            st = (self.root / "meta.json").stat()
+        except OSError:
+            return None
+        if time.time() - st.st_mtime < _SETTLE_S:
+            return None
+        return (st.st_mtime_ns, st.st_size)
 
     def facets(self, query: Any) -> dict[str, list[tuple[Any, int]]]:
         """Exact counts: the terms aggregation asks for every value (segment_size beyond the cardinality)."""

@@ -170,13 +170,14 @@ def by_engine(
         phrases = [] if parsed.has_filters else query_phrases(query)
     if filters is None or (not phrases and not parsed.has_filters):
         return empty
-    q = engine.query(phrases, filters, access_of(s, user))
-    total, pairs = engine.search(q, limit, offset, by_date=sort == "date" or not phrases)
+    found = engine.run(phrases, filters, access_of(s, user), limit=limit, offset=offset,
+                       by_date=sort == "date" or not phrases, facets=facets)  # fmt: skip
+    pairs = found.hits
     records = {r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_([seq for seq, _ in pairs])))}
     hits = [hit_of(user, records[seq], score) for seq, score in pairs if seq in records]
-    counted = format_facets(facet_rows(s, engine.facets(q))) if facets else None
+    counted = format_facets(facet_rows(s, found.facets)) if found.facets is not None else None
     mark_hits(s, user, hits, doc)
-    return SearchResult(query, doc, total, hits, counted, sort, understood=parsed)
+    return SearchResult(query, doc, found.total, hits, counted, sort, understood=parsed)
 
 
 def identifier_by_engine(
@@ -186,24 +187,24 @@ def identifier_by_engine(
     """An identifier's exact hits first, then the records whose materials hold it whole, from the engine."""
     limit, offset = page
     doc = parsed.as_json()
-    q = engine.query(whole, Filters(exclude=tuple(h.seq for h in first)), access_of(s, user))
     hits = first[offset : offset + limit]
-    rest, pairs = engine.search(
-        q, max(1, limit - len(hits)), max(0, offset - len(first)), by_date=sort == "date"
-    )
+    found = engine.run(whole, Filters(exclude=tuple(h.seq for h in first)), access_of(s, user),
+                       limit=max(1, limit - len(hits)), offset=max(0, offset - len(first)),
+                       by_date=sort == "date", facets=facets)  # fmt: skip
+    rest, pairs = found.total, found.hits
     if len(hits) < limit:
         records = {
             r.seq: r for r in s.scalars(select(Record).where(Record.seq.in_([seq for seq, _ in pairs])))
         }
         hits += [hit_of(user, records[seq], score, TEXT_MATCH) for seq, score in pairs if seq in records]
     counted = None
-    if facets:
-        rows = facet_rows(s, engine.facets(q))
+    if found.facets is not None:
+        rows = facet_rows(s, found.facets)
         for r in s.scalars(select(Record).where(Record.seq.in_([h.seq for h in first]))):
             for kind, value in _facet_values(r).items():
-                found = dict(rows.get(kind, []))
-                found[value] = found.get(value, 0) + 1
-                rows[kind] = list(found.items())
+                counts = dict(rows.get(kind, []))
+                counts[value] = counts.get(value, 0) + 1
+                rows[kind] = list(counts.items())
         counted = format_facets(rows)
     mark_hits(s, user, hits, doc)
     total = len(first) + rest
