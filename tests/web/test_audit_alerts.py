@@ -83,6 +83,7 @@ def test_views_logins_and_logouts_say_from_where(web_env: WebEnv, as_user: Clien
 def test_the_auditor_searches_pages_and_sees_no_record_ids(web_env: WebEnv, as_user: Client) -> None:
     for i in range(3):
         log_event(web_env.archive, "download", "zhao", web_env.a_ids[0], {"client": f"10.1.1.{i}"})
+    assert as_user("clerk_b").get(f"/records/{web_env.a_ids[0]}").status_code == 404  # one denial, here
     c = as_user("auditor")
     page = c.get("/audit", params={"user": "zhao", "kind": "download"})
     assert page.status_code == 200 and "审计记录" in page.text and "10.1.1.2" in page.text
