@@ -183,7 +183,9 @@ def _age_index(archive: Archive) -> None:
 def test_totals_and_facets_are_kept_per_index_state_and_per_reader(
     archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clerk = Principal("clerk", Role.CLERK, department="秦皇岛市市场监督管理局", clearance=SecurityLevel.INTERNAL)
+    clerk = Principal(
+        "clerk", Role.CLERK, department="秦皇岛市市场监督管理局", clearance=SecurityLevel.INTERNAL
+    )
     first = search(archive, KEEPER, "申请书", today=TODAY, facets=True)  # applies the outbox
     _age_index(archive)
     engine = engine_for(archive.settings.home)

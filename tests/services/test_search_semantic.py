@@ -11,8 +11,10 @@ import pytest
 from dangan.access import Principal, Role
 from dangan.domain import SecurityLevel
 from dangan.services.archive import Archive
-from dangan.services.records import embed_pending
+from dangan.services.records import embed_pending, meaning_scores
 from dangan.services.utilisation import search
+from dangan.services.utilisation._results import SearchHit
+from dangan.services.utilisation._search import fused
 from tests.factories import demo_archive
 
 TODAY = date(2026, 6, 30)
@@ -47,3 +49,27 @@ def test_words_that_match_text_are_never_mixed_with_neighbours(archive: Archive)
     result = search(archive, KEEPER, "申请书", today=TODAY, limit=500)
     assert result.total > 0 and "semantic" not in result.parsed
     assert all(h.matched != "语义相近" for h in result.hits)
+
+
+def test_words_and_meaning_are_fused_inside_the_set_the_words_found(archive: Archive) -> None:
+    query = "申请书"
+    words = search(archive, KEEPER, query, today=TODAY, limit=50, fuse=False, learn=False)
+    both = search(archive, KEEPER, query, today=TODAY, limit=50, learn=False)
+    assert words.total == both.total >= 5
+    assert {h.record_id for h in words.hits} == {h.record_id for h in both.hits}  # reordered, never added
+    assert all(h.matched != "语义相近" for h in both.hits)
+    meaning = meaning_scores(archive, query, [h.seq for h in words.hits])
+    nearest = max(meaning, key=lambda seq: meaning[seq])
+    was = [h.seq for h in words.hits].index(nearest)
+    now = [h.seq for h in both.hits].index(nearest)
+    assert now <= was and [h.seq for h in both.hits] != [h.seq for h in words.hits]
+    paged = search(archive, KEEPER, query, today=TODAY, limit=10, offset=10, learn=False)
+    assert [h.seq for h in paged.hits] == [h.seq for h in both.hits[10:20]]  # pages of one fused order
+
+
+def test_meaning_breaks_near_ties_of_the_words_but_not_clear_leads() -> None:
+    scores = {1: 10.0, 2: 9.9, 3: 5.0, 4: 1.0}
+    hits = [SearchHit(f"r{i}", "s", f"{i}", f"A-{i}", f"t{i}", score, seq=i) for i, score in scores.items()]
+    assert [h.seq for h, _ in fused(hits, {1: 0.1, 2: 0.3, 3: 0.2})] == [2, 1, 3, 4]  # a near tie broken
+    assert [h.seq for h, _ in fused(hits, {1: 0.1, 2: 0.2, 3: 0.2, 4: 0.9})] == [2, 1, 3, 4]  # 4 stays last
+    assert [h.seq for h, _ in fused(hits, {})] == [1, 2, 3, 4]

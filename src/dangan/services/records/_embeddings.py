@@ -252,6 +252,24 @@ def semantic_candidates(
     return _nearest(archive.db, user, m, embed_queries([text])[0], k, None)
 
 
+def meaning_scores(archive: Archive, query: str, seqs: Sequence[int]) -> dict[int, float]:
+    """Cosine of `query` with each of `seqs` that has a vector: how near in meaning the records a search
+    already found (and the policy already let through) are. Empty while nothing is embedded (no model
+    loaded, no numpy)."""
+    text = " ".join(query.split())
+    if not text or not seqs:
+        return {}
+    with archive.db.read() as s:
+        if s.scalar(select(RecordEmbedding.record_seq).limit(1)) is None:
+            return {}
+    m = _matrix(archive.db)
+    rows = [(seq, m.row_of[seq]) for seq in seqs if seq in m.row_of]
+    if not rows:
+        return {}
+    scores = m.vectors[[row for _, row in rows]] @ embed_queries([text])[0]
+    return {seq: float(score) for (seq, _), score in zip(rows, scores.tolist(), strict=True)}
+
+
 def _source(archive: Archive, user: Principal, record_id: str) -> Record:
     """The record "more like this" starts from, if `user` may read it; NotFound as for a missing one."""
     with archive.db.read() as s:

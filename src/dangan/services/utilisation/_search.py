@@ -31,20 +31,21 @@ from dangan.index import (
     person_lookup,
 )
 from dangan.services.archive import Archive
-from dangan.services.records import semantic_candidates
+from dangan.services.records import meaning_scores, semantic_candidates
 from dangan.store.catalog import Department, Matter, Record
 
 from ._engine_search import by_engine, identifier_by_engine, ready_engine
 from ._facets import facet_counts
 from ._identifiers import by_identifier, identifier, near_identifiers
 from ._learning import LEARN_DEPTH, attractiveness, rerank
-from ._results import TEXT_MATCH, SearchResult, hit_of, mark_hits
+from ._results import TEXT_MATCH, SearchHit, SearchResult, hit_of, mark_hits
 
 MAX_PERSONAL_HITS = 1000
 SEMANTIC_DEPTH = 50  # how many nearest records a query that matched no text is offered
 SEMANTIC_MATCH = "语义相近"
 MAX_QUERY = 200
 SORTS = ("relevance", "date")
+MEANING_WEIGHT = 0.3  # meaning's share beside the words': it breaks near ties of the words, not clear leads
 
 
 def clean_query(query: str) -> str:
@@ -124,26 +125,63 @@ def search(
     facets: bool = False,
     today: date | None = None,
     learn: bool = True,
+    fuse: bool = True,
 ) -> SearchResult:
     """The records `query` means that `user` may read, best first (or newest first), counted exactly.
 
-    With `learn`, a ranking by relevance is reordered inside its first 50 by what people of the user's
-    role opened for the same meaning (`_learning`); sets that are only filters stay in date order."""
+    A ranking by relevance of words is reordered inside its first 50: with `fuse`, by meaning too (the
+    query's nearness to each record's embedding, `fused`); with `learn`, by what people of the user's
+    role opened for the same meaning (`_learning`). Sets that are only filters stay in date order."""
     result = _search_once(archive, user, query, limit, offset, sort=sort, facets=facets, today=today)
     if result.total == 0 and result.parsed["keywords"] and not result.suggestions and result.understood:
         return _by_meaning(archive, user, result, result.understood, (limit, offset), facets)
-    if not (learn and sort == "relevance" and result.parsed["keywords"] and offset < LEARN_DEPTH):
+    if not (sort == "relevance" and result.parsed["keywords"] and offset < LEARN_DEPTH and result.total >= 2):
         return result
-    if result.total < 2:
+    if identifier(result.query):  # an identifier's exact hits lead; nothing reorders them
         return result
-    with archive.db.read() as s:
-        weights = attractiveness(s, result.parsed, user.role.code)
-    if not weights:
+    top: SearchResult | None = None
+    ranked: list[tuple[SearchHit, float]] = []
+    if fuse:
+        whole = offset == 0 and result.total <= len(result.hits)  # the page is the whole set already
+        top = result if whole else _search_once(archive, user, query, LEARN_DEPTH, 0, sort=sort, today=today)
+        meaning = meaning_scores(archive, query, [h.seq for h in top.hits])
+        if meaning:
+            ranked = fused(top.hits, meaning)
+    weights: dict[int, float] = {}
+    if learn:
+        with archive.db.read() as s:
+            weights = attractiveness(s, result.parsed, user.role.code)
+    if not ranked and not weights:
         return result
-    top = _search_once(archive, user, query, LEARN_DEPTH, 0, sort=sort, facets=False, today=today)
-    ordered = [hit for hit, _ in rerank([(h, h.score) for h in top.hits], weights, lambda h: h.seq)]
+    if not ranked:
+        top = top or _search_once(archive, user, query, LEARN_DEPTH, 0, sort=sort, today=today)
+        ranked = [(h, h.score) for h in top.hits]
+    ordered = [hit for hit, _ in rerank(ranked, weights, lambda h: h.seq)]
     result.hits = ordered[offset : offset + limit]
     return result
+
+
+def fused(hits: list[SearchHit], meaning: dict[int, float]) -> list[tuple[SearchHit, float]]:
+    """The words' scores and the meaning's, each scaled to 0–1 over the candidates and mixed
+    (MEANING_WEIGHT of meaning): a near tie of the words (common words score alike in many records) is
+    broken by meaning, a clear lead of the words is not overturned. A convex mix of normalised scores
+    rather than reciprocal ranks: ranks would treat a tie and a gap alike. Only members of the words'
+    set are reordered — meaning never adds a record the words did not find, so an exact set stays
+    exact. A record without a vector yet gets the lowest meaning."""
+    scores = [h.score for h in hits]
+    low, high = min(scores, default=0.0), max(scores, default=0.0)
+    near = [meaning[h.seq] for h in hits if h.seq in meaning]
+    m_low, m_high = min(near, default=0.0), max(near, default=0.0)
+
+    def scaled(value: float, lo: float, hi: float) -> float:
+        return (value - lo) / (hi - lo) if hi > lo else 1.0
+
+    def value(hit: SearchHit) -> float:
+        by_meaning = scaled(meaning[hit.seq], m_low, m_high) if hit.seq in meaning else 0.0
+        return (1 - MEANING_WEIGHT) * scaled(hit.score, low, high) + MEANING_WEIGHT * by_meaning
+
+    scored = [(hit, value(hit)) for hit in hits]
+    return sorted(scored, key=lambda pair: -pair[1])
 
 
 def _by_meaning(
