@@ -1,4 +1,5 @@
-"""Digitisation: text from stored documents, page previews, media types, PDF/A (OCR and QC come later)."""
+"""Digitisation: text from stored documents, page previews, media types, PDF/A; scans as pages, their
+quality (DA/T 31), their repair, and reading them (the `ocr` and `tables` subpackages)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,37 @@ from dangan.digitize.text import pdf_text, pdfium_source
 from dangan.digitize.watermark import Watermark, watermark_image, watermark_pdf, watermark_png
 
 if TYPE_CHECKING:
+    from dangan.digitize.classify import Classifier, evaluate, majority_baseline, split_held_back, train
+    from dangan.digitize.enhance import Enhanced, enhance, estimate_skew
+    from dangan.digitize.extract import FIELD_LABELS, MatterRef, Proposal, best, propose
     from dangan.digitize.fontembed import ConversionFailed
+    from dangan.digitize.pages import PageImage, load_pages
     from dangan.digitize.pdfa import PdfaResult, convert_to_pdfa
     from dangan.digitize.pdfa_check import PdfaReport, check_pdfa
+    from dangan.digitize.qc import PageQC, check_page, qc_file
 
-# PDF/A pulls in pikepdf (~0.2 s): loaded on first use, not by every process that imports digitize.
+# PDF/A pulls in pikepdf (~0.2 s), scans OpenCV and numpy: loaded on first use, not by every process that
+# imports digitize.
 _LAZY = {
+    "Classifier": "classify",
+    "FIELD_LABELS": "extract",
+    "MatterRef": "extract",
+    "Proposal": "extract",
+    "best": "extract",
+    "evaluate": "classify",
+    "majority_baseline": "classify",
+    "propose": "extract",
+    "split_held_back": "classify",
+    "train": "classify",
     "ConversionFailed": "fontembed",
+    "Enhanced": "enhance",
+    "PageImage": "pages",
+    "PageQC": "qc",
+    "check_page": "qc",
+    "enhance": "enhance",
+    "estimate_skew": "enhance",
+    "load_pages": "pages",
+    "qc_file": "qc",
     "PdfaReport": "pdfa_check",
     "PdfaResult": "pdfa",
     "check_pdfa": "pdfa_check",
@@ -45,32 +70,50 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "FIELD_LABELS",
     "NOTICE",
     "PREVIEWABLE_IMAGES",
+    "Classifier",
     "ConversionFailed",
+    "Enhanced",
     "ImageTooLarge",
+    "MatterRef",
     "PageFindings",
+    "PageImage",
+    "PageQC",
     "PdfaReport",
     "PdfaResult",
+    "Proposal",
     "RedactedPdf",
     "Watermark",
+    "best",
+    "check_page",
     "check_pdfa",
     "convert_to_pdfa",
+    "enhance",
     "ensure_decodable",
+    "estimate_skew",
+    "evaluate",
     "find_cjk_font",
     "find_redactions",
+    "load_pages",
+    "majority_baseline",
     "notice_pdf",
     "notice_png",
     "open_image",
     "pdf_page_count",
     "pdf_text",
     "pdfium_source",
+    "propose",
+    "qc_file",
     "redact_pdf",
     "redact_text",
     "render_image",
     "render_pdf_page",
     "render_redacted_page",
     "sniff_media_type",
+    "split_held_back",
+    "train",
     "watermark_image",
     "watermark_pdf",
     "watermark_png",

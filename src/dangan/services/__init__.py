@@ -8,6 +8,7 @@ only those above it in this list (tests/test_layers.py holds the order):
 - `records`: reading one record or file under the access policy;
 - `preservation`: PDF/A copies, fixity audits, ledger verification, backup and restore, key rotation;
 - `utilisation`: search, delivering files (previews, downloads, redaction), utilisation requests;
+- `digitization`: scans read (OCR, seals, tables), checked against DA/T 31 and repaired;
 - `quality`: 四性检测 of packages and records, quarantine, matter rules, check reports;
 - `intake`: every way in (API, upload, folders, ZIP, BagIt, watched folder), ingest, the demo archive;
 - `handover`: departments' handover batches and their forms;
@@ -26,6 +27,7 @@ __all__ = [
     "accounts",
     "archive",
     "certify",
+    "digitization",
     "handover",
     "intake",
     "oversight",
