@@ -95,7 +95,9 @@ def read_page(img: np.ndarray, enhance: bool = True) -> dict[str, Any]:
     seals = find_seals(rgb, mask) if mask.any() else []
     work_mask = red_mask(work) if work is not rgb else mask
     lines, fixes = _read_text(remove_red(work, work_mask), _IDENTITY)
-    tables, figures = _tables(work, lines)
+    from dangan.digitize.enhance import map_box
+
+    tables, figures = _tables(work, lines, [_int_box(map_box(seal.box, matrix)) for seal in seals])
     import cv2
 
     back = cv2.invertAffineTransform(matrix)
@@ -114,19 +116,24 @@ def read_page(img: np.ndarray, enhance: bool = True) -> dict[str, Any]:
     }
 
 
+def _int_box(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    return (int(box[0]), int(box[1]), int(box[2] + 0.5), int(box[3] + 0.5))
+
+
 def _corners(box: Any) -> np.ndarray:
     x0, y0, x1, y1 = (float(v) for v in box[:4])
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
 
 
-def _tables(img: np.ndarray, lines: list[Line]) -> tuple[list[Any], list[Any]]:
-    try:
-        from dangan.digitize.tables import find_figures, find_tables
-    except ImportError:
-        return [], []
+def _tables(
+    img: np.ndarray, lines: list[Line], seals: list[tuple[int, int, int, int]]
+) -> tuple[list[Any], list[Any]]:
+    """Tables and figures of the enhanced page; the seals (already reported) are not figures."""
+    from dangan.digitize.tables import find_figures, find_tables
+
     try:
         tables = find_tables(img, lines)
-        return tables, find_figures(img, lines, tables)
+        return tables, find_figures(img, lines, tables, exclude=seals)
     except Exception:  # tables are a bonus on a page whose text was read: never lose the text for them
         log.exception("table finding failed")
         return [], []
