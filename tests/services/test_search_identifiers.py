@@ -87,3 +87,14 @@ def test_a_number_the_pdf_broke_across_lines_is_found_whole(archive: Archive, tm
     hits = search(archive, ARCHIVIST, number).hits
     assert [h.record_id for h in hits] == [report.accepted[0].record_id]
     assert hits[0].matched == "材料正文"  # found in the 决定书's text, and the hit says so
+
+
+@pytest.mark.parametrize("where", ["head", "middle", "tail"])
+def test_one_wrong_character_anywhere_is_suggested(archive: Archive, ids: list[str], where: str) -> None:
+    record = record_for(archive, ARCHIVIST, ids[3])
+    for value in (record.archival_code, record.applicant_uscc or "", record.source_id):
+        at = {"head": 1, "middle": len(value) // 2, "tail": len(value) - 2}[where]
+        wrong = "Q" if value[at] != "Q" else "W"
+        typo = value[:at] + wrong + value[at + 1 :]
+        result = search(archive, ARCHIVIST, typo)
+        assert result.total == 0 and value in result.suggestions, (where, value, typo, result.suggestions)
