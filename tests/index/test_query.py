@@ -66,6 +66,13 @@ def _filters(p: ParsedQuery) -> dict[str, object]:
         ("2023年12月至2024年2月", "2023-12-01", "2024-02-29"),
         ("2023年1-3月", "2023-01-01", "2023-03-31"),
         ("上半年", "2026-01-01", "2026-06-30"),
+        ("本季度", "2026-10-01", "2026-12-31"),
+        ("上季度", "2026-07-01", "2026-09-30"),
+        ("去年第四季度", "2025-10-01", "2025-12-31"),
+        ("23年", "2023-01-01", "2023-12-31"),
+        ("23年3月", "2023-03-01", "2023-03-31"),
+        ("21年到23年", "2021-01-01", "2023-12-31"),
+        ("19年以来", "2019-01-01", "2026-12-07"),
     ],
 )
 def test_time_expressions_are_inclusive_date_ranges(text: str, first: str, last: str) -> None:
@@ -76,7 +83,20 @@ def test_time_expressions_are_inclusive_date_ranges(text: str, first: str, last:
     assert (parsed.as_json()["time_from"], parsed.as_json()["time_to"]) == (first, last)
 
 
-@pytest.mark.parametrize("text", ["秦市监许〔2023〕128号", "SCJG-2023-000123", "20230315", "2023", "3月"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "秦市监许〔2023〕128号",
+        "SCJG-2023-000123",
+        "20230315",
+        "2023",
+        "3月",
+        "保管期限30年",
+        "保管期限10年",
+        "10年期",
+        "30年",
+    ],
+)
 def test_numbers_that_are_not_dates_stay_numbers(text: str) -> None:
     assert find_time(normalise_query(text), TODAY) is None
 
@@ -186,3 +206,10 @@ def test_a_chain_of_places_is_its_most_specific_and_a_city_before_a_department_n
 def test_words_about_the_archive_itself_are_not_searched_for() -> None:
     assert _parse("昌黎县2023年不予受理的案件").keywords == ()
     assert _parse("2023年山海关区秘密级档案").keywords == ()
+
+
+def test_last_quarter_in_january_is_the_fourth_quarter_of_last_year() -> None:
+    found = find_time(normalise_query("上季度"), date(2027, 1, 15))
+    assert found is not None and (found.first, found.last) == (date(2026, 10, 1), date(2026, 12, 31))
+    future = find_time(normalise_query("29年"), date(2027, 1, 15))  # not yet a year: a length of time
+    assert future is None
