@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from dangan.digitize.pdfa import PdfaResult, convert_to_pdfa
     from dangan.digitize.pdfa_check import PdfaReport, check_pdfa
     from dangan.digitize.qc import PageQC, check_page, qc_file
+    from dangan.digitize.scanpdf import ScanPage, scan_pdfa
 
 # PDF/A pulls in pikepdf (~0.2 s), scans OpenCV and numpy: loaded on first use, not by every process that
 # imports digitize.
@@ -56,6 +57,8 @@ _LAZY = {
     "estimate_skew": "enhance",
     "load_pages": "pages",
     "qc_file": "qc",
+    "ScanPage": "scanpdf",
+    "scan_pdfa": "scanpdf",
     "PdfaReport": "pdfa_check",
     "PdfaResult": "pdfa",
     "check_pdfa": "pdfa_check",
@@ -85,6 +88,7 @@ __all__ = [
     "PdfaResult",
     "Proposal",
     "RedactedPdf",
+    "ScanPage",
     "Watermark",
     "best",
     "check_page",
@@ -111,6 +115,7 @@ __all__ = [
     "render_image",
     "render_pdf_page",
     "render_redacted_page",
+    "scan_pdfa",
     "sniff_media_type",
     "split_held_back",
     "train",
