@@ -19,7 +19,7 @@ from dangan.access import ANONYMOUS, Principal, Role
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
 from dangan.domain import SecurityLevel
-from dangan.index import backlog, engine_for
+from dangan.index import backlog, engine_for, engine_root, forget_engine
 from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.utilisation import reindex, search
@@ -175,7 +175,7 @@ def test_the_parser_keys_are_kept_on_disk_and_rebuilt_when_the_catalogue_changes
 
 def _age_index(archive: Archive) -> None:
     """As if the last commit were a minute old: counts are kept only for a settled index state."""
-    meta = archive.settings.home / "index" / "engine-v1" / "meta.json"
+    meta = engine_root(archive.settings.home) / "meta.json"
     old = time.time() - 60
     os.utime(meta, (old, old))
 
@@ -211,3 +211,26 @@ def test_totals_and_facets_are_kept_per_index_state_and_per_reader(
     _age_index(archive)
     after = search(archive, KEEPER, "申请书", today=TODAY, facets=True)
     assert after.total == first.total + 1 and len(counted) == 3
+
+
+def test_trigrams_follow_the_runs_of_the_bigram_stream() -> None:
+    from dangan.index._engine import _trigram_phrase, trigrams
+
+    assert trigrams("海港 港区 区 申请 请书 书 2023".split()) == ["海港区", "|", "申请书", "|"]
+    assert trigrams("海港 港 港区 区".split()) == []  # two runs of two: no trigram spans them
+    assert _trigram_phrase(["现场", "场核", "核查"]) == ["现场核", "场核查"]
+    assert _trigram_phrase(["许可"]) is None and _trigram_phrase(["ab", "bc"]) is None
+
+
+def test_a_new_engine_version_is_filled_before_it_answers(archive: Archive) -> None:
+    search(archive, KEEPER, "申请书", today=TODAY)  # this version's engine, in step
+    home = archive.settings.home
+    root = engine_root(home)
+    forget_engine(home)
+    older = root.with_name("engine-v0")
+    root.rename(older)  # as if this version had never run here: only an older one's files
+    result = search(archive, KEEPER, "申请书", today=TODAY, limit=500)
+    assert result.total == 40 and not older.exists()
+    with archive.db.read() as s:
+        assert backlog(s) == 0
+    assert engine_for(home).size() == 40

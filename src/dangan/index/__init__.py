@@ -23,6 +23,7 @@ from dangan.index._engine import (
     engine_root,
     engine_wanted,
     forget_engine,
+    start_version,
 )
 from dangan.index._normal import normalise_query
 from dangan.index._parse import FILTER_KINDS, KIND_LABELS, Chip, ParsedQuery, parse_query
@@ -74,6 +75,7 @@ __all__ = [
     "query_words",
     "record_text",
     "shipped_synonyms",
+    "start_version",
     "text_hash",
     "vector_bytes",
     "vectors_from",

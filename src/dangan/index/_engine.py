@@ -8,7 +8,9 @@ still there) or rows applied twice (idempotent). Searches use the engine only wh
 otherwise the catalogue's own full-text search answers, with the same results.
 
 Documents carry the same bigram tokens as FTS5 (`segment.index_tokens`), split on white space, so a
-phrase means the same in both. Filters and the access policy are fields: department and matter ids,
+phrase means the same in both; and, derived from them, the trigrams of each Chinese run (`trigrams`), so
+a word of three characters (申请书) is one term and a longer one a phrase of fewer, rarer terms than its
+bigrams — the same set, found without checking a million positions. Filters and the access policy are fields: department and matter ids,
 the decision date as a day number, GB/T 2260 codes with their prefixes, GB/T 4754 codes with theirs,
 result, level and rank, open-to-public, applicant name, USCC and legal representative.
 """
@@ -25,18 +27,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from dangan.core import utcnow
 from dangan.domain import SecurityLevel
 from dangan.store.catalog import Record, SearchDoc, SearchOutbox
 
 from .segment import PREFIX
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 FACET_FIELDS = {"department": "dept", "matter": "matter", "year": "year", "district": "county",
                 "industry": "industry3", "result": "result", "security_level": "level"}  # fmt: skip
 _BATCH = 2000
@@ -91,6 +95,34 @@ class Found:
     facets: dict[str, list[tuple[Any, int]]] | None = None
 
 
+_RUN_BREAK = "|"  # between runs in the trigram fields: a phrase never spans two runs
+
+
+def _cjk_pair(token: str) -> bool:
+    return len(token) == 2 and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in token)
+
+
+def trigrams(tokens: Sequence[str]) -> list[str]:
+    """The trigrams of the runs a bigram token stream came from: 海港 港区 区 → 海港区. Two consecutive
+    Chinese bigrams overlapping by a character are one run (a run ends in its one-character tail), so
+    the stream alone tells the runs apart; a break marker keeps runs from being adjacent."""
+    out: list[str] = []
+    for a, b in pairwise(tokens):
+        if _cjk_pair(a) and _cjk_pair(b) and a[1] == b[0]:
+            out.append(a + b[1])
+        elif out and out[-1] != _RUN_BREAK:
+            out.append(_RUN_BREAK)
+    return out
+
+
+def _trigram_phrase(tokens: Sequence[str]) -> list[str] | None:
+    """A phrase of Chinese bigrams (申请 请书) as trigrams (申请书); None when it is not one run."""
+    if len(tokens) < 2 or not all(_cjk_pair(t) for t in tokens):
+        return None
+    grams = trigrams(list(tokens))
+    return grams if len(grams) == len(tokens) - 1 and _RUN_BREAK not in grams else None
+
+
 def _district_terms(code: str | None) -> list[str]:
     if not code or len(code) != 6:
         return []
@@ -116,6 +148,8 @@ class Engine:
         sb.add_unsigned_field("seq", stored=True, indexed=True, fast=True)
         sb.add_text_field("title", tokenizer_name="whitespace", index_option="position")
         sb.add_text_field("body", tokenizer_name="whitespace", index_option="position")
+        sb.add_text_field("title3", tokenizer_name="whitespace", index_option="position")
+        sb.add_text_field("body3", tokenizer_name="whitespace", index_option="position")
         for name in ("dept", "matter", "year", "day", "rank", "public"):
             sb.add_integer_field(name, indexed=True, fast=True)
         for name in ("county", "industry3", "result", "level"):
@@ -133,6 +167,8 @@ class Engine:
         d.add_unsigned("seq", r.seq)
         d.add_text("title", doc.title_tokens)
         d.add_text("body", doc.body_tokens)
+        d.add_text("title3", " ".join(trigrams(doc.title_tokens.split())))
+        d.add_text("body3", " ".join(trigrams(doc.body_tokens.split())))
         d.add_integer("dept", r.department_id)
         d.add_integer("matter", r.matter_id)
         d.add_integer("year", r.decided_at.year)
@@ -187,7 +223,12 @@ class Engine:
     def _phrase(self, tokens: list[str]) -> Any:
         q = self.tantivy.Query
         clauses = []
-        for field, boost in (("title", 10.0), ("body", 1.0)):
+        grams = _trigram_phrase(tokens)
+        if grams is not None:  # the same set as the bigrams' phrase: fewer, rarer terms, fewer positions
+            tokens, fields = grams, (("title3", 10.0), ("body3", 1.0))
+        else:
+            fields = (("title", 10.0), ("body", 1.0))
+        for field, boost in fields:
             if len(tokens) == 1 and tokens[0].endswith(PREFIX):
                 import re
 
@@ -368,11 +409,32 @@ def backlog(s: Session) -> int:
     return int(s.scalar(select(func.count()).select_from(SearchOutbox)) or 0)
 
 
+def start_version(db: Any, home: Path) -> None:
+    """A data directory without this version's engine (a new archive, an upgrade, a deleted index): every
+    record not already queued is queued, so the engine answers only once it holds them all — the
+    catalogue answers meanwhile. An older version's files are removed."""
+    import shutil
+
+    root = engine_root(home)
+    if root.exists():
+        return
+    with db.write() as s:
+        queued = select(SearchOutbox.record_seq)
+        s.execute(insert(SearchOutbox).from_select(["record_seq", "created_at"],
+                                                  select(Record.seq, literal(utcnow()))
+                                                  .where(Record.seq.not_in(queued)).order_by(Record.seq)))  # fmt: skip
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.parent.glob("engine-v*"):
+        if old != root and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def catch_up(
     db: Any, home: Path, *, max_rows: int | None = None, progress: Any = None, batch: int = _BATCH
 ) -> int:
     """Apply the outbox to the engine, batch by batch; returns how many rows were applied. Stops early
     (returning what it did) when another process is indexing."""
+    start_version(db, home)
     done = 0
     with _indexing(home) as mine:
         if not mine:

@@ -30,6 +30,7 @@ from dangan.index import (
     forget_engine,
     keyword_phrases,
     query_phrases,
+    start_version,
 )
 from dangan.services.archive import Archive
 from dangan.store.catalog import Department, Matter, Record, SearchOutbox
@@ -51,6 +52,7 @@ def ready_engine(archive: Archive) -> Engine | None:
     if not engine_on(archive):
         return None
     try:
+        start_version(archive.db, archive.settings.home)
         with archive.db.read() as s:
             pending = backlog(s)
         if pending and pending <= SYNC_CATCH_UP:
