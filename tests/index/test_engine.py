@@ -234,3 +234,14 @@ def test_a_new_engine_version_is_filled_before_it_answers(archive: Archive) -> N
     with archive.db.read() as s:
         assert backlog(s) == 0
     assert engine_for(home).size() == 40
+
+
+def test_a_record_indexed_again_replaces_its_document(archive: Archive) -> None:
+    search(archive, KEEPER, "申请书", today=TODAY)
+    engine = engine_for(archive.settings.home)
+    with archive.db.read() as s:
+        seqs = list(s.scalars(select(Record.seq).limit(3)))
+        engine.apply(s, seqs)  # a changed record, a redo, a rebuild's overlap: applied again
+        engine.apply(s, seqs)
+    assert engine.size() == 40
+    assert search(archive, KEEPER, "申请书", today=TODAY, limit=500).total == 40

@@ -196,8 +196,8 @@ class Engine:
         """Make the index hold exactly the catalogue's current documents of `seqs` (gone ones removed)."""
         writer = self.index.writer(64_000_000, 1)
         try:
-            for seq in seqs:
-                writer.delete_documents_by_term("seq", seq)
+            if seqs:  # by query: tantivy-py's delete by term reads an int as i64 and misses u64 terms
+                writer.delete_documents_by_query(self._terms("seq", list(seqs)))
             rows = s.execute(select(Record, SearchDoc).join(SearchDoc, SearchDoc.record_seq == Record.seq)
                              .where(Record.seq.in_(list(seqs)))).all()  # fmt: skip
             for record, doc in rows:
