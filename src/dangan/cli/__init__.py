@@ -9,6 +9,7 @@ from .audit_cmds import audit_app, monitor_app
 from .bag_cmds import bag_app
 from .certify_cmds import certify
 from .check_cmds import check
+from .digitization_cmds import digitization_app
 from .digitize_cmds import ocr, qc
 from .embed_cmds import embed_cmd
 from .handover_cmds import handover_app
@@ -59,6 +60,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(monitor_app, name="monitor")
 app.command("ocr")(ocr)
 app.command("qc")(qc)
+app.add_typer(digitization_app, name="digitize")
 
 
 def main() -> None:

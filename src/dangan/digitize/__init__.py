@@ -26,7 +26,7 @@ from dangan.digitize.watermark import Watermark, watermark_image, watermark_pdf,
 
 if TYPE_CHECKING:
     from dangan.digitize.classify import Classifier, evaluate, majority_baseline, split_held_back, train
-    from dangan.digitize.enhance import Enhanced, enhance, estimate_skew
+    from dangan.digitize.enhance import Enhanced, enhance_scan, estimate_skew
     from dangan.digitize.extract import FIELD_LABELS, MatterRef, Proposal, best, propose
     from dangan.digitize.fontembed import ConversionFailed
     from dangan.digitize.pages import PageImage, load_pages
@@ -53,7 +53,7 @@ _LAZY = {
     "PageImage": "pages",
     "PageQC": "qc",
     "check_page": "qc",
-    "enhance": "enhance",
+    "enhance_scan": "enhance",
     "estimate_skew": "enhance",
     "load_pages": "pages",
     "qc_file": "qc",
@@ -94,7 +94,7 @@ __all__ = [
     "check_page",
     "check_pdfa",
     "convert_to_pdfa",
-    "enhance",
+    "enhance_scan",
     "ensure_decodable",
     "estimate_skew",
     "evaluate",

@@ -262,3 +262,8 @@ def _remove_speckle(img: np.ndarray) -> int:
     if count:
         img[speck > 0] = 255
     return count
+
+
+# The package face's name for `enhance`: once this module is imported, `dangan.digitize.enhance` is the
+# module, so the function cannot be reached by its own name there.
+enhance_scan = enhance

@@ -1,6 +1,57 @@
-"""Digitization: scans read (OCR, seals, tables), checked against DA/T 31 and repaired — for a loose file
-today (`dangan ocr`, `dangan qc`); the pipeline over stored records comes next."""
+"""Digitization: scans read (OCR, seals, tables), checked against DA/T 31 and repaired — a loose file
+(`dangan ocr`, `dangan qc`), and the pipeline over stored records: background jobs on ingest of scans
+and on demand, results kept per page, the OCR text in the record's search text."""
 
 from dangan.services.digitization._files import ocr_file, qc_file
+from dangan.services.digitization._jobs import DIGITIZE, RESUME, enqueue, install
+from dangan.services.digitization._pipeline import (
+    DigitizeSettings,
+    FileOutcome,
+    PageDone,
+    RunSummary,
+    open_files,
+    read_one,
+    run_file,
+    run_open,
+)
+from dangan.services.digitization._results import (
+    STATUS_LABELS,
+    batch_progress,
+    batches,
+    page_image,
+    record_digitization,
+    require_digitizer,
+    verify_page_images,
+)
+from dangan.services.digitization._scans import is_image, is_scan, may_be_scan
+from dangan.services.digitization._start import Started, enqueue_scans, start
 
-__all__ = ["ocr_file", "qc_file"]
+__all__ = [
+    "DIGITIZE",
+    "RESUME",
+    "STATUS_LABELS",
+    "DigitizeSettings",
+    "FileOutcome",
+    "PageDone",
+    "RunSummary",
+    "Started",
+    "batch_progress",
+    "batches",
+    "enqueue",
+    "enqueue_scans",
+    "install",
+    "is_image",
+    "is_scan",
+    "may_be_scan",
+    "ocr_file",
+    "open_files",
+    "page_image",
+    "qc_file",
+    "read_one",
+    "record_digitization",
+    "require_digitizer",
+    "run_file",
+    "run_open",
+    "start",
+    "verify_page_images",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from dangan.digitize import pdf_text, sniff_media_type
 from dangan.domain import ArchivalCodeParts, classify
 from dangan.index import add_document, document_tokens
 from dangan.services.archive import Archive, lock_log, record_event, record_snapshot
+from dangan.services.digitization import enqueue_scans, is_scan
 from dangan.services.preservation import ingest_formats
 from dangan.services.quality import Screening, held_sources, required_materials_of, screen_package
 from dangan.store.catalog import (
@@ -41,6 +43,7 @@ from dangan.store.catalog import (
 from dangan.store.objects import HashMismatch, StoredObject, hash_file
 
 Status = Literal["accepted", "duplicate", "rejected"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -213,7 +216,35 @@ def ingest_packages(
         outcomes[item.index] = _existing_outcome(item.pkg, existing, item.hashes)
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(pkgs), "every package has an outcome"
+    _queue_scans(archive, ready, outcomes, actors[0] if actors else "system")
     return done
+
+
+def _queue_scans(
+    archive: Archive, ready: list[_Ready], outcomes: list[IngestOutcome | None], actor: str
+) -> None:
+    """Queue OCR of the new records' scans (images, PDFs without a text layer: the checks read theirs);
+    the worker reads them, the ingest only enqueues. A queue that cannot be reached loses no record:
+    `dangan digitize run --all` finds what was never read."""
+    scans: dict[str, list[str]] = {}
+    for item in ready:
+        outcome = outcomes[item.index]
+        if outcome is None or outcome.status != "accepted" or outcome.record_id is None:
+            continue
+        paths = [
+            f.path
+            for f in item.pkg.files
+            if is_scan(item.media[f.path], f.path, f.source,
+                       text=item.screening.text(f.source) if item.media[f.path] == "application/pdf" else "x")
+        ]  # fmt: skip
+        if paths:
+            scans[outcome.record_id] = paths
+    if not scans:
+        return
+    try:
+        enqueue_scans(archive, scans, actor)
+    except Exception:
+        log.exception("digitization of %s new records could not be queued", len(scans))
 
 
 def _key(pkg: CasePackage) -> tuple[str, str]:

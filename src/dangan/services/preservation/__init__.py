@@ -13,6 +13,7 @@ from dangan.services.preservation._fixity import FixityReport, audit_fixity, led
 from dangan.services.preservation._jobs import (
     ALERT_KIND,
     Jobs,
+    add_tasks,
     raise_alerts,
     run_audit,
     serve_jobs,
@@ -39,6 +40,7 @@ __all__ = [
     "Jobs",
     "PreserveItem",
     "PreserveSummary",
+    "add_tasks",
     "audit_fixity",
     "backup",
     "catalogue_fingerprint",

@@ -56,6 +56,15 @@ EMBED_CLAIM_SECONDS = 3600
 JOBS_DB = "jobs.db"
 LOCK_NAME = "jobs.lock"
 _EPOCH = datetime(2000, 1, 1)
+# Capabilities above preservation (digitization) add their tasks to every queue made after their import:
+# they may use this one, it may not import them.
+_INSTALLERS: list[Callable[[Jobs], None]] = []
+
+
+def add_tasks(installer: Callable[[Jobs], None]) -> None:
+    """Have `installer(jobs)` register its tasks (in `jobs.tasks` by name) on every `Jobs` made from now."""
+    if installer not in _INSTALLERS:
+        _INSTALLERS.append(installer)
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -195,6 +204,9 @@ class Jobs:
             h.periodic_task(every(settings.embed_interval), name="record_embed_periodic")(self._embed)
         if engine_wanted(settings.search_engine, settings.db_url):
             h.periodic_task(every(1), name="search_engine_periodic")(self._search_engine)
+        self.tasks: dict[str, Any] = {}
+        for install in tuple(_INSTALLERS):
+            install(self)
 
     def archive(self) -> Archive:
         with self._guard:

@@ -7,6 +7,7 @@ from dangan.store.catalog._auth_factors import AuthFactor, RecoveryCode
 from dangan.store.catalog._certificates import Certificate
 from dangan.store.catalog._collection import CheckReportRow, MatterRule, QuarantineEntry
 from dangan.store.catalog._db import Database, make_engine
+from dangan.store.catalog._digitization import DigitizationBatch, DigitizationFile, DigitizationPage
 from dangan.store.catalog._embedding import RecordEmbedding
 from dangan.store.catalog._handover import HandoverBatch, HandoverItem
 from dangan.store.catalog._migrate import downgrade, upgrade
@@ -46,6 +47,9 @@ __all__ = [
     "CheckReportRow",
     "Database",
     "Department",
+    "DigitizationBatch",
+    "DigitizationFile",
+    "DigitizationPage",
     "Event",
     "Fonds",
     "HandoverBatch",

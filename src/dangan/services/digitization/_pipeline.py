@@ -1,0 +1,499 @@
+"""The pipeline over stored records: each scanned file read page by page, each page kept on its own.
+
+Per page: decode (`load_pages`), check (DA/T 31), repair (`enhance`), read (OCR, seals, tables) on the
+repaired image with every box mapped back to the scan as kept, then store the repaired image as a
+derivative (through the object store, durable, the original's encryption rule) and only after that
+commit the page row. A killed worker therefore loses at most the page it was on; the next run skips
+every page that has a row and never reads one twice. A page that cannot be read gets a row too, with
+its reason, and the rest go on. When the last page of a file is in, one transaction rebuilds the
+record's search text (search document + outbox) and marks the file done, so a scanned 决定书 is found
+by its words exactly when it says so.
+
+Two workers never read the same file at once: a file is *claimed* with a compare-and-set on its row
+(`claimed_by`, `claimed_until`), renewed after every page. A claim lapses when its lease runs out, or at
+once when its holder was a process on this machine that no longer exists (a SIGKILLed worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from dangan.core import DanganError, utcnow
+from dangan.services.archive import Archive, record_event
+from dangan.store.catalog import DigitizationBatch, DigitizationFile, DigitizationPage, Record, RecordFile
+
+from ._scans import is_scan, may_be_scan
+from ._text import body_parts, write_search_text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from dangan.digitize import PageImage
+
+log = logging.getLogger("dangan.digitization")
+
+LEASE = timedelta(minutes=15)
+QUEUED, RUNNING, DONE, FAILED, SKIPPED = "queued", "running", "done", "failed", "skipped"
+OPEN = (QUEUED, RUNNING)
+PNG = "image/png"
+
+
+@dataclass(frozen=True)
+class DigitizeSettings:
+    """What a run was asked to do; kept with every page, so a later run with others can be told apart."""
+
+    enhance: bool = True
+    archival: bool = True  # QC thresholds of the archival copy (an access copy only warns at low dpi)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"enhance": self.enhance, "archival": self.archival, "engine": "rapidocr"}
+
+    @classmethod
+    def of(cls, doc: dict[str, Any] | None) -> DigitizeSettings:
+        doc = doc or {}
+        return cls(enhance=bool(doc.get("enhance", True)), archival=bool(doc.get("archival", True)))
+
+
+@dataclass
+class PageDone:
+    """One page as it was stored: what a progress bar shows."""
+
+    record_id: str
+    path: str
+    page: int
+    pages: int
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class FileOutcome:
+    record_id: str
+    path: str
+    status: str  # done / failed / busy (another worker holds it) / gone
+    pages: int = 0
+    read: int = 0  # pages read by this run (the rest were already done)
+    failed: int = 0
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RunSummary:
+    batch_id: int | None
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "files": [f.as_json() for f in self.files],
+            "pages_read": sum(f.read for f in self.files),
+            "pages_failed": sum(f.failed for f in self.files),
+        }
+
+
+Progress = Callable[[PageDone], None]
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC datetimes, PostgreSQL aware ones."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _holder_dead(claimed_by: str) -> bool:
+    host, _, rest = claimed_by.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _claimable(row: DigitizationFile, me: str, now: datetime) -> bool:
+    if row.claimed_by is None or row.claimed_by == me:
+        return True
+    until = _aware(row.claimed_until)
+    return until is None or until < now or _holder_dead(row.claimed_by)
+
+
+# --- planning ---------------------------------------------------------------------------------------
+
+
+def new_batch(archive: Archive, actor: str, origin: str, settings: DigitizeSettings, records: int) -> int:
+    with archive.db.write() as s:
+        batch = DigitizationBatch(
+            actor=actor,
+            origin=origin,
+            records=records,
+            files=0,
+            settings=settings.as_json(),
+            created_at=utcnow(),
+        )
+        s.add(batch)
+        s.flush()
+        return int(batch.id)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    file_id: int
+    record_id: str
+    path: str
+    media_type: str
+    sha256: str
+    encrypted: bool
+
+
+def _candidates(archive: Archive, record_ids: Iterable[str]) -> list[_Candidate]:
+    with archive.db.read() as s:
+        rows = s.execute(
+            select(RecordFile, Record.id)
+            .join(Record, Record.seq == RecordFile.record_seq)
+            .where(Record.id.in_(list(record_ids)))
+            .order_by(Record.seq, RecordFile.position)
+        ).all()
+        return [
+            _Candidate(f.id, rid, f.path, f.media_type, f.sha256, f.encrypted)
+            for f, rid in rows
+            if may_be_scan(f.media_type, f.path)
+        ]
+
+
+def plan(
+    archive: Archive,
+    record_ids: list[str],
+    *,
+    batch_id: int | None,
+    settings: DigitizeSettings,
+    redo: bool = False,
+    known_scans: dict[str, set[str]] | None = None,
+) -> int:
+    """Queue the scanned files of these records; returns how many were queued.
+
+    A file done before is left alone unless `redo` (its pages are then read again with `settings`); a
+    PDF's text layer is read once to tell a scan from a born-digital PDF, and the verdict kept.
+    `known_scans` (record id → paths) is what ingest already knows, so it opens nothing.
+    """
+    with archive.db.read() as s:
+        existing = {
+            r.record_file_id: (r.status, r.id)
+            for r in s.scalars(select(DigitizationFile).where(DigitizationFile.record_id.in_(record_ids)))
+        }
+    verdicts: dict[int, bool] = {}
+    candidates = _candidates(archive, record_ids)
+    for c in candidates:
+        if c.file_id in existing and not redo and existing[c.file_id][0] in (DONE, FAILED, SKIPPED):
+            continue
+        if known_scans is not None:
+            verdicts[c.file_id] = c.path in known_scans.get(c.record_id, set())
+            continue
+        if c.file_id in existing and existing[c.file_id][0] != SKIPPED:
+            verdicts[c.file_id] = True
+            continue
+        try:
+            with archive.objects.plain_path(c.sha256, c.encrypted) as source:
+                verdicts[c.file_id] = is_scan(c.media_type, c.path, source)
+        except (DanganError, OSError):  # a missing object: the fixity audit's business, not a scan
+            log.warning("file %s of %s could not be opened to tell whether it is a scan", c.path, c.record_id)
+    queued = 0
+    now = utcnow()
+    by_file = {c.file_id: c for c in candidates}
+    with archive.db.write() as s:
+        for file_id, scan in verdicts.items():
+            c = by_file[file_id]
+            row = s.scalars(
+                select(DigitizationFile).where(DigitizationFile.record_file_id == file_id)
+            ).first()
+            if row is None:
+                row = DigitizationFile(record_file_id=file_id, record_id=c.record_id, created_at=now)
+                s.add(row)
+            elif redo and row.id is not None:
+                s.execute(delete(DigitizationPage).where(DigitizationPage.file_id == row.id))
+            row.status = QUEUED if scan else SKIPPED
+            row.settings = settings.as_json()
+            row.error, row.finished_at, row.pages = None, None, None if redo else row.pages
+            if scan:
+                row.batch_id = batch_id
+                queued += 1
+        if batch_id is not None:
+            batch = s.get(DigitizationBatch, batch_id)
+            if batch is not None:
+                batch.files = (batch.files or 0) + queued
+    return queued
+
+
+# --- running ----------------------------------------------------------------------------------------
+
+
+def _claim(archive: Archive, file_id: int, me: str) -> DigitizationFile | None:
+    """Take the file for this worker (compare-and-set on the holder seen); None when another has it."""
+    now = utcnow()
+    with archive.db.write() as s:
+        row = s.get(DigitizationFile, file_id)
+        if row is None or row.status not in OPEN or not _claimable(row, me, now):
+            return None
+        seen = row.claimed_by
+        holder = (
+            DigitizationFile.claimed_by.is_(None) if seen is None else DigitizationFile.claimed_by == seen
+        )
+        done = s.execute(
+            update(DigitizationFile)
+            .where(DigitizationFile.id == file_id, holder)
+            .values(
+                claimed_by=me, claimed_until=now + LEASE, status=RUNNING, started_at=row.started_at or now
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            return None
+        s.expire(row)
+        s.refresh(row)
+        s.expunge(row)
+        return row
+
+
+def _renew(archive: Archive, file_id: int, me: str, **values: Any) -> bool:
+    with archive.db.write() as s:
+        done = s.execute(
+            update(DigitizationFile)
+            .where(DigitizationFile.id == file_id, DigitizationFile.claimed_by == me)
+            .values(claimed_until=utcnow() + LEASE, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(done, "rowcount", 0) == 1
+
+
+def run_file(
+    archive: Archive, file_id: int, *, actor: str = "jobs", progress: Progress | None = None
+) -> FileOutcome:
+    """Read the pages of one queued file not read yet (see the module docstring)."""
+    from dangan.digitize import load_pages
+
+    me = worker_id()
+    with archive.db.read() as s:
+        row = s.get(DigitizationFile, file_id)
+        rf = s.get(RecordFile, row.record_file_id) if row is not None else None
+        if row is None or rf is None:
+            return FileOutcome("", "", "gone")
+        record_id, path, sha, enc = row.record_id, rf.path, rf.sha256, rf.encrypted
+        encrypt = enc or archive.settings.encrypt_public or not rf.record.open_to_public
+    outcome = FileOutcome(record_id, path, "busy")
+    claimed = _claim(archive, file_id, me)
+    if claimed is None:
+        return outcome
+    settings = DigitizeSettings.of(claimed.settings)
+    try:
+        with archive.objects.plain_path(sha, enc) as source:
+            pages = load_pages(source)
+    except (DanganError, OSError) as exc:
+        message = exc.message if isinstance(exc, DanganError) else "扫描件无法从存储中读取"
+        _finish(archive, file_id, me, record_id, FAILED, message, actor, 0, 0)
+        outcome.status, outcome.error = FAILED, message
+        return outcome
+    outcome.pages = len(pages)
+    if not _renew(archive, file_id, me, pages=len(pages)):
+        return outcome
+    with archive.db.read() as s:
+        done = dict(
+            s.execute(
+                select(DigitizationPage.page, DigitizationPage.status).where(
+                    DigitizationPage.file_id == file_id
+                )
+            ).all()
+        )
+    for page in pages:
+        if page.index in done:
+            continue
+        started = utcnow()
+        status, qc, ocr, error, image = read_one(page, settings)
+        stored = _store_image(archive, image, encrypt, path, page.index) if image is not None else None
+        if not _insert_page(archive, file_id, record_id, page.index, status, qc, ocr, error, settings,
+                            stored, started):  # fmt: skip
+            continue  # another worker (which took over a lapsed claim) stored it first
+        done[page.index] = status
+        outcome.read += 1
+        outcome.failed += status == FAILED
+        if progress is not None:
+            progress(PageDone(record_id, path, page.index, len(pages), status, error))
+        if not _renew(archive, file_id, me):
+            return outcome  # the claim was taken over: that worker finishes the file
+    failed = sum(1 for v in done.values() if v == FAILED)
+    status = FAILED if pages and failed == len(pages) else DONE
+    error = next((p.error for p in pages if p.error), None) if status == FAILED else None
+    _finish(archive, file_id, me, record_id, status, error, actor, len(pages), failed)
+    outcome.status, outcome.failed, outcome.error = status, failed, error
+    return outcome
+
+
+def read_one(
+    page: PageImage, settings: DigitizeSettings
+) -> tuple[str, dict[str, Any], dict[str, Any] | None, str | None, np.ndarray | None]:
+    """(status, qc page, ocr page, error, enhanced image) of one page; never raises."""
+    from dangan.digitize import check_page
+
+    try:
+        qc = check_page(page, settings.archival).to_dict()
+    except Exception as exc:  # a QC surprise must not cost the page its text
+        log.exception("QC of page %s failed", page.index)
+        qc = {"page": page.index, "verdict": "fail", "items": [
+            {"code": "readable", "verdict": "fail", "value": False, "message": f"质量检查失败：{type(exc).__name__}"}
+        ]}  # fmt: skip
+    if page.image is None or page.error:
+        return FAILED, qc, None, page.error or "无法读取该页图像", None
+    try:
+        ocr, image = _read(page.image, settings)
+    except DanganError as exc:
+        return FAILED, qc, None, exc.message, None
+    except Exception as exc:  # one bad page never stops the rest
+        log.exception("page %s could not be read", page.index)
+        return FAILED, qc, None, f"识别失败：{type(exc).__name__}", None
+    return DONE, qc, ocr, None, image
+
+
+def _read(img: np.ndarray, settings: DigitizeSettings) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The page read on its repaired image, boxes mapped back to the scan as kept."""
+    import numpy as np
+
+    from dangan.digitize import enhance_scan
+    from dangan.digitize.ocr import read_page
+
+    repaired = None
+    if settings.enhance:
+        try:
+            repaired = enhance_scan(img)
+        except Exception:  # an unrepairable page is still worth reading as scanned
+            log.exception("enhancement failed; reading the page as scanned")
+    work = img if repaired is None else repaired.image
+    ocr = read_page(work, enhance=False)
+    if repaired is not None:
+        h, w = img.shape[:2]
+
+        def back(box: list[float]) -> list[int]:
+            x0, y0, x1, y1 = repaired.to_original((box[0], box[1], box[2], box[3]))
+            return [min(max(round(x0), 0), w), min(max(round(y0), 0), h),
+                    min(max(round(x1), 0), w), min(max(round(y1), 0), h)]  # fmt: skip
+
+        for key in ("lines", "seals", "tables", "figures"):
+            for item in ocr.get(key, []):
+                item["box"] = back(item["box"])
+        ocr["skew_degrees"] = round(float(repaired.skew_degrees), 2)
+        ocr["steps"] = list(repaired.steps)
+        ocr["matrix"] = np.asarray(repaired.matrix, dtype=float).round(6).tolist()
+    ocr.setdefault("skew_degrees", 0.0)
+    ocr.setdefault("steps", [])
+    return ocr, None if repaired is None else repaired.image
+
+
+def _store_image(archive: Archive, image: np.ndarray, encrypt: bool, path: str, page: int) -> dict[str, Any]:
+    import cv2
+
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise DanganError(f"{path} 第 {page} 页增强图像无法编码")
+    with archive.objects.durable_batch():
+        obj = archive.objects.put_bytes(buf.tobytes(), encrypt=encrypt)
+    return {"image_sha256": obj.sha256, "image_sm3": obj.sm3, "image_size": obj.size,
+            "image_media_type": PNG, "image_encrypted": obj.encrypted}  # fmt: skip
+
+
+def _insert_page(
+    archive: Archive,
+    file_id: int,
+    record_id: str,
+    page: int,
+    status: str,
+    qc: dict[str, Any],
+    ocr: dict[str, Any] | None,
+    error: str | None,
+    settings: DigitizeSettings,
+    stored: dict[str, Any] | None,
+    started: datetime,
+) -> bool:
+    try:
+        with archive.db.write() as s:
+            s.add(
+                DigitizationPage(
+                    file_id=file_id, record_id=record_id, page=page, status=status, qc=qc, ocr=ocr,
+                    error=error, settings=settings.as_json(), started_at=started, finished_at=utcnow(),
+                    **(stored or {"image_encrypted": False}),
+                )
+            )  # fmt: skip
+        return True
+    except IntegrityError:
+        return False
+
+
+def _finish(
+    archive: Archive,
+    file_id: int,
+    me: str,
+    record_id: str,
+    status: str,
+    error: str | None,
+    actor: str,
+    pages: int,
+    failed: int,
+) -> None:
+    """Search text and file status in one transaction (see the module docstring)."""
+    parts = body_parts(archive, record_id)
+    with archive.db.write() as s:
+        row = s.get(DigitizationFile, file_id)
+        if row is None or row.claimed_by != me:
+            return
+        if parts is not None:
+            write_search_text(s, record_id, parts)
+        row.status, row.error, row.finished_at = status, error, utcnow()
+        row.claimed_by, row.claimed_until = None, None
+        rf = s.get(RecordFile, row.record_file_id)
+        detail = {"file": rf.path if rf else None, "sha256": rf.sha256 if rf else None, "status": status,
+                  "pages": pages, "failed": failed, "settings": row.settings}  # fmt: skip
+        if error:
+            detail["error"] = error
+        record_event(s, "digitize", actor, record_id, detail)
+
+
+def open_files(archive: Archive, record_ids: list[str] | None = None) -> list[int]:
+    """Files queued or left running (by a worker that may have died), oldest first."""
+    query = select(DigitizationFile.id).where(DigitizationFile.status.in_(OPEN)).order_by(DigitizationFile.id)
+    if record_ids is not None:
+        query = query.where(DigitizationFile.record_id.in_(record_ids))
+    with archive.db.read() as s:
+        return list(s.scalars(query).all())
+
+
+def run_open(
+    archive: Archive,
+    record_ids: list[str] | None = None,
+    *,
+    batch_id: int | None = None,
+    actor: str = "jobs",
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Every open file (of these records) read; a file another worker holds is reported busy."""
+    summary = RunSummary(batch_id)
+    for file_id in open_files(archive, record_ids):
+        summary.files.append(run_file(archive, file_id, actor=actor, progress=progress))
+    return summary

@@ -1,0 +1,76 @@
+"""Digitization results of stored scans: a batch, each scanned file of a record, each of its pages.
+
+A page row is written in its own transaction once its result (and its enhanced image, when it has one)
+is durable, so a killed worker loses at most the page it was reading; the next run skips every page
+already `done`. The file row says whether its OCR text has reached the record's search text (`done` is
+set in the same transaction as the search document), and who is working on it (`claimed_by` until
+`claimed_until`): two workers never read the same file at once, and a dead worker's claim lapses.
+The original scan is never changed: the enhanced page image is another object, with its own hashes and
+the original's encryption rule, named by the page row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dangan.core import utcnow
+
+from ._models import Base
+
+
+class DigitizationBatch(Base):
+    """What one person (or the ingest) asked for at once: progress is shown per batch."""
+
+    __tablename__ = "digitization_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(20))  # "ingest" | "cli" | "web"
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class DigitizationFile(Base):
+    __tablename__ = "digitization_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_file_id: Mapped[int] = mapped_column(ForeignKey("record_file.id", ondelete="CASCADE"), unique=True)
+    record_id: Mapped[str] = mapped_column(String(26), index=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digitization_batch.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), index=True)  # queued / running / done / failed
+    pages: Mapped[int | None] = mapped_column(Integer)  # known once the file was opened
+    error: Mapped[str | None] = mapped_column(String(1000))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DigitizationPage(Base):
+    __tablename__ = "digitization_page"
+    __table_args__ = (UniqueConstraint("file_id", "page", name="uq_digitization_page"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("digitization_file.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[str] = mapped_column(String(26), index=True)
+    page: Mapped[int] = mapped_column(Integer)  # 1-based
+    status: Mapped[str] = mapped_column(String(10))  # done / failed
+    qc: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the `qc --json` page
+    ocr: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the `ocr --json` page (+ corrections)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the enhanced page image (a derivative; absent when the page could not be read)
+    image_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    image_sm3: Mapped[str | None] = mapped_column(String(64))
+    image_size: Mapped[int | None] = mapped_column(BigInteger)
+    image_media_type: Mapped[str | None] = mapped_column(String(100))
+    image_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
