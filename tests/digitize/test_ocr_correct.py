@@ -56,6 +56,18 @@ def test_an_invalid_uscc_is_never_corrected_into_a_different_code() -> None:
     assert fixes == []
 
 
+def test_uscc_lower_case_l_in_the_district_code_is_read_as_1() -> None:
+    misread = VALID_USCC[:2] + "l" + VALID_USCC[3:]  # the 1 of 130302
+    text, fixes = correct_line(f"统一社会信用代码：{misread}")
+    assert text == f"统一社会信用代码：{VALID_USCC}"
+    assert [(f.kind, f.before) for f in fixes] == [("uscc", misread)]
+
+
+def test_a_repair_that_two_readings_allow_is_not_made() -> None:
+    token = "9B1303020000006088"  # a single B/8 swap at either end validates: which one is unknowable
+    assert correct_line(f"统一社会信用代码：{token}") == (f"统一社会信用代码：{token}", [])
+
+
 def test_id_number_letters_for_digits_and_lower_x() -> None:
     misread = VALID_ID[:6] + "l98O" + VALID_ID[10:17] + VALID_ID[17].lower()
     assert fix_id_number(misread) == VALID_ID

@@ -3,6 +3,7 @@
 from dangan.domain.archival_code import ArchivalCodeParts, ArchivalCodeRule
 from dangan.domain.case import APPLICANT_TYPES, USCC_REQUIRED_TYPES, Applicant, CaseFile, CaseMetadata
 from dangan.domain.classification import BusinessType, Category, category_label, classify
+from dangan.domain.code_repair import CODE_18, lookalike_digits, read_id_number, repair_id_number, repair_uscc
 from dangan.domain.codes import (
     USCC_ALPHABET,
     id_check_char,
@@ -48,6 +49,7 @@ from dangan.domain.workflow import (
 __all__ = [
     "ACCESS_SCOPES",
     "APPLICANT_TYPES",
+    "CODE_18",
     "HANDOVER_STATUSES",
     "ID_15",
     "ID_18",
@@ -93,9 +95,13 @@ __all__ = [
     "industry_path",
     "is_valid_id_number",
     "is_valid_uscc",
+    "lookalike_digits",
     "org_code",
     "personal_spans",
+    "read_id_number",
     "region_prefix",
+    "repair_id_number",
+    "repair_uscc",
     "uscc_check_char",
     "uscc_problem",
 ]

@@ -3,16 +3,24 @@
 A recogniser confuses O/0, I/1, Z/2, S/5 and B/8, and reads 〔〕 as [], (), 【】. Each fix here is taken
 only when the result is a well-formed value — a USCC or ID number whose check character then holds, a
 date that exists — and only when exactly one such value is reachable, so OCR never turns a misread into
-a different, plausible identifier. Every change is recorded for the archivist to see.
+a different, plausible identifier. Every change is recorded for the archivist to see. How a USCC or an ID
+number is repaired is `dangan.domain`'s rule and how a date is read is `digitize.numerals`': metadata
+extraction uses the same, so a line and the field read from it never disagree.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from datetime import date
 
-from dangan.domain import is_valid_id_number, is_valid_uscc
+from dangan.digitize.numerals import CN_ZERO, calendar_date
+from dangan.domain import (
+    CODE_18,
+    is_valid_id_number,
+    is_valid_uscc,
+    lookalike_digits,
+    repair_id_number,
+    repair_uscc,
+)
 
 from ._types import Correction
 
@@ -20,30 +28,7 @@ _OPEN, _CLOSE = "[(（［【〔<《{｛", "])）］】〕>》}｝"
 _DOC_NUMBER = re.compile(
     rf"([\u4e00-\u9fff]{{1,12}})\s*[{re.escape(_OPEN)}]\s*([12][0-9OoIl]{{3}})\s*[{re.escape(_CLOSE)}]\s*([0-9OoIl]{{1,5}})\s*号"
 )
-_TOKEN18 = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
-# letters a recogniser puts for digits; the USCC alphabet has no I, O, S, V, Z at all
-_TO_DIGIT = {
-    "O": "0",
-    "o": "0",
-    "D": "0",
-    "Q": "0",
-    "I": "1",
-    "l": "1",
-    "i": "1",
-    "Z": "2",
-    "z": "2",
-    "S": "5",
-    "s": "5",
-    "B": "8",
-    "G": "6",
-    "T": "7",
-}
-_USCC_FORCED = {"O": "0", "I": "1", "Z": "2", "S": "5", "V": "Y"}
-# B and 8 are both in the alphabet: a swap is tried only singly, and kept only when it is the one way to
-# a valid code (each extra candidate is a 1-in-31 chance of "fixing" a typo into someone else's code)
-_USCC_SWAPS = {"8": "B", "B": "8"}
-_MAX_SWAPS = 1
-_CN_YEAR = re.compile(r"([一二][〇○OoＯ0零一二三四五六七八九]{3})年")
+_CN_YEAR = re.compile(rf"([一二][{CN_ZERO}一二三四五六七八九]{{3}})年")
 _AR_DATE = re.compile(r"([12][0-9OoIl]{3})\s*年\s*([0-9OoIl]{1,2})\s*月\s*([0-9OoIl]{1,2})\s*日")
 _AMOUNT = re.compile(r"([0-9][0-9,，OoIl]*(?:[.．。][0-9OoIl]{1,2})?)(?=\s*(?:万元|元))")
 
@@ -83,18 +68,14 @@ def full_width_punctuation(text: str) -> str:
     return "".join(out)
 
 
-def _digits(s: str) -> str:
-    return "".join(_TO_DIGIT.get(c, c) for c in s)
-
-
 def _fix_doc_number(text: str) -> tuple[str, list[Correction]]:
     fixes: list[Correction] = []
 
     def repl(m: re.Match[str]) -> str:
-        year = _digits(m.group(2))
+        year = lookalike_digits(m.group(2))
         if not year.isdigit() or not 1949 <= int(year) <= 2100:
             return m.group(0)
-        after = f"{m.group(1)}〔{year}〕{_digits(m.group(3))}号"
+        after = f"{m.group(1)}〔{year}〕{lookalike_digits(m.group(3))}号"
         if after != m.group(0):
             fixes.append(Correction("doc_number", m.group(0), after))
         return after
@@ -121,36 +102,12 @@ def _fix_codes(text: str) -> tuple[str, list[Correction]]:
         fixes.append(Correction(kind, token, fixed))
         return fixed
 
-    return _TOKEN18.sub(repl, text), fixes
+    return CODE_18.sub(repl, text), fixes
 
 
-def fix_uscc(token: str) -> str | None:
-    """The one valid USCC within a few usual confusions of `token`, else None."""
-    base = "".join(_USCC_FORCED.get(c, c) for c in token.upper())
-    base = base[:2] + _digits(base[2:8]) + base[8:]  # the 3rd–8th characters are a district code
-    if is_valid_uscc(base):
-        return base
-    spots = [i for i, c in enumerate(base) if c in _USCC_SWAPS and not 2 <= i < 8]
-    found: set[str] = set()
-    for n in range(1, _MAX_SWAPS + 1):
-        for combo in itertools.combinations(spots, n):
-            chars = list(base)
-            for i in combo:
-                chars[i] = _USCC_SWAPS[chars[i]]
-            candidate = "".join(chars)
-            if is_valid_uscc(candidate):
-                found.add(candidate)
-        if found:
-            break
-    return found.pop() if len(found) == 1 else None
-
-
-def fix_id_number(token: str) -> str | None:
-    """`token` as a valid 18-digit ID number when only letter-for-digit confusions stand between."""
-    head, last = _digits(token[:17]), token[17]
-    last = "X" if last in "xX×" else _digits(last)
-    candidate = head + last
-    return candidate if is_valid_id_number(candidate) else None
+# The names the OCR package has always exported; the repairs themselves live beside the check characters.
+fix_uscc = repair_uscc
+fix_id_number = repair_id_number
 
 
 def _fix_dates(text: str) -> tuple[str, list[Correction]]:
@@ -158,18 +115,14 @@ def _fix_dates(text: str) -> tuple[str, list[Correction]]:
 
     def cn(m: re.Match[str]) -> str:
         year = m.group(1)
-        after = year[0] + "".join("〇" if c in "○OoＯ0零" else c for c in year[1:]) + "年"
+        after = year[0] + "".join("〇" if c in CN_ZERO else c for c in year[1:]) + "年"
         if after != m.group(0):
             fixes.append(Correction("date", m.group(0), after))
         return after
 
     def ar(m: re.Match[str]) -> str:
-        y, mo, d = (_digits(g) for g in m.groups())
-        if not (y + mo + d).isdigit():
-            return m.group(0)
-        try:
-            date(int(y), int(mo), int(d))
-        except ValueError:
+        y, mo, d = (lookalike_digits(g) for g in m.groups())
+        if not (y + mo + d).isdigit() or calendar_date(int(y), int(mo), int(d)) is None:
             return m.group(0)
         after = f"{y}年{mo}月{d}日"
         if after != m.group(0):
@@ -185,7 +138,7 @@ def _fix_amounts(text: str) -> tuple[str, list[Correction]]:
 
     def repl(m: re.Match[str]) -> str:
         raw = m.group(1)
-        after = _digits(raw).replace("，", ",")
+        after = lookalike_digits(raw).replace("，", ",")
         after = re.sub(r"[．。](?=[0-9]{1,2}$)", ".", after)
         if not re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]{1,2})?|[0-9]+(?:\.[0-9]{1,2})?", after):
             return raw
