@@ -210,7 +210,7 @@ def identifier_by_engine(
         counted = format_facets(rows)
     mark_hits(s, user, hits, doc)
     total = len(first) + rest
-    near = near_identifiers(s, user, str(doc["keywords"][0])) if not total else []
+    near = near_identifiers(s, user, str(doc["keywords"][0]), engine) if not total else []
     return SearchResult(query, doc, total, hits, counted, sort, near, understood=parsed)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from dangan.access import Principal, record_filter, should_mask
 from dangan.store.catalog import Record
 
 from ._results import SearchHit, hit_of
+
+if TYPE_CHECKING:
+    from dangan.index import Engine
 
 IDENTIFIER_FIELDS = (
     ("archival_code", "档号"), ("source_id", "办件编号"), ("doc_number", "文号"), ("applicant_uscc", "统一社会信用代码"),
@@ -55,7 +59,7 @@ def by_identifier(s: Session, user: Principal, ident: str, *, clear_only: bool =
     return hits
 
 
-def near_identifiers(s: Session, user: Principal, ident: str) -> list[str]:
+def near_identifiers(s: Session, user: Principal, ident: str, engine: Engine | None = None) -> list[str]:
     """Identifiers one character away from a typed one that found nothing ("您要找的是不是 …"); only
     those of records the user may read, so a suggestion never reveals another.
 
@@ -66,6 +70,8 @@ def near_identifiers(s: Session, user: Principal, ident: str) -> list[str]:
     wanted = ident.upper()
     if not 6 <= len(wanted) <= 40:
         return []
+    if engine is not None:
+        return _near_by_engine(s, user, wanted, engine)
     found: list[str] = []
     for name, _label in IDENTIFIER_FIELDS:
         column = getattr(Record, name)
@@ -87,6 +93,23 @@ def near_identifiers(s: Session, user: Principal, ident: str) -> list[str]:
             found += sorted(v for v in readable if v not in found)
         if len(found) >= 3:
             break
+    return found[:3]
+
+
+def _near_by_engine(s: Session, user: Principal, wanted: str, engine: Engine) -> list[str]:
+    """The engine's identifier terms one edit away, inside the policy; then exactly one character
+    different (an insertion or a deletion is not "one wrong character"), in the fields' order."""
+    from ._engine_search import access_of
+
+    seqs = engine.near_identifier(wanted, access_of(s, user))
+    if not seqs:
+        return []
+    records = list(s.scalars(select(Record).where(Record.seq.in_(seqs), record_filter(user))))
+    found: list[str] = []
+    for name, _label in IDENTIFIER_FIELDS:
+        for value in sorted({getattr(r, name) or "" for r in records}):
+            if value and _one_off(value.upper(), wanted) and value not in found:
+                found.append(value)
     return found[:3]
 
 

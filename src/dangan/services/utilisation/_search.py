@@ -251,7 +251,7 @@ def _search_once(
             stmt = _statement(s, user, query, parsed, sort)
         doc = parsed.as_json()
         if stmt is None and not first:
-            near = near_identifiers(s, user, ident) if ident else []
+            near = near_identifiers(s, user, ident, engine) if ident else []
             return SearchResult(query, doc, 0, facets={} if facets else None, sort=sort, suggestions=near,
                                 understood=parsed)  # fmt: skip
         if stmt is not None and first:
@@ -274,5 +274,5 @@ def _search_once(
             hits += [hit_of(user, r, float(score), in_text) for r, score in rows]
         counted = facet_counts(s, stmt, [h.record_id for h in first]) if facets else None
         mark_hits(s, user, hits, doc)
-        near = near_identifiers(s, user, ident) if ident and not total else []
+        near = near_identifiers(s, user, ident, engine) if ident and not total else []
     return SearchResult(query, doc, int(total), hits, counted, sort, near, understood=parsed)
