@@ -118,3 +118,13 @@ def test_boxes_of_a_skewed_page_are_in_pixels_of_the_scan(page: np.ndarray) -> N
     x0, y0, x1, y1 = line["box"]
     assert x0 <= x <= x1 and y0 <= y <= y1
     assert USCC in line["text"]
+
+
+def test_a_page_scanned_upside_down_is_read_the_right_way_round(page: np.ndarray) -> None:
+    turned = np.ascontiguousarray(page[::-1, ::-1])
+    read = recognise(turned, read_seals=False)
+    assert "秦市监许〔2023〕128号" in read.text and USCC in read.text
+    first = read.lines[0]  # in the reading order of the page the right way round
+    assert first.text.startswith("秦市监许")
+    x0, y0, x1, y1 = first.box  # in pixels of the page as scanned: near the bottom right
+    assert x1 > 900 - 60 and y1 > 480 - 45 and y0 > 480 - 90

@@ -65,6 +65,9 @@ def _build() -> Any:
     models = model_dir()
     params: dict[str, Any] = {
         "Global.log_level": "error",
+        # the line-direction classifier costs ~25 % of a page and only ever flips whole lines: a page read
+        # upside down is caught once, by its confidence (`detect_and_read`)
+        "Global.use_cls": False,
         "EngineConfig.onnxruntime.intra_op_num_threads": INTRA_OP_THREADS,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
@@ -78,9 +81,52 @@ def _build() -> Any:
     return eng
 
 
+UPRIGHT_CONFIDENCE = 0.8  # below this (per character, over the page) the page may be upside down
+
+
 def detect_and_read(rgb: np.ndarray) -> list[RawLine]:
-    """Lines found on an RGB (or grey) page image, boxes in its pixels."""
+    """Lines found on an RGB (or grey) page image, in reading order, boxes in its pixels. A page scanned
+    upside down reads
+    as low-confidence garbage: then it is read turned round too, and the surer reading kept (its boxes
+    turned back)."""
     img = _to_bgr(rgb)
+    lines = reading_order(_read(img))
+    if not lines or confidence(lines) >= UPRIGHT_CONFIDENCE:
+        return lines
+    turned = reading_order(_read(np.ascontiguousarray(img[::-1, ::-1])))  # in the upright page's order
+    if confidence(turned) <= confidence(lines):
+        return lines
+    h, w = img.shape[:2]
+    size = np.array([w - 1, h - 1], dtype=np.float32)
+    return [RawLine(size - line.quad, line.text, line.score) for line in turned]
+
+
+def reading_order(lines: list[RawLine]) -> list[RawLine]:
+    """Top to bottom, and left to right within a row: lines that share most of their height are a row."""
+    spans = sorted(
+        ((float(r.quad[:, 1].min()), float(r.quad[:, 1].max()), float(r.quad[:, 0].min()), r) for r in lines),
+        key=lambda s: (s[0] + s[1]) / 2,
+    )
+    rows: list[list[tuple[float, float, float, RawLine]]] = []
+    for span in spans:
+        if rows:
+            y0 = min(s[0] for s in rows[-1])
+            y1 = max(s[1] for s in rows[-1])
+            overlap = min(y1, span[1]) - max(y0, span[0])
+            if overlap > 0.5 * min(span[1] - span[0], y1 - y0):
+                rows[-1].append(span)
+                continue
+        rows.append([span])
+    return [s[3] for row in rows for s in sorted(row, key=lambda s: s[2])]
+
+
+def confidence(lines: list[RawLine]) -> float:
+    """Mean recognition confidence per character: a long line counts for more than a stray mark."""
+    chars = sum(len(line.text) for line in lines)
+    return sum(line.score * len(line.text) for line in lines) / chars if chars else 0.0
+
+
+def _read(img: np.ndarray) -> list[RawLine]:
     out = engine()(img)
     if out.txts is None or out.boxes is None or len(out.txts) == 0:
         return []

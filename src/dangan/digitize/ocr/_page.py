@@ -17,7 +17,7 @@ import numpy as np
 from dangan.core import DanganError
 
 from ._correct import correct_line
-from ._engine import RawLine, detect_and_read
+from ._engine import detect_and_read
 from ._seals import find_seals, red_mask, remove_red
 from ._types import Box, Correction, Line, PageText
 
@@ -41,7 +41,7 @@ def _read_text(rgb: np.ndarray, matrix: np.ndarray = _IDENTITY) -> tuple[list[Li
     back = cv2.invertAffineTransform(np.asarray(matrix, dtype=np.float64))
     lines: list[Line] = []
     fixes: list[Correction] = []
-    for raw in reading_order(detect_and_read(rgb)):
+    for raw in detect_and_read(rgb):
         text, found = correct_line(raw.text)
         fixes.extend(found)
         lines.append(Line(text, _box(raw.quad, back), raw.score, raw.text if found else ""))
@@ -57,25 +57,6 @@ def _box(quad: np.ndarray, matrix: np.ndarray, size: tuple[int, int] | None = No
         x0, x1 = (min(max(v, 0), size[0]) for v in (x0, x1))
         y0, y1 = (min(max(v, 0), size[1]) for v in (y0, y1))
     return x0, y0, x1, y1
-
-
-def reading_order(lines: list[RawLine]) -> list[RawLine]:
-    """Top to bottom, and left to right within a row: lines that share most of their height are a row."""
-    spans = sorted(
-        ((float(r.quad[:, 1].min()), float(r.quad[:, 1].max()), float(r.quad[:, 0].min()), r) for r in lines),
-        key=lambda s: (s[0] + s[1]) / 2,
-    )
-    rows: list[list[tuple[float, float, float, RawLine]]] = []
-    for span in spans:
-        if rows:
-            y0 = min(s[0] for s in rows[-1])
-            y1 = max(s[1] for s in rows[-1])
-            overlap = min(y1, span[1]) - max(y0, span[0])
-            if overlap > 0.5 * min(span[1] - span[0], y1 - y0):
-                rows[-1].append(span)
-                continue
-        rows.append([span])
-    return [s[3] for row in rows for s in sorted(row, key=lambda s: s[2])]
 
 
 def read_page(img: np.ndarray, enhance: bool = True) -> dict[str, Any]:
