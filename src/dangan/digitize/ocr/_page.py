@@ -89,7 +89,17 @@ def read_page(img: np.ndarray, enhance: bool = True) -> dict[str, Any]:
         "text": "\n".join(line.text for line in lines),
         "lines": [line.as_json() for line in lines],
         "seals": [seal.as_json() for seal in seals],
-        "tables": [{"box": list(_box(_corners(t.box), back, size)), "rows": t.rows} for t in tables],
+        "tables": [
+            {
+                "box": list(_box(_corners(t.box), back, size)),
+                "rows": t.rows,
+                # beyond the contract: merged cells as [row, col, rowspan, colspan], for the XLSX export
+                "merged": [
+                    [c.row, c.col, c.rowspan, c.colspan] for c in t.cells if c.rowspan > 1 or c.colspan > 1
+                ],
+            }
+            for t in tables
+        ],
         "figures": [{"box": list(_box(_corners(f.box), back, size)), "kind": f.kind} for f in figures],
         "corrections": [fix.as_json() for fix in fixes],
         "skew_degrees": round(skew, 2),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dangan.digitize.tables._export import table_csv, tables_xlsx
+from dangan.digitize.tables._export import table_csv, table_from_json, tables_xlsx
 from dangan.digitize.tables._figures import find_figures
 from dangan.digitize.tables._find import find_tables
 from dangan.digitize.tables._model import Box, Cell, Figure, Table, TextLine
@@ -16,5 +16,6 @@ __all__ = [
     "find_figures",
     "find_tables",
     "table_csv",
+    "table_from_json",
     "tables_xlsx",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from dangan.digitize.tables._model import Table
+from dangan.digitize.tables._model import Cell, Table
 
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
 
@@ -58,3 +59,16 @@ def tables_xlsx(tables: Sequence[Table]) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def table_from_json(doc: Mapping[str, Any]) -> Table:
+    """A table as the OCR JSON keeps it (`rows`, and `merged` spans when there are any), for export."""
+    rows = [[str(cell) for cell in row] for row in doc.get("rows") or []]
+    x0, y0, x1, y1 = (int(v) for v in (doc.get("box") or (0, 0, 0, 0)))
+
+    def text(r: int, c: int) -> str:
+        return rows[r][c] if r < len(rows) and c < len(rows[r]) else ""
+
+    spans = [(int(r), int(c), int(rs), int(cs)) for r, c, rs, cs in doc.get("merged") or []]
+    cells = [Cell(r, c, rs, cs, (0, 0, 0, 0), text(r, c)) for r, c, rs, cs in spans]
+    return Table((x0, y0, x1, y1), rows, cells)

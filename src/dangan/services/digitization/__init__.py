@@ -4,6 +4,7 @@ and on demand, results kept per page, the OCR text in the record's search text."
 
 from dangan.services.digitization._files import ocr_file, qc_file
 from dangan.services.digitization._jobs import DIGITIZE, RESUME, enqueue, install
+from dangan.services.digitization._pages import page_detail, page_tables, scan_summary
 from dangan.services.digitization._pipeline import (
     DigitizeSettings,
     FileOutcome,
@@ -45,13 +46,16 @@ __all__ = [
     "may_be_scan",
     "ocr_file",
     "open_files",
+    "page_detail",
     "page_image",
+    "page_tables",
     "qc_file",
     "read_one",
     "record_digitization",
     "require_digitizer",
     "run_file",
     "run_open",
+    "scan_summary",
     "start",
     "verify_page_images",
 ]

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from dangan.access import can_download
 from dangan.core import NotFound
 from dangan.services.certify import certificates_for
+from dangan.services.digitization import scan_summary
 from dangan.services.oversight import duty_home
 from dangan.services.preservation import preservation_copies
 from dangan.services.quality import report_for_record
@@ -114,6 +115,8 @@ def record_page(
         "may_download": can_download(user, raw),  # a view-only 利用 grant: no download links
         "certificates": certificates_for(archive, user, raw),
         "similar": similar_views(archive, user, record.id, k=5),  # None until the record has a vector
+        "scans": scan_summary(archive, user, record.id),
+        "may_rerun": user.role.code == "archivist",
     }
     return render(request, "record.html", context)
 
