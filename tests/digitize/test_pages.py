@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 from reportlab.pdfgen import canvas
 
-from dangan.digitize.pages import PageImage, load_pages
+from dangan.digitize.pages import PageImage, count_pages, iter_pages, load_pages
 
 
 def only(pages: list[PageImage]) -> PageImage:
@@ -184,3 +184,73 @@ def test_an_encrypted_pdf_asks_for_the_password(tmp_path: Path) -> None:
         pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner"))
     page = only(load_pages(locked))
     assert page.image is None and page.error is not None and "加密" in page.error
+
+
+def _small_scan_pdf(path: Path, tmp_path: Path, pages: int) -> None:
+    scan = tmp_path / "small.png"
+    drawn((200, 150)).save(scan, dpi=(100, 100))
+    c = canvas.Canvas(str(path), pagesize=(144, 108))
+    for _ in range(pages):
+        c.drawImage(str(scan), 0, 0, 144, 108)
+        c.showPage()
+    c.save()
+
+
+def test_iter_pages_decodes_a_page_only_when_it_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dangan.digitize.pages as pages_module
+
+    path = tmp_path / "four.pdf"
+    _small_scan_pdf(path, tmp_path, 4)
+    rendered: list[int] = []
+    real = pages_module._pdf_page
+
+    def counting(pdf: object, i: int) -> PageImage:
+        rendered.append(i + 1)
+        return real(pdf, i)
+
+    monkeypatch.setattr(pages_module, "_pdf_page", counting)
+    pages = iter_pages(path)
+    assert rendered == [], "nothing is decoded before the first page is asked for"
+    first = next(pages)
+    assert first.index == 1 and first.image is not None and rendered == [1]
+    second = next(pages)
+    assert second.index == 2 and rendered == [1, 2]
+    assert [p.index for p in pages] == [3, 4] and rendered == [1, 2, 3, 4]
+    assert count_pages(path) == 4 and count_pages(path, max_pages=3) == 3
+
+
+def test_iter_pages_gives_what_load_pages_gives_bad_files_included(tmp_path: Path) -> None:
+    frames = [drawn(), drawn((300, 200))]
+    tiff = tmp_path / "two.tif"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(300, 300))
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    for path in (tiff, empty, tmp_path / "missing.tif"):
+        lazy, eager = list(iter_pages(path)), load_pages(path)
+        assert [(p.index, p.error, p.mode, p.dpi) for p in lazy] == [
+            (p.index, p.error, p.mode, p.dpi) for p in eager
+        ]
+    assert [p.index for p in iter_pages(tiff)] == [1, 2] and count_pages(tiff) == 2
+    assert only(list(iter_pages(empty))).error == only(load_pages(empty)).error
+    assert count_pages(empty) == 1
+
+
+def test_a_page_in_hand_does_not_keep_the_next_pages_decoded(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "many.tif"
+    big = [drawn((1200, 900)) for _ in range(6)]
+    big[0].save(path, save_all=True, append_images=big[1:], compression="tiff_lzw")
+    one_page = 1200 * 900 * 3
+    tracemalloc.start()
+    try:
+        peak = 0
+        for page in iter_pages(path):
+            assert page.image is not None
+            peak = max(peak, tracemalloc.get_traced_memory()[1])
+            del page
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * one_page, f"peak {peak} bytes for pages of {one_page} bytes each"

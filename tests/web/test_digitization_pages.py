@@ -20,7 +20,14 @@ from dangan.services.archive import Archive, open_archive
 from dangan.services.digitization import run_open, scan_summary
 from dangan.services.intake import import_paths
 from dangan.store.catalog import get_record
-from tests.services.digitization_helpers import ID_NUMBER, RARE_WORD, decision_lines, scanned_case, text_page
+from tests.services.digitization_helpers import (
+    DOC_NUMBER,
+    ID_NUMBER,
+    RARE_WORD,
+    decision_lines,
+    scanned_case,
+    text_page,
+)
 from tests.web.conftest import csrf_of, login
 
 PASSWORD = "Correct-Horse-9"
@@ -139,7 +146,62 @@ def test_another_department_gets_not_found_everywhere(env: Env) -> None:
     assert stranger.get("/api/v1/digitization" + _url(env)).status_code == 404
 
 
+def test_fields_are_confirmed_beside_the_page_they_were_read_from(env: Env) -> None:
+    keeper = env.client_of["keeper"]
+    page = keeper.get(f"/records/{env.record_id}/describe")
+    assert page.status_code == 200 and DOC_NUMBER in page.text
+    assert 'class="box-field" data-field="doc_number"' in page.text  # the source, boxed on the image
+    token = csrf_of(page.text)
+    form = {"csrf_token": token, "use": ["doc_number", "legal_representative"], "v-doc_number": DOC_NUMBER,
+            "v-legal_representative": "张三", "note": "据原件核对"}  # fmt: skip
+    saved = keeper.post(f"/records/{env.record_id}/describe", data=form)
+    assert saved.status_code == 303 and "saved=1" in saved.headers["location"]
+    after = keeper.get(saved.headers["location"])
+    assert "第 1 版" in after.text and "据原件核对" in after.text and "张三" in after.text
+    bad = {"csrf_token": token, "use": ["uscc"], "v-uscc": "91130302MA0D1K2P0X"}
+    refused = keeper.post(f"/records/{env.record_id}/describe", data=bad)
+    assert refused.status_code == 422 and "未做任何更改" in refused.text
+    assert "第 2 版" not in keeper.get(f"/records/{env.record_id}/describe").text
+
+
+def test_confirmation_is_the_archivists_and_masked_or_hidden_for_others(env: Env) -> None:
+    clerk = env.client_of["clerk"]
+    page = clerk.get(f"/records/{env.record_id}/describe")
+    assert page.status_code == 200 and ID_NUMBER not in page.text and 'name="v-' not in page.text
+    token = csrf_of(page.text)
+    form = {"csrf_token": token, "use": ["doc_number"], "v-doc_number": DOC_NUMBER}
+    assert clerk.post(f"/records/{env.record_id}/describe", data=form).status_code == 403
+    stranger = env.client_of["stranger"]
+    assert stranger.get(f"/records/{env.record_id}/describe").status_code == 404
+
+
+def test_the_scan_is_delivered_as_a_searchable_pdf(env: Env) -> None:
+    import pypdfium2 as pdfium
+
+    got = env.client_of["keeper"].get(f"/records/{env.record_id}/scans/{env.position}/pdf")
+    assert got.status_code == 200 and got.content.startswith(b"%PDF")
+    pdf = pdfium.PdfDocument(got.content)
+    text = pdf[0].get_textpage().get_text_range()
+    assert RARE_WORD in text
+    masked = env.client_of["clerk"].get(f"/records/{env.record_id}/scans/{env.position}/pdf")
+    assert (
+        masked.status_code == 200
+        and ID_NUMBER not in pdfium.PdfDocument(masked.content)[0].get_textpage().get_text_range()
+    )
+    assert (
+        env.client_of["stranger"].get(f"/records/{env.record_id}/scans/{env.position}/pdf").status_code == 404
+    )
+
+
+def test_training_on_too_few_records_says_so(env: Env) -> None:
+    keeper = env.client_of["keeper"]
+    token = csrf_of(keeper.get("/digitization").text)
+    got = keeper.post("/digitization/classifier", data={"csrf_token": token})
+    assert got.status_code in (400, 422) and "尚未训练" in got.text
+
+
 def test_only_the_archivist_reruns_and_watches_batches(env: Env) -> None:
+    """Last: the re-read it starts queues the scan again (no worker here), so its results are gone."""
     clerk, keeper = env.client_of["clerk"], env.client_of["keeper"]
     token = csrf_of(clerk.get(f"/records/{env.record_id}").text)
     refused = clerk.post(f"/records/{env.record_id}/digitize", data={"csrf_token": token, "enhance": "1"})

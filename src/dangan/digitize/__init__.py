@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from dangan.digitize.enhance import Enhanced, enhance_scan, estimate_skew
     from dangan.digitize.extract import FIELD_LABELS, MatterRef, Proposal, best, propose
     from dangan.digitize.fontembed import ConversionFailed
-    from dangan.digitize.pages import PageImage, load_pages
+    from dangan.digitize.pages import PageImage, count_pages, iter_pages, load_pages
     from dangan.digitize.pdfa import PdfaResult, convert_to_pdfa
     from dangan.digitize.pdfa_check import PdfaReport, check_pdfa
     from dangan.digitize.qc import PageQC, check_page, qc_file
@@ -56,6 +56,8 @@ _LAZY = {
     "enhance_scan": "enhance",
     "estimate_skew": "enhance",
     "load_pages": "pages",
+    "iter_pages": "pages",
+    "count_pages": "pages",
     "qc_file": "qc",
     "ScanPage": "scanpdf",
     "scan_pdfa": "scanpdf",
@@ -94,12 +96,14 @@ __all__ = [
     "check_page",
     "check_pdfa",
     "convert_to_pdfa",
+    "count_pages",
     "enhance_scan",
     "ensure_decodable",
     "estimate_skew",
     "evaluate",
     "find_cjk_font",
     "find_redactions",
+    "iter_pages",
     "load_pages",
     "majority_baseline",
     "notice_pdf",

@@ -5,9 +5,10 @@ bilevel CCITT TIFFs, palette PNGs, Adobe's inverted CMYK JPEGs, 16-bit grey TIFF
 RGBA exports. The source's mode, bit depth, resolution and format are kept beside the pixels because the
 archival checks (DA/T 31) judge the scan as it was made, not as we decoded it.
 
-A file never raises out of `load_pages`: a batch of hundreds of scans must go on past one broken file, so
+A file never raises out of `iter_pages` / `load_pages`: a batch of hundreds of scans must go on past one broken file, so
 each failure becomes a page with a Chinese `error` — per page where the rest of the file is readable (a
-truncated multi-page TIFF keeps the pages before the break), one page when nothing is.
+truncated multi-page TIFF keeps the pages before the break), one page when nothing is. `iter_pages`
+decodes a page only when the caller asks for it, so a long file costs the memory of one page.
 """
 
 from __future__ import annotations
@@ -57,23 +58,62 @@ class _PageError(Exception):
 
 def load_pages(path: Path, max_pages: int = 500) -> list[PageImage]:
     """Every page of `path` (at most `max_pages`), each either pixels or a reason it has none."""
+    return list(iter_pages(path, max_pages))
+
+
+def iter_pages(path: Path, max_pages: int = 500) -> Iterator[PageImage]:
+    """The pages of `path` one by one, as `load_pages` gives them, each decoded only when asked for.
+
+    A 500-page PDF at 300 dpi is gigabytes of pixels: a caller that handles one page before taking the
+    next holds one page. Warnings are silenced around each decoding step only, never while the caller
+    has control (a `catch_warnings` held across a yield would silence the caller too)."""
+    pages = _iter(Path(path), max_pages)
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns on corrupt EXIF; the page error says it all
+            page = next(pages, None)
+        if page is None:
+            return
+        yield page
+        del page  # not kept while the next page is decoded
+
+
+def count_pages(path: Path, max_pages: int = 500) -> int:
+    """How many pages `iter_pages` will give, without decoding any: a progress bar's total.
+
+    PDF pages are counted by the document, image frames by walking their headers; a file that cannot be
+    opened is the one page that says why. A truncated file may end up a page shorter than counted."""
     path = Path(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow warns on corrupt EXIF; the page error says it all
-        return _load(path, max_pages)
-
-
-def _load(path: Path, max_pages: int) -> list[PageImage]:
     try:
         head = _head(path)
         if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
-            return _load_pdf(path, max_pages)
-        return _load_image(path, max_pages)
+            pdf = pdfium.PdfDocument(path)
+            try:
+                return max(1, min(len(pdf), max_pages))
+            finally:
+                pdf.close()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with open_image(path) as img:
+                return max(1, sum(1 for _ in _frames(img, max_pages)))
+    except Exception:  # iter_pages says why, as a page
+        return 1
+
+
+def _iter(path: Path, max_pages: int) -> Iterator[PageImage]:
+    last = 0
+    try:
+        head = _head(path)
+        pdf = head.startswith(b"%PDF") or b"%PDF-" in head[:1024]
+        for page in _iter_pdf(path, max_pages) if pdf else _iter_image(path, max_pages):
+            last = page.index
+            yield page
+            del page
     except _PageError as exc:
-        return [_failed(1, "", str(exc))]
+        yield _failed(last + 1, "", str(exc))
     except Exception as exc:  # a batch must survive any decoder's surprise
         log.exception("unexpected failure loading %s", path)
-        return [_failed(1, "", f"无法读取文件（内部错误：{type(exc).__name__}）")]
+        yield _failed(last + 1, "", f"无法读取文件（内部错误：{type(exc).__name__}）")
 
 
 def _failed(index: int, fmt: str, reason: str, mode: str = "", bits: int = 0) -> PageImage:
@@ -95,22 +135,25 @@ def _head(path: Path) -> bytes:
 # --- images ---------------------------------------------------------------------------------------
 
 
-def _load_image(path: Path, max_pages: int) -> list[PageImage]:
+def _iter_image(path: Path, max_pages: int) -> Iterator[PageImage]:
     try:
         with open_image(path) as img:
             fmt = img.format or ""
-            pages: list[PageImage] = []
+            any_page = False
             for index, frame_error in _frames(img, max_pages):
+                any_page = True
                 if frame_error is not None:
-                    pages.append(_failed(index, fmt, frame_error))
+                    yield _failed(index, fmt, frame_error)
                     break
-                pages.append(_frame_page(img, index, fmt))
-            return pages or [_failed(1, fmt, "文件中没有可读取的图像帧")]
+                yield _frame_page(img, index, fmt)
+            if not any_page:
+                yield _failed(1, fmt, "文件中没有可读取的图像帧")
     except ImageTooLarge as exc:
         if isinstance(exc.__cause__, Image.DecompressionBombError):
             log.info("refused %s: %s", path, exc.__cause__)
-            return [_failed(1, "", "图像声明的尺寸超过可处理的像素上限（可能是“解压炸弹”），已拒绝解码")]
-        return [_failed(1, "", str(exc))]
+            yield _failed(1, "", "图像声明的尺寸超过可处理的像素上限（可能是“解压炸弹”），已拒绝解码")
+            return
+        yield _failed(1, "", str(exc))
     except UnidentifiedImageError as exc:
         raise _PageError(
             "无法识别的文件格式：既不是支持的图像（TIFF/JPEG/PNG/BMP/WebP），也不是 PDF"
@@ -220,7 +263,7 @@ def to_rgb(img: Image.Image) -> np.ndarray:
 # --- PDFs -----------------------------------------------------------------------------------------
 
 
-def _load_pdf(path: Path, max_pages: int) -> list[PageImage]:
+def _iter_pdf(path: Path, max_pages: int) -> Iterator[PageImage]:
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
@@ -230,10 +273,13 @@ def _load_pdf(path: Path, max_pages: int) -> list[PageImage]:
         log.info("cannot open PDF %s: %s", path, exc)
         raise _PageError("PDF 文件已损坏或格式不正确，无法打开") from exc
     try:
-        pages = [_pdf_page(pdf, i) for i in range(min(len(pdf), max_pages))]
+        count = min(len(pdf), max_pages)
+        if count == 0:
+            yield _failed(1, "PDF", "PDF 中没有页面")
+        for i in range(count):
+            yield _pdf_page(pdf, i)
     finally:
         pdf.close()
-    return pages or [_failed(1, "PDF", "PDF 中没有页面")]
 
 
 def _pdf_page(pdf: pdfium.PdfDocument, i: int) -> PageImage:

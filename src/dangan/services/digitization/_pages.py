@@ -69,6 +69,7 @@ def scan_summary(archive: Archive, user: Principal, record_id: str) -> list[dict
             "position": rf.position, "path": rf.path, "status": f.status,
             "status_label": STATUS_LABELS.get(f.status, f.status), "error": f.error, "pages": listed,
             "done": sum(1 for p in listed if p["status"] in ("done", "failed")),
+            "pdf": f.pdf_sha256 is not None, "pdf_size": f.pdf_size, "pdf_error": f.pdf_error,
         })  # fmt: skip
     return out
 
@@ -152,3 +153,39 @@ def page_tables(
         raise NotFound(f"该页没有第 {n} 个表格")
     text = table_csv(table_from_json(found[n - 1]))
     return text.encode("utf-8-sig"), f"{stem}-表{n}.csv", "text/csv; charset=utf-8"
+
+
+def describe_view(
+    archive: Archive, user: Principal, record_id: str, position: int | None = None, page: int | None = None
+) -> dict[str, Any]:
+    """The confirmation page: every field's proposals beside the page image they came from. The page
+    shown is the one asked for, else the one most proposals point at; the proposals on it carry their
+    box mapped onto its enhanced image, so the source of each value is highlighted where it was read."""
+    from ._confirm import proposals_for
+
+    doc = proposals_for(archive, user, record_id)
+    counted: dict[tuple[int, int], int] = {}
+    for f in doc["fields"]:
+        for p in f["proposals"]:
+            if p.get("position") is not None and p.get("page") is not None and p.get("box"):
+                key = (int(p["position"]), int(p["page"]))
+                counted[key] = counted.get(key, 0) + 1
+    if position is None or page is None:
+        position, page = max(counted, key=lambda k: (counted[k], -k[0], -k[1])) if counted else (None, None)
+    shown = None
+    if position is not None and page is not None:
+        try:
+            shown = page_detail(archive, user, record_id, position, page)
+        except NotFound:
+            shown = None
+    matrix = ((shown or {}).get("page", {}).get("ocr") or {}).get("matrix") or _IDENTITY
+    for f in doc["fields"]:
+        for p in f["proposals"]:
+            here = (
+                shown is not None and p.get("position") == position and p.get("page") == page and p.get("box")
+            )
+            p["overlay"] = _map(p["box"], matrix) if here else None
+    doc["shown"] = shown
+    doc["pages"] = [{"position": k[0], "page": k[1], "proposals": n} for k, n in sorted(counted.items())]
+    doc["position"], doc["page"] = position, page
+    return doc

@@ -1,13 +1,15 @@
 """The pipeline over stored records: each scanned file read page by page, each page kept on its own.
 
-Per page: decode (`load_pages`), check (DA/T 31), repair (`enhance`), read (OCR, seals, tables) on the
-repaired image with every box mapped back to the scan as kept, then store the repaired image as a
-derivative (through the object store, durable, the original's encryption rule) and only after that
-commit the page row. A killed worker therefore loses at most the page it was on; the next run skips
-every page that has a row and never reads one twice. A page that cannot be read gets a row too, with
-its reason, and the rest go on. When the last page of a file is in, one transaction rebuilds the
-record's search text (search document + outbox) and marks the file done, so a scanned 决定书 is found
-by its words exactly when it says so.
+Per page: decode (`iter_pages`: one page at a time, so a 500-page file costs the memory of one page),
+check (DA/T 31), repair (`enhance`), read (OCR, seals, tables) on the repaired image with every box
+mapped back to the scan as kept, then store the repaired image as a derivative (through the object store,
+durable, the original's encryption rule) and only after that commit the page row. A killed worker
+therefore loses at most the page it was on; the next run skips every page that has a row and never reads
+one twice. A page that cannot be read gets a row too, with its reason, and the rest go on. When the last
+page of a file is in, its searchable PDF/A is built from the original pages and the stored OCR lines
+(`_scan_pdfa`), and one transaction rebuilds the record's search text (search document + outbox), names
+the PDF/A on the file row and marks the file done, so a scanned 决定书 is found by its words exactly when it
+says so.
 
 Two workers never read the same file at once: a file is *claimed* with a compare-and-set on its row
 (`claimed_by`, `claimed_until`), renewed after every page. A claim lapses when its lease runs out, or at
@@ -21,8 +23,10 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
@@ -32,6 +36,8 @@ from dangan.core import DanganError, utcnow
 from dangan.services.archive import Archive, record_event
 from dangan.store.catalog import DigitizationBatch, DigitizationFile, DigitizationPage, Record, RecordFile
 
+from ._scan_pdfa import apply as apply_pdfa
+from ._scan_pdfa import build_scan_pdfa, cleared, pdfa_event
 from ._scans import is_scan, may_be_scan
 from ._text import body_parts, write_search_text
 
@@ -232,6 +238,7 @@ def plan(
                 s.add(row)
             elif redo and row.id is not None:
                 s.execute(delete(DigitizationPage).where(DigitizationPage.file_id == row.id))
+                apply_pdfa(row, cleared())  # the next run builds it again from the new OCR
             row.status = QUEUED if scan else SKIPPED
             row.settings = settings.as_json()
             row.error, row.finished_at, row.pages = None, None, None if redo else row.pages
@@ -290,8 +297,6 @@ def run_file(
     archive: Archive, file_id: int, *, actor: str = "jobs", progress: Progress | None = None
 ) -> FileOutcome:
     """Read the pages of one queued file not read yet (see the module docstring)."""
-    from dangan.digitize import load_pages
-
     me = worker_id()
     with archive.db.read() as s:
         row = s.get(DigitizationFile, file_id)
@@ -300,22 +305,50 @@ def run_file(
             return FileOutcome("", "", "gone")
         record_id, path, sha, enc = row.record_id, rf.path, rf.sha256, rf.encrypted
         encrypt = enc or archive.settings.encrypt_public or not rf.record.open_to_public
+        title = f"{rf.record.archival_code} {path}"
     outcome = FileOutcome(record_id, path, "busy")
     claimed = _claim(archive, file_id, me)
     if claimed is None:
         return outcome
     settings = DigitizeSettings.of(claimed.settings)
-    try:
-        with archive.objects.plain_path(sha, enc) as source:
-            pages = load_pages(source)
-    except (DanganError, OSError) as exc:
-        message = exc.message if isinstance(exc, DanganError) else "扫描件无法从存储中读取"
-        _finish(archive, file_id, me, record_id, FAILED, message, actor, 0, 0)
-        outcome.status, outcome.error = FAILED, message
-        return outcome
-    outcome.pages = len(pages)
-    if not _renew(archive, file_id, me, pages=len(pages)):
-        return outcome
+    with ExitStack() as stack:
+        try:
+            source = stack.enter_context(archive.objects.plain_path(sha, enc))
+        except (DanganError, OSError) as exc:
+            message = exc.message if isinstance(exc, DanganError) else "扫描件无法从存储中读取"
+            _finish(archive, file_id, me, record_id, FAILED, message, actor, 0, 0)
+            outcome.status, outcome.error = FAILED, message
+            return outcome
+        if not _read_pages(archive, file_id, me, source, settings, encrypt, outcome, progress):
+            return outcome  # the claim was taken over: that worker finishes the file
+        pdf = build_scan_pdfa(archive, file_id, source, encrypt, title)
+    _finish(archive, file_id, me, record_id, outcome.status, outcome.error, actor, outcome.pages,
+            outcome.failed, pdf)  # fmt: skip
+    # --- extraction: fields proposed from the pages just read; never fails the file ---
+    if outcome.status == DONE:
+        from ._proposals import refresh_after_ocr
+
+        refresh_after_ocr(archive, record_id)
+    return outcome
+
+
+def _read_pages(
+    archive: Archive,
+    file_id: int,
+    me: str,
+    source: Path,
+    settings: DigitizeSettings,
+    encrypt: bool,
+    outcome: FileOutcome,
+    progress: Progress | None,
+) -> bool:
+    """Every page not read yet, decoded one at a time (memory stays at about one page); False when the
+    claim was lost on the way. Sets the outcome's status, page count, failures and first error."""
+    from dangan.digitize import count_pages, iter_pages
+
+    total = count_pages(source)
+    if not _renew(archive, file_id, me, pages=total):
+        return False
     with archive.db.read() as s:
         done = dict(
             s.execute(
@@ -324,28 +357,35 @@ def run_file(
                 )
             ).all()
         )
-    for page in pages:
-        if page.index in done:
+    seen, first_error = 0, None
+    for page in iter_pages(source):
+        seen = page.index
+        first_error = first_error or page.error
+        if seen in done:
+            del page  # the loop variable would keep it while the next page is decoded
             continue
         started = utcnow()
         status, qc, ocr, error, image = read_one(page, settings)
-        stored = _store_image(archive, image, encrypt, path, page.index) if image is not None else None
-        if not _insert_page(archive, file_id, record_id, page.index, status, qc, ocr, error, settings,
+        first_error = first_error or error
+        del page  # the decoded pixels go before the next page is decoded
+        stored = _store_image(archive, image, encrypt, outcome.path, seen) if image is not None else None
+        del image
+        if not _insert_page(archive, file_id, outcome.record_id, seen, status, qc, ocr, error, settings,
                             stored, started):  # fmt: skip
             continue  # another worker (which took over a lapsed claim) stored it first
-        done[page.index] = status
+        done[seen] = status
         outcome.read += 1
-        outcome.failed += status == FAILED
         if progress is not None:
-            progress(PageDone(record_id, path, page.index, len(pages), status, error))
-        if not _renew(archive, file_id, me):
-            return outcome  # the claim was taken over: that worker finishes the file
+            progress(PageDone(outcome.record_id, outcome.path, seen, max(total, seen), status, error))
+        if not _renew(archive, file_id, me, **({"pages": seen} if seen > total else {})):
+            return False
+    if seen != total and not _renew(archive, file_id, me, pages=seen):
+        return False
     failed = sum(1 for v in done.values() if v == FAILED)
-    status = FAILED if pages and failed == len(pages) else DONE
-    error = next((p.error for p in pages if p.error), None) if status == FAILED else None
-    _finish(archive, file_id, me, record_id, status, error, actor, len(pages), failed)
-    outcome.status, outcome.failed, outcome.error = status, failed, error
-    return outcome
+    outcome.pages, outcome.failed = seen, failed
+    outcome.status = FAILED if seen and failed == seen else DONE
+    outcome.error = first_error if outcome.status == FAILED else None
+    return True
 
 
 def read_one(
@@ -456,8 +496,9 @@ def _finish(
     actor: str,
     pages: int,
     failed: int,
+    pdf: dict[str, Any] | None = None,
 ) -> None:
-    """Search text and file status in one transaction (see the module docstring)."""
+    """Search text, file status and the PDF/A (when one was built) in one transaction (module doc)."""
     parts = body_parts(archive, record_id)
     with archive.db.write() as s:
         row = s.get(DigitizationFile, file_id)
@@ -473,6 +514,10 @@ def _finish(
         if error:
             detail["error"] = error
         record_event(s, "digitize", actor, record_id, detail)
+        if pdf is not None:
+            apply_pdfa(row, pdf)
+            record_event(s, "scan_pdfa", actor, record_id, {"file": detail["file"], "sha256": detail["sha256"],
+                                                            **pdfa_event(pdf)})  # fmt: skip
 
 
 def open_files(archive: Archive, record_ids: list[str] | None = None) -> list[int]:

@@ -6,8 +6,10 @@ Oldest-checked first, at a configurable pace (MB/s) so an audit can run beside n
 object bad in every location cannot be repaired and raises a fixity alert.
 
 "Every object" means every object the catalogue names: record files, preservation copies (status
-"done") and certified-copy PDFs. Record files keep their last check in `record_file.verified_at`; the
-other two have no such column (adding one needs a migration), so theirs is kept as an ISO timestamp
+"done"), certified-copy PDFs and what digitization derived from scans (enhanced page images and scan
+PDF/As, found through the catalogue's `derivative_objects`, since the digitization service sits above
+this one). Record files and the digitization derivatives keep their last check in a column; preservation
+copies and certificates have none (adding one needs a migration), so theirs is kept as an ISO timestamp
 under `verified_at` in their JSON column (`preservation_copy.detail`, `certificate.summary` — the
 public verification page picks its keys explicitly, so it never shows it).
 """
@@ -27,7 +29,14 @@ from sqlalchemy.orm import Session
 from dangan.core import utcnow
 from dangan.domain import CopyStatus
 from dangan.services.archive import Archive, record_event
-from dangan.store.catalog import Certificate, PreservationCopy, Record, RecordFile
+from dangan.store.catalog import (
+    Certificate,
+    PreservationCopy,
+    Record,
+    RecordFile,
+    derivative_objects,
+    stamp_derivatives,
+)
 from dangan.store.objects import Location, object_key
 
 from ._ledger_verify import verify_ledger
@@ -102,11 +111,13 @@ def _stored_rows(archive: Archive) -> list[tuple[str, bool, int, datetime | None
                 Certificate.record_id,
             )
         ).all()
+        derived = derivative_objects(s)
     rows = [
         (sha, bool(enc), int(size or 0), verified, ids.get(seq)) for sha, enc, size, verified, seq in files
     ]
     for sha, enc, size, extra, record_id in [*copies, *certs]:
         rows.append((sha, bool(enc), int(size or 0), _stamp((extra or {}).get("verified_at")), record_id))
+    rows.extend(derived)
     return rows
 
 
@@ -245,6 +256,7 @@ class _Pending:
                         .values(verified_at=now)
                     )
             _stamp_json_rows(s, self.verified, now)
+            stamp_derivatives(s, self.verified, now)
             for kind, actor, record_id, detail in self.events:
                 record_event(s, kind, actor, record_id, detail)
         self.verified, self.events = [], []

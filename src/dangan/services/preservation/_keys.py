@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from dangan.core import ConfigurationError
 from dangan.services.archive import Archive, record_event
-from dangan.store.catalog import Certificate, PreservationCopy, RecordFile
+from dangan.store.catalog import Certificate, PreservationCopy, RecordFile, derivative_objects
 from dangan.store.crypto import KeyRing, MasterKey, load_keyring
 
 
@@ -55,7 +55,8 @@ def rotate_master_key(archive: Archive, actor: str = "system") -> dict[str, Any]
 
 
 def _rewrap_all(archive: Archive, ring: KeyRing) -> int:
-    """Every encrypted object the catalogue names: record files, preservation copies, certified copies.
+    """Every encrypted object the catalogue names: record files, preservation copies, certified copies,
+    enhanced page images and scan PDF/As.
 
     Missing one would leave it wrapped only by the retired key, unreadable once that key is discarded."""
     with archive.db.read() as s:
@@ -70,4 +71,5 @@ def _rewrap_all(archive: Archive, ring: KeyRing) -> int:
             ).all()
         )
         shas |= set(s.scalars(select(Certificate.pdf_sha256).where(Certificate.encrypted.is_(True))).all())
+        shas |= {row[0] for row in derivative_objects(s, encrypted_only=True)}
     return sum(1 for sha in sorted(x for x in shas if x) if archive.objects.rewrap(sha, ring))

@@ -7,8 +7,16 @@ from dangan.store.catalog._auth_factors import AuthFactor, RecoveryCode
 from dangan.store.catalog._certificates import Certificate
 from dangan.store.catalog._collection import CheckReportRow, MatterRule, QuarantineEntry
 from dangan.store.catalog._db import Database, make_engine
-from dangan.store.catalog._digitization import DigitizationBatch, DigitizationFile, DigitizationPage
+from dangan.store.catalog._digitization import (
+    DerivativeRow,
+    DigitizationBatch,
+    DigitizationFile,
+    DigitizationPage,
+    derivative_objects,
+    stamp_derivatives,
+)
 from dangan.store.catalog._embedding import RecordEmbedding
+from dangan.store.catalog._extraction import ClassifierModel, ConfirmedDescription, ExtractionProposal
 from dangan.store.catalog._handover import HandoverBatch, HandoverItem
 from dangan.store.catalog._migrate import downgrade, upgrade
 from dangan.store.catalog._models import (
@@ -45,12 +53,16 @@ __all__ = [
     "Base",
     "Certificate",
     "CheckReportRow",
+    "ClassifierModel",
+    "ConfirmedDescription",
     "Database",
     "Department",
+    "DerivativeRow",
     "DigitizationBatch",
     "DigitizationFile",
     "DigitizationPage",
     "Event",
+    "ExtractionProposal",
     "Fonds",
     "HandoverBatch",
     "HandoverItem",
@@ -72,6 +84,7 @@ __all__ = [
     "UtilizationItem",
     "UtilizationRequest",
     "allocate_item",
+    "derivative_objects",
     "downgrade",
     "ensure_department",
     "ensure_fonds",
@@ -81,5 +94,6 @@ __all__ = [
     "forget_catalog_cache",
     "get_record",
     "make_engine",
+    "stamp_derivatives",
     "upgrade",
 ]

@@ -6,7 +6,10 @@ already `done`. The file row says whether its OCR text has reached the record's 
 set in the same transaction as the search document), and who is working on it (`claimed_by` until
 `claimed_until`): two workers never read the same file at once, and a dead worker's claim lapses.
 The original scan is never changed: the enhanced page image is another object, with its own hashes and
-the original's encryption rule, named by the page row.
+the original's encryption rule, named by the page row; so is the file's searchable PDF/A, named by the
+file row. `derivative_objects` / `stamp_derivatives` let the fixity audit, key rotation and anything
+else that walks every stored object reach both without knowing the digitization service (which sits
+above preservation).
 """
 
 from __future__ import annotations
@@ -14,8 +17,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dangan.core import utcnow
 
@@ -52,6 +67,15 @@ class DigitizationFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the searchable PDF/A-2b of the file's original pages (a derivative, like the page images)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdf_sm3: Mapped[str | None] = mapped_column(String(64))
+    pdf_size: Mapped[int | None] = mapped_column(BigInteger)
+    pdf_encrypted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    pdf_pages: Mapped[int | None] = mapped_column(Integer)  # pages in the PDF/A
+    pdf_omitted: Mapped[int | None] = mapped_column(Integer)  # pages that could not be decoded, left out
+    pdf_error: Mapped[str | None] = mapped_column(String(1000))  # why there is no PDF/A
+    pdf_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DigitizationPage(Base):
@@ -72,5 +96,47 @@ class DigitizationPage(Base):
     image_size: Mapped[int | None] = mapped_column(BigInteger)
     image_media_type: Mapped[str | None] = mapped_column(String(100))
     image_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    image_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# (sha256, encrypted, size, last verified, record id) of one stored derivative
+DerivativeRow = tuple[str, bool, int, datetime | None, str]
+
+
+def derivative_objects(s: Session, *, encrypted_only: bool = False) -> list[DerivativeRow]:
+    """Every object digitization stored: enhanced page images and scan PDF/As."""
+    page, file = DigitizationPage, DigitizationFile
+    images = select(page.image_sha256, page.image_encrypted, page.image_size, page.image_verified_at,
+                    page.record_id).where(page.image_sha256.is_not(None))  # fmt: skip
+    pdfs = select(file.pdf_sha256, file.pdf_encrypted, file.pdf_size, file.pdf_verified_at,
+                  file.record_id).where(file.pdf_sha256.is_not(None))  # fmt: skip
+    if encrypted_only:
+        images = images.where(page.image_encrypted.is_(True))
+        pdfs = pdfs.where(file.pdf_encrypted.is_(True))
+    return [
+        (str(sha), bool(enc), int(size or 0), verified, str(record_id))
+        for query in (images, pdfs)
+        for sha, enc, size, verified, record_id in s.execute(query).all()
+    ]
+
+
+def stamp_derivatives(s: Session, verified: list[tuple[str, bool]], when: datetime) -> None:
+    """Mark these (sha256, encrypted) derivatives as verified at `when`."""
+    for enc in (False, True):
+        shas = sorted({sha for sha, e in verified if e is enc})
+        for i in range(0, len(shas), 500):
+            chunk = shas[i : i + 500]
+            s.execute(
+                update(DigitizationPage)
+                .where(DigitizationPage.image_sha256.in_(chunk), DigitizationPage.image_encrypted.is_(enc))
+                .values(image_verified_at=when)
+                .execution_options(synchronize_session=False)
+            )
+            s.execute(
+                update(DigitizationFile)
+                .where(DigitizationFile.pdf_sha256.in_(chunk), DigitizationFile.pdf_encrypted.is_(enc))
+                .values(pdf_verified_at=when)
+                .execution_options(synchronize_session=False)
+            )

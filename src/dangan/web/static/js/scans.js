@@ -16,6 +16,17 @@
       if (rect) { rect.classList.toggle("lit", on); }
       if (item) { item.classList.toggle("lit", on); }
     };
+    // the confirmation table: a field's row and the boxes its values were read from light up together
+    document.querySelectorAll(".describe-table tr[data-field]").forEach(function (row) {
+      var field = row.getAttribute("data-field");
+      var boxes = svg.querySelectorAll('rect[data-field="' + field + '"]');
+      var set = function (on) {
+        row.classList.toggle("lit", on);
+        boxes.forEach(function (rect) { rect.classList.toggle("lit", on); });
+      };
+      ["mouseenter", "focusin"].forEach(function (e) { row.addEventListener(e, function () { set(true); }); });
+      ["mouseleave", "focusout"].forEach(function (e) { row.addEventListener(e, function () { set(false); }); });
+    });
     document.querySelectorAll(".ocr-lines li").forEach(function (li) {
       var n = li.getAttribute("data-line");
       ["mouseenter", "focus"].forEach(function (e) { li.addEventListener(e, function () { light(n, true); }); });
