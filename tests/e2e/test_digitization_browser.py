@@ -91,6 +91,11 @@ def test_a_scanned_page_is_shown_with_its_boxes_on_it(
             and box["x"] + box["width"] <= image["x"] + image["width"] + 1
         )
         page.screenshot(path=str(ARTIFACTS / "scan-page.png"), full_page=True)
+        page.goto(f"{server}/records/{record_id}/describe")  # the fields read from it, beside the page
+        boxed = page.locator("#scan-overlay rect.box-field").first.get_attribute("data-field")
+        page.locator(f'.describe-table tr[data-field="{boxed}"]').hover()
+        assert page.locator(f'#scan-overlay rect.box-field.lit[data-field="{boxed}"]').count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "scan-describe.png"), full_page=True)
         page.goto(server + "/digitization")
         assert page.locator("table progress").count() >= 1
         page.screenshot(path=str(ARTIFACTS / "scan-batches.png"), full_page=True)
