@@ -10,10 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from dangan.access import Principal
-from dangan.core import NotFound, PermissionDenied, load_settings
-from dangan.services.accounts import add_user
-from dangan.services.archive import Archive, open_archive
+from dangan.core import NotFound, PermissionDenied
 from dangan.services.digitization import (
     batch_progress,
     page_image,
@@ -22,50 +19,25 @@ from dangan.services.digitization import (
     start,
     verify_page_images,
 )
-from dangan.services.intake import import_paths
 from dangan.services.utilisation import search
 from dangan.store.catalog import DigitizationBatch, DigitizationFile, DigitizationPage, Event, get_record
 from tests.services.digitization_helpers import (
     DOC_NUMBER,
     ID_NUMBER,
     RARE_WORD,
+    Scanned,
     decision_lines,
-    scanned_case,
+    scanned_archive,
     text_page,
 )
-
-PASSWORD = "Correct-Horse-9"
-
-
-class Scanned:
-    def __init__(self, archive: Archive, record_id: str, department: str) -> None:
-        self.archive, self.record_id, self.department = archive, record_id, department
-
-    def user(self, name: str, role: str, **kw: str) -> Principal:
-        return add_user(self.archive, name, PASSWORD, role, **kw)
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     """One record whose scan has a readable page and a 1×1 'page'; the pipeline run once for all tests."""
-    root = tmp_path_factory.mktemp("digitization")
-    archive = open_archive(load_settings(root / "data"))
-    try:
-        pages = [text_page(decision_lines()), Image.new("RGB", (1, 1), "white")]
-        scanned_case(root / "in", 4101, pages, security_level="内部", open_to_public=False)
-        report = import_paths(archive, [root / "in"])
-        assert len(report.accepted) == 1, report.rejected
-        record_id = report.accepted[0].record_id
-        assert record_id is not None
-        with archive.db.read() as s:
-            record = get_record(s, record_id)
-            assert record is not None and record.department is not None
-            department = record.department.name
-        summary = run_open(archive)
-        assert [f.status for f in summary.files] == ["done"]
-        yield Scanned(archive, record_id, department)
-    finally:
-        archive.close()
+    pages = [text_page(decision_lines()), Image.new("RGB", (1, 1), "white")]
+    with scanned_archive(tmp_path_factory.mktemp("digitization"), 4101, pages) as scanned:
+        yield scanned
 
 
 def test_ingest_queues_the_scan_and_only_the_scan(scanned: Scanned) -> None:

@@ -13,70 +13,26 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from dangan.access import Principal
-from dangan.core import NotFound, load_settings
+from dangan.core import NotFound
 from dangan.digitize import check_pdfa
-from dangan.services.accounts import add_user
-from dangan.services.archive import Archive, open_archive
 from dangan.services.digitization import DigitizeSettings, run_open, scan_pdf, start
-from dangan.services.intake import import_paths
-from dangan.store.catalog import DigitizationFile, Event, RecordFile
+from dangan.store.catalog import Event
 from tests.services.digitization_helpers import (
     ID_NUMBER,
     RARE_WORD,
+    Scanned,
     decision_lines,
-    scanned_case,
+    scanned_archive,
     text_page,
 )
-
-PASSWORD = "Correct-Horse-9"
-
-
-class Scanned:
-    def __init__(self, archive: Archive, record_id: str, department: str) -> None:
-        self.archive, self.record_id, self.department = archive, record_id, department
-
-    def user(self, name: str, role: str, **kw: str) -> Principal:
-        return add_user(self.archive, name, PASSWORD, role, **kw)
-
-    def row(self) -> DigitizationFile:
-        with self.archive.db.read() as s:
-            return s.scalars(
-                select(DigitizationFile).where(
-                    DigitizationFile.record_id == self.record_id, DigitizationFile.status != "skipped"
-                )
-            ).one()
-
-    def position(self) -> int:
-        row = self.row()
-        with self.archive.db.read() as s:
-            rf = s.get(RecordFile, row.record_file_id)
-            assert rf is not None
-            return int(rf.position)
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     """A 内部 record whose scan has a readable page and a 1×1 'page' that cannot be decoded."""
-    root = tmp_path_factory.mktemp("scanpdf")
-    archive = open_archive(load_settings(root / "data"))
-    try:
-        pages = [text_page(decision_lines()), Image.new("RGB", (1, 1), "white")]
-        scanned_case(root / "in", 4201, pages, security_level="内部", open_to_public=False)
-        report = import_paths(archive, [root / "in"])
-        assert len(report.accepted) == 1, report.rejected
-        record_id = report.accepted[0].record_id
-        assert record_id is not None
-        assert [f.status for f in run_open(archive).files] == ["done"]
-        from dangan.store.catalog import get_record
-
-        with archive.db.read() as s:
-            record = get_record(s, record_id)
-            assert record is not None and record.department is not None
-            department = record.department.name
-        yield Scanned(archive, record_id, department)
-    finally:
-        archive.close()
+    pages = [text_page(decision_lines()), Image.new("RGB", (1, 1), "white")]
+    with scanned_archive(tmp_path_factory.mktemp("scanpdf"), 4201, pages) as scanned:
+        yield scanned
 
 
 def _text(data: bytes) -> str:

@@ -13,24 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
-from dangan.core import load_settings
 from dangan.digitize import find_cjk_font
-from dangan.services.accounts import add_user
-from dangan.services.archive import Archive, open_archive
-from dangan.services.digitization import run_open, scan_summary
-from dangan.services.intake import import_paths
-from dangan.store.catalog import get_record
+from dangan.services.archive import Archive
 from tests.services.digitization_helpers import (
     DOC_NUMBER,
     ID_NUMBER,
+    PASSWORD,
     RARE_WORD,
     decision_lines,
-    scanned_case,
+    scanned_archive,
     text_page,
 )
 from tests.web.conftest import csrf_of, login
 
-PASSWORD = "Correct-Horse-9"
 CELLS = [["品名", "数量"], ["面粉", "120"], ["食用油", "35"]]
 
 
@@ -61,34 +56,21 @@ def _page_with_table() -> Image.Image:
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     from dangan.web import create_app
 
-    root = tmp_path_factory.mktemp("scan-web")
-    archive = open_archive(load_settings(root / "data"))
-    scanned_case(root / "in", 4301, [_page_with_table()], security_level="内部", open_to_public=False)
-    report = import_paths(archive, [root / "in"])
-    assert len(report.accepted) == 1, report.rejected
-    record_id = report.accepted[0].record_id
-    assert record_id is not None
-    with archive.db.read() as s:
-        record = get_record(s, record_id)
-        assert record is not None and record.department is not None
-        department = record.department.name
-    assert [f.status for f in run_open(archive).files] == ["done"]
-    keeper = add_user(archive, "keeper", PASSWORD, "archivist", clearance="秘密")
-    (scan,) = scan_summary(archive, keeper, record_id)
-    add_user(archive, "clerk", PASSWORD, "clerk", department=department)
-    add_user(archive, "stranger", PASSWORD, "clerk", department="秦皇岛市生态环境局")
-    app = create_app(archive)
-    clients = {}
-    for name in ("keeper", "clerk", "stranger"):
-        c = TestClient(app, follow_redirects=False)
-        assert login(c, name, PASSWORD).status_code == 303
-        clients[name] = c
-    try:
-        yield Env(archive, clients, record_id, scan["position"])
-    finally:
-        for c in clients.values():
-            c.close()
-        archive.close()
+    with scanned_archive(tmp_path_factory.mktemp("scan-web"), 4301, [_page_with_table()]) as scanned:
+        scanned.user("keeper", "archivist", clearance="秘密")
+        scanned.user("clerk", "clerk", department=scanned.department)
+        scanned.user("stranger", "clerk", department="秦皇岛市生态环境局")
+        app = create_app(scanned.archive)
+        clients = {}
+        for name in ("keeper", "clerk", "stranger"):
+            c = TestClient(app, follow_redirects=False)
+            assert login(c, name, PASSWORD).status_code == 303
+            clients[name] = c
+        try:
+            yield Env(scanned.archive, clients, scanned.record_id, scanned.position())
+        finally:
+            for c in clients.values():
+                c.close()
 
 
 def _url(env: Env, tail: str = "") -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+
+from dangan.digitize.tables import TextLine
 
 # Keys as the catalogue names them where it has a name (store.catalog Record, case.json applicant).
 FIELD_LABELS = {
@@ -36,15 +38,9 @@ ORDER = {name: i for i, name in enumerate(FIELD_LABELS)}
 Value = str | int | float
 
 
-class LineLike(Protocol):
-    """An OCR line: the page text handed to `propose` is these lines' texts joined by "\\n"."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def box(self) -> Sequence[float]: ...
-    @property
-    def confidence(self) -> float: ...
+# An OCR line (text, box, confidence): the page text handed to `propose` is these lines' texts joined by
+# "\n". One protocol for every consumer of OCR lines in digitize (tables read the same lines).
+LineLike = TextLine
 
 
 @dataclass(frozen=True)
