@@ -54,6 +54,7 @@ def serve(
     from dangan.services.oversight import monitoring
     from dangan.services.preservation import serve_jobs
     from dangan.web import create_app
+    from dangan.web.protocol import NoDelayH11Protocol
 
     pool = workers if workers > 1 else None  # several web processes: each ingests in its own process
     with archive_from(data) as archive, ingest_workers(archive, 0 if pool else None), watching(archive) as watcher, serve_jobs(archive) as jobs, monitoring(archive):  # fmt: skip
@@ -68,9 +69,11 @@ def serve(
         if pool:
             os.environ["DANGAN_HOME"] = str(archive.settings.home.resolve())  # the web processes' settings
             uvicorn.run("dangan.cli.serve_cmds:web_app", factory=True, workers=pool, host=host, port=port,
-                        log_level="warning")  # fmt: skip
+                        log_level="warning", http=NoDelayH11Protocol)  # fmt: skip
         else:
-            uvicorn.run(create_app(archive), host=host, port=port, log_level="warning")
+            uvicorn.run(
+                create_app(archive), host=host, port=port, log_level="warning", http=NoDelayH11Protocol
+            )
 
 
 def web_app() -> Any:
