@@ -4,6 +4,7 @@ found by meaning (semantic search, "more like this") under the same policy."""
 from dangan.services.records._embeddings import (
     EmbedReport,
     SimilarRecord,
+    any_embedded,
     embed_pending,
     meaning_scores,
     pending_embeddings,
@@ -33,6 +34,7 @@ __all__ = [
     "Page",
     "RecordRead",
     "SimilarRecord",
+    "any_embedded",
     "browse",
     "embed_pending",
     "facets",

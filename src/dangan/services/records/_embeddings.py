@@ -252,16 +252,20 @@ def semantic_candidates(
     return _nearest(archive.db, user, m, embed_queries([text])[0], k, None)
 
 
+def any_embedded(archive: Archive) -> bool:
+    """Whether any record has a vector yet: one indexed row read, so a search asks before it gathers
+    candidates for fusion it could not do."""
+    with archive.db.read() as s:
+        return s.scalar(select(RecordEmbedding.record_seq).limit(1)) is not None
+
+
 def meaning_scores(archive: Archive, query: str, seqs: Sequence[int]) -> dict[int, float]:
     """Cosine of `query` with each of `seqs` that has a vector: how near in meaning the records a search
     already found (and the policy already let through) are. Empty while nothing is embedded (no model
     loaded, no numpy)."""
     text = " ".join(query.split())
-    if not text or not seqs:
+    if not text or not seqs or not any_embedded(archive):
         return {}
-    with archive.db.read() as s:
-        if s.scalar(select(RecordEmbedding.record_seq).limit(1)) is None:
-            return {}
     m = _matrix(archive.db)
     rows = [(seq, m.row_of[seq]) for seq in seqs if seq in m.row_of]
     if not rows:

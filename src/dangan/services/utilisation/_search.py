@@ -31,7 +31,7 @@ from dangan.index import (
     person_lookup,
 )
 from dangan.services.archive import Archive
-from dangan.services.records import meaning_scores, semantic_candidates
+from dangan.services.records import any_embedded, meaning_scores, semantic_candidates
 from dangan.store.catalog import Department, Matter, Record
 
 from ._engine_search import by_engine, identifier_by_engine, ready_engine
@@ -141,7 +141,7 @@ def search(
         return result
     top: SearchResult | None = None
     ranked: list[tuple[SearchHit, float]] = []
-    if fuse:
+    if fuse and any_embedded(archive):  # else there is no meaning to fuse: no second search for it
         whole = offset == 0 and result.total <= len(result.hits)  # the page is the whole set already
         top = result if whole else _search_once(archive, user, query, LEARN_DEPTH, 0, sort=sort, today=today)
         meaning = meaning_scores(archive, query, [h.seq for h in top.hits])
