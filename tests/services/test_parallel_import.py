@@ -134,7 +134,8 @@ def test_a_worker_freezes_its_warm_heap_once_after_its_first_group(tmp_path: Pat
         "first = importer._import_in_worker(([pkgs[0]], 'test'))\n"
         "after_first = gc.get_freeze_count()\n"
         "rest = importer._import_in_worker((pkgs[1:], 'test'))\n"
-        "print(before, after_first > 10000, gc.get_freeze_count() == after_first,\n"
+        # a second freeze would add the second group's survivors; frozen objects freed since only lower it
+        "print(before, after_first > 10000, gc.get_freeze_count() <= after_first,\n"
         "      [o.status for o in first + rest])\n"
     )
     out = subprocess.run(

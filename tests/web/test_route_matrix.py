@@ -26,11 +26,11 @@ Client = Callable[[str], TestClient]
 ADMINS = ("sysadmin", "secadmin", "auditor")
 MISSING = "01AAAAAAAAAAAAAAAAAAAAAAAA"
 SKIP = {"/login", "/logout", "/api/openapi.json"}  # the session itself; the schema holds no records
-FIXED = {"position": "0", "number": "1"}
+FIXED = {"position": "0", "number": "1", "page": "1", "n": "1"}
 # Parameters naming something that belongs to a record or a case: real and missing must look alike.
 COMPARED = {"record_id", "qid"}
 # Parameters naming other objects (keys, batches, certificates): probed with a missing value only.
-PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id"}
+PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id", "batch_id"}
 QUERY = {"/search": {"q": "审批"}, "/api/v1/search": {"q": "审批"}}
 
 

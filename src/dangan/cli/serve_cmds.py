@@ -53,8 +53,7 @@ def serve(
     from dangan.services.intake import ingest_workers, sweep_stale_uploads, watching
     from dangan.services.oversight import monitoring
     from dangan.services.preservation import serve_jobs
-    from dangan.web import create_app
-    from dangan.web.protocol import NoDelayH11Protocol
+    from dangan.web import NoDelayH11Protocol, create_app
 
     pool = workers if workers > 1 else None  # several web processes: each ingests in its own process
     with archive_from(data) as archive, ingest_workers(archive, 0 if pool else None), watching(archive) as watcher, serve_jobs(archive) as jobs, monitoring(archive):  # fmt: skip
