@@ -39,7 +39,7 @@ from dangan.core import Settings, utcnow
 from dangan.index import catch_up, engine_wanted
 from dangan.services.archive import Archive, make_checkpoint, open_archive, record_event
 from dangan.services.records import embed_pending
-from dangan.store.catalog import RecordFile
+from dangan.store.catalog import RecordFile, derivative_verified_since
 
 from ._fixity import FixityReport, audit_fixity
 
@@ -107,7 +107,7 @@ def _verified_since(archive: Archive, sha: str, enc: bool, since: datetime) -> b
             .where(RecordFile.sha256 == sha, RecordFile.encrypted.is_(enc), RecordFile.verified_at >= since)
             .limit(1)
         )
-    return hit is not None
+        return hit is not None or derivative_verified_since(s, sha, enc, since)
 
 
 def raise_alerts(archive: Archive, report: FixityReport, actor: str) -> int:

@@ -13,6 +13,7 @@ from dangan.store.catalog._digitization import (
     DigitizationFile,
     DigitizationPage,
     derivative_objects,
+    derivative_verified_since,
     stamp_derivatives,
 )
 from dangan.store.catalog._embedding import RecordEmbedding
@@ -85,6 +86,7 @@ __all__ = [
     "UtilizationRequest",
     "allocate_item",
     "derivative_objects",
+    "derivative_verified_since",
     "downgrade",
     "ensure_department",
     "ensure_fonds",

@@ -140,3 +140,14 @@ def stamp_derivatives(s: Session, verified: list[tuple[str, bool]], when: dateti
                 .values(pdf_verified_at=when)
                 .execution_options(synchronize_session=False)
             )
+
+
+def derivative_verified_since(s: Session, sha: str, enc: bool, since: datetime) -> bool:
+    """Whether a digitization output with these bytes was verified at or after `since` (a shared audit's
+    "another worker has just checked it")."""
+    page, file = DigitizationPage, DigitizationFile
+    image = select(page.id).where(page.image_sha256 == sha, page.image_encrypted.is_(enc),
+                                  page.image_verified_at >= since).limit(1)  # fmt: skip
+    pdf = select(file.id).where(file.pdf_sha256 == sha, file.pdf_encrypted.is_(enc),
+                                file.pdf_verified_at >= since).limit(1)  # fmt: skip
+    return s.scalar(image) is not None or s.scalar(pdf) is not None
