@@ -153,6 +153,7 @@ SERVICE_ORDER = [
     "records",
     "preservation",
     "utilisation",
+    "graph",
     "digitization",
     "quality",
     "intake",

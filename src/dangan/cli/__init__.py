@@ -12,6 +12,7 @@ from .check_cmds import check
 from .digitization_cmds import digitization_app
 from .digitize_cmds import ocr, qc
 from .embed_cmds import embed_cmd
+from .graph_cmds import graph_app
 from .handover_cmds import handover_app
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
@@ -61,6 +62,7 @@ app.add_typer(monitor_app, name="monitor")
 app.command("ocr")(ocr)
 app.command("qc")(qc)
 app.add_typer(digitization_app, name="digitize")
+app.add_typer(graph_app, name="graph")
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ only those above it in this list (tests/test_layers.py holds the order):
 - `records`: reading one record or file under the access policy;
 - `preservation`: PDF/A copies, fixity audits, ledger verification, backup and restore, key rotation;
 - `utilisation`: search, delivering files (previews, downloads, redaction), utilisation requests;
+- `graph`: the knowledge graph under the access policy (a node's neighbourhood, the enterprise 360° view,
+  the rebuild);
 - `digitization`: scans read (OCR, seals, tables), checked against DA/T 31 and repaired;
 - `quality`: 四性检测 of packages and records, quarantine, matter rules, check reports;
 - `intake`: every way in (API, upload, folders, ZIP, BagIt, watched folder), ingest, the demo archive;
@@ -28,6 +30,7 @@ __all__ = [
     "archive",
     "certify",
     "digitization",
+    "graph",
     "handover",
     "intake",
     "oversight",

@@ -33,6 +33,7 @@ from dangan.domain import (
     industry_by_code,
     uscc_problem,
 )
+from dangan.graph import add_record_to_graph
 from dangan.services.archive import Archive, log_access, record_event
 from dangan.services.records import record_for
 from dangan.store.catalog import ConfirmedDescription, Department, ExtractionProposal, Matter, Record
@@ -199,6 +200,8 @@ def confirm(
                                    note=(note or None) and note[:1000], actor=user.username, at=utcnow()))  # fmt: skip
         record_event(s, "description_confirm", user.username, record.id,
                      {"version": version, "changes": changes, **({"note": note} if note else {})})  # fmt: skip
+        # the knowledge graph follows the confirmed description (confirmed values win), same transaction
+        add_record_to_graph(s, record, fields)
     return proposals_for(archive, user, record.id, log=False)
 
 

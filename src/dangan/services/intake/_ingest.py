@@ -2,8 +2,9 @@
 
 Order of work: objects first (each durable on its own, content-addressed, so a retry re-uses them), then
 one catalogue transaction that numbers the record (档号), writes the record, its files, its search
-document and its event. A crash before the commit leaves only unreferenced objects, never a record
-without its files; the idempotency key makes the retry store the case exactly once.
+document, its part of the knowledge graph and its event. A crash before the commit leaves only
+unreferenced objects, never a record without its files; the idempotency key makes the retry store the
+case exactly once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dangan.collect import CasePackage
 from dangan.core import Problem, new_id, utcnow
 from dangan.digitize import pdf_text, sniff_media_type
 from dangan.domain import ArchivalCodeParts, classify
+from dangan.graph import add_record_to_graph
 from dangan.index import add_document, document_tokens
 from dangan.services.archive import Archive, lock_log, record_event, record_snapshot
 from dangan.services.digitization import enqueue_scans, is_scan
@@ -257,6 +259,9 @@ def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str, he
         archive, session, pkg, item.stored, item.media, item.fingerprint, item.formats
     )
     add_document(session, record.seq, item.tokens)
+    # knowledge graph: the record's nodes and edges, in the same unit of work (a new record has no
+    # confirmed description yet, hence {})
+    add_record_to_graph(session, record, {})
     # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
     detail = {**_event_detail(record, files), "checks": item.screening.summary()}
     record_event(session, "ingest", actor, record.id, detail)

@@ -18,6 +18,7 @@ from dangan.store.catalog._digitization import (
 )
 from dangan.store.catalog._embedding import RecordEmbedding
 from dangan.store.catalog._extraction import ClassifierModel, ConfirmedDescription, ExtractionProposal
+from dangan.store.catalog._graph import GraphEdge, GraphNode, GraphSecret
 from dangan.store.catalog._handover import HandoverBatch, HandoverItem
 from dangan.store.catalog._migrate import downgrade, upgrade
 from dangan.store.catalog._models import (
@@ -65,6 +66,9 @@ __all__ = [
     "Event",
     "ExtractionProposal",
     "Fonds",
+    "GraphEdge",
+    "GraphNode",
+    "GraphSecret",
     "HandoverBatch",
     "HandoverItem",
     "Matter",

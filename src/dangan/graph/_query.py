@@ -1,0 +1,158 @@
+"""Reading the graph through a record filter: an edge exists for a viewer only through a record he may read.
+
+The caller (services) hands in the access policy's WHERE clause over `Record`; every edge read here is
+joined to its record and kept only where that clause holds, so a node, edge or label seen through these
+functions is always backed by a readable record. A walk goes at most two steps and never through a hub
+(matter, department, district, industry): each step is one indexed query per direction, the same SQL on
+SQLite and PostgreSQL.
+
+Public ids: an enterprise with a valid USCC is its USCC, a record is its record id, anything else is
+`kind:key` (people and addresses have keyed-hash keys, so their ids are opaque).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from dangan.domain import uscc_problem
+from dangan.store.catalog import GraphEdge, GraphNode, Record
+
+from ._extract import HUBS, NODE_KINDS
+from ._normal import simplify
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    id: int
+    kind: str
+    key: str
+    label: str
+    flags: tuple[str, ...]
+
+    @property
+    def public_id(self) -> str:
+        if self.kind == "record" or (self.kind == "enterprise" and not self.key.startswith("~")):
+            return self.key
+        return f"{self.kind}:{self.key}"
+
+
+@dataclass(frozen=True)
+class EdgeRow:
+    kind: str
+    from_id: int
+    to_id: int
+    record_id: str
+    asserted_on: date | None
+    attributes: dict[str, Any]
+
+
+def _node(row: Any) -> NodeRow:
+    return NodeRow(row.id, row.kind, row.key, row.label, tuple(row.flags or ()))
+
+
+_NODE_COLUMNS = (GraphNode.id, GraphNode.kind, GraphNode.key, GraphNode.label, GraphNode.flags)
+
+
+def nodes_by_id(session: Session, ids: Iterable[int]) -> dict[int, NodeRow]:
+    wanted = sorted(set(ids))
+    out: dict[int, NodeRow] = {}
+    for start in range(0, len(wanted), 500):
+        for row in session.execute(
+            select(*_NODE_COLUMNS).where(GraphNode.id.in_(wanted[start : start + 500]))
+        ):
+            out[row.id] = _node(row)
+    return out
+
+
+def find_nodes(session: Session, id_or_name: str) -> list[NodeRow]:
+    """Nodes a user's word names: a public id (USCC, record id, kind:key) or else a label, as written or
+    in its simplified half-width form. Not yet filtered by access (see `readable_nodes`)."""
+    text = id_or_name.strip()
+    kind, sep, key = text.partition(":")
+    if sep and kind in NODE_KINDS:
+        where: ColumnElement[bool] = (GraphNode.kind == kind) & (GraphNode.key == key)
+    elif uscc_problem(text.upper()) is None:
+        where = (GraphNode.kind == "enterprise") & (GraphNode.key == text.upper())
+    else:
+        labels = sorted({text, simplify(text)})
+        where = or_((GraphNode.kind == "record") & (GraphNode.key == text), GraphNode.label.in_(labels))
+    return [_node(r) for r in session.execute(select(*_NODE_COLUMNS).where(where).order_by(GraphNode.id))]
+
+
+def _readable_edges_select(readable: ColumnElement[bool]) -> Any:
+    return (
+        select(GraphEdge.kind, GraphEdge.from_id, GraphEdge.to_id, GraphEdge.record_id, GraphEdge.asserted_on,
+               GraphEdge.attributes)
+        .join(Record, Record.id == GraphEdge.record_id)
+        .where(readable)
+    )  # fmt: skip
+
+
+def readable_nodes(session: Session, ids: Iterable[int], readable: ColumnElement[bool]) -> set[int]:
+    """Those of `ids` that some readable edge reaches (from either end)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+
+    def reached(column: Any) -> Any:
+        joined = select(GraphEdge.id).join(Record, Record.id == GraphEdge.record_id)
+        return joined.where(column == GraphNode.id, readable).exists()
+
+    rows = session.scalars(
+        select(GraphNode.id).where(
+            GraphNode.id.in_(wanted), or_(reached(GraphEdge.from_id), reached(GraphEdge.to_id))
+        )
+    )
+    return set(rows)
+
+
+def edges_touching(
+    session: Session, ids: Iterable[int], readable: ColumnElement[bool], *, limit: int,
+    kinds: Iterable[str] | None = None,
+) -> list[EdgeRow]:  # fmt: skip
+    """Readable edges with an end among `ids` (at most `limit` rows, oldest assertion first)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    base = _readable_edges_select(readable)
+    if kinds is not None:
+        base = base.where(GraphEdge.kind.in_(sorted(set(kinds))))
+    both = union_all(base.where(GraphEdge.from_id.in_(wanted)), base.where(GraphEdge.to_id.in_(wanted)))
+    sub = both.subquery()
+    rows = session.execute(select(sub).order_by(sub.c.asserted_on, sub.c.record_id).limit(limit)).all()
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for r in rows:
+        key = (r.kind, r.from_id, r.to_id, r.record_id)
+        if key not in seen:  # an edge between two wanted nodes comes back from both halves
+            seen.add(key)
+            out.append(
+                EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
+            )
+    return out
+
+
+def edges_into(
+    session: Session, ids: Iterable[int], readable: ColumnElement[bool], kinds: Iterable[str]
+) -> list[EdgeRow]:
+    """Readable edges of the given kinds that end at `ids` (what the records call those nodes)."""
+    wanted = sorted(set(ids))
+    out: list[EdgeRow] = []
+    for start in range(0, len(wanted), 500):
+        query = _readable_edges_select(readable).where(
+            GraphEdge.to_id.in_(wanted[start : start + 500]), GraphEdge.kind.in_(sorted(set(kinds)))
+        )
+        out.extend(EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
+                   for r in session.execute(query))  # fmt: skip
+    return out
+
+
+def walkable(node: NodeRow) -> bool:
+    """A hub is shown but never walked through: it would relate everything to everything."""
+    return node.kind not in HUBS

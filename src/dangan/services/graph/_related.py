@@ -1,0 +1,120 @@
+"""`related`: the neighbourhood of one node, one or two steps out, as one viewer may see it.
+
+An edge counts only through records the viewer may read (the policy's `record_filter`, as SQL on the
+edge's record), a node shows only if such an edge reaches it, and each edge lists exactly the readable
+records asserting it. Hubs (matter, department, district, industry) are shown but never walked through.
+
+A name that names several nodes is a usage error listing them with their ids (exit 2 on the command
+line): guessing "the best" would show one enterprise's relations under another's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from dangan.access import Principal, record_filter
+from dangan.core import NotFound, Problem, ValidationFailed
+from dangan.graph import (
+    EdgeRow,
+    NodeRow,
+    edges_into,
+    edges_touching,
+    find_nodes,
+    nodes_by_id,
+    readable_nodes,
+    simplify,
+    walkable,
+)
+from dangan.services.archive import Archive
+from dangan.store.catalog import GraphEdge, Record
+
+from ._view import KIND_LABELS, node_json, view_labels
+
+EDGE_LIMIT = 5000  # rows read per walk; beyond it the answer says "truncated"
+
+
+def resolve(session: Session, user: Principal, readable: ColumnElement[bool], id_or_name: str) -> NodeRow:
+    """The one node the user's word names among those he may see; NotFound or a listing otherwise."""
+    text = id_or_name.strip()
+    candidates = {n.id: n for n in find_nodes(session, text)}
+    names = sorted({text, simplify(text)})
+    # former names and names only a confirmed description gives: through the records that use them
+    by_record = select(Record.id).where(
+        or_(Record.applicant_name.in_(names), Record.legal_representative.in_(names)), readable
+    )
+    ids = session.scalars(
+        select(GraphEdge.to_id).where(
+            GraphEdge.record_id.in_(by_record), GraphEdge.kind.in_(("applicant", "representative"))
+        )
+    ).all()
+    candidates.update(nodes_by_id(session, set(ids) - set(candidates)))
+    visible = readable_nodes(session, candidates, readable)
+    found = [n for i, n in sorted(candidates.items()) if i in visible and _named(session, readable, n, text)]
+    if not found:
+        raise NotFound(f"知识图谱中没有“{text}”，或您无权查看与其相关的档案", code="graph_not_found")
+    if len(found) > 1:
+        labels = view_labels(session, user, readable, found)
+        problems = [
+            Problem(
+                "ambiguous", f"{KIND_LABELS[n.kind]} {labels[n.id][0]}（编号 {n.public_id}）", n.public_id
+            )
+            for n in found[:20]
+        ]
+        raise ValidationFailed(
+            f"“{text}”对应 {len(found)} 个图谱节点，请改用下列编号之一查询",
+            code="ambiguous",
+            problems=problems,
+        )
+    return found[0]
+
+
+def _named(session: Session, readable: ColumnElement[bool], node: NodeRow, text: str) -> bool:
+    """An id names its node; a name must be one the viewer's readable records give it."""
+    if text in (node.key, node.public_id) or node.kind not in ("enterprise", "person", "address", "licence"):
+        return True
+    names = {text, simplify(text)}
+    return any(
+        e.attributes.get("label") in names
+        for e in edges_into(
+            session, [node.id], readable, ("applicant", "representative", "address", "licence")
+        )
+    )
+
+
+def related(archive: Archive, user: Principal, id_or_name: str, hops: int = 1) -> dict[str, Any]:
+    """{"center", "nodes", "edges"} of the node named (DESIGN.md §4), plus "hops" and "truncated"."""
+    if hops not in (1, 2):
+        raise ValidationFailed("跳数（--hops）只能是 1 或 2", code="invalid_hops")
+    readable = record_filter(user)
+    with archive.db.read() as s:
+        center = resolve(s, user, readable, id_or_name)
+        edges = edges_touching(s, [center.id], readable, limit=EDGE_LIMIT)
+        ends = {n for e in edges for n in (e.from_id, e.to_id)}
+        nodes = nodes_by_id(s, ends | {center.id})
+        if hops == 2 and len(edges) < EDGE_LIMIT:
+            frontier = {n for n in ends - {center.id} if walkable(nodes[n])}
+            edges += edges_touching(s, frontier, readable, limit=EDGE_LIMIT - len(edges))
+            nodes.update(nodes_by_id(s, {n for e in edges for n in (e.from_id, e.to_id)} - set(nodes)))
+        labels = view_labels(s, user, readable, nodes.values())
+    return {
+        "center": node_json(center, labels),
+        "nodes": [node_json(nodes[i], labels) for i in sorted(nodes, key=lambda i: (nodes[i].kind, i))],
+        "edges": _edges_json(edges, nodes),
+        "hops": hops,
+        "truncated": len(edges) >= EDGE_LIMIT,
+    }
+
+
+def _edges_json(edges: list[EdgeRow], nodes: dict[int, NodeRow]) -> list[dict[str, Any]]:
+    grouped: dict[tuple[str, int, int], list[str]] = {}
+    for e in edges:
+        records = grouped.setdefault((e.kind, e.from_id, e.to_id), [])
+        if e.record_id not in records:
+            records.append(e.record_id)
+    return [
+        {"kind": kind, "from": nodes[a].public_id, "to": nodes[b].public_id, "records": sorted(records)}
+        for (kind, a, b), records in sorted(grouped.items())
+    ]
