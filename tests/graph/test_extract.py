@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -122,3 +123,18 @@ def test_confirmed_values_win() -> None:
     facts = facts_of(record, {"applicant": "新名", "uscc": USCC})
     assert facts["applicant"] == "新名" and facts["uscc"] == USCC and facts["licence_number"] == "X-1"
     assert ("enterprise", USCC) in extract(facts, SECRET).nodes
+
+
+def test_cached_hub_ids_do_not_outlive_a_rolled_back_savepoint(tmp_path: Path) -> None:
+    from dangan.core import load_settings
+    from dangan.graph._write import _hub_ids
+    from dangan.services.archive import open_archive
+
+    archive = open_archive(load_settings(tmp_path / "data"))
+    try:
+        with archive.db.write() as s:
+            _hub_ids(s)[("department", "已回滚的部门")] = 999
+            s.begin_nested().rollback()  # a package's savepoint undone: the row the id named is gone
+            assert _hub_ids(s) == {}
+    finally:
+        archive.close()

@@ -28,7 +28,8 @@ MISSING = "01AAAAAAAAAAAAAAAAAAAAAAAA"
 SKIP = {"/login", "/logout", "/api/openapi.json"}  # the session itself; the schema holds no records
 FIXED = {"position": "0", "number": "1", "page": "1", "n": "1"}
 # Parameters naming something that belongs to a record or a case: real and missing must look alike.
-COMPARED = {"record_id", "qid"}
+# `uscc` names an enterprise known only from its records (the knowledge graph's 360° page).
+COMPARED = {"record_id", "qid", "uscc"}
 # Parameters naming other objects (keys, batches, certificates): probed with a missing value only.
 PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id", "batch_id"}
 QUERY = {"/search": {"q": "审批"}, "/api/v1/search": {"q": "审批"}}
@@ -56,7 +57,9 @@ def matrix(web_env: WebEnv, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         records = s.scalars(select(Record)).all()
         secrets = {r.id for r in records} | {r.archival_code for r in records} | {r.title for r in records}
         secrets |= {r.applicant_name for r in records} | {r.id_number for r in records if r.id_number}
-    return {"record_id": web_env.ids["odd"], "qid": qid, "secrets": secrets}
+    uscc = next(r.applicant_uscc for r in records if r.id == web_env.ids["odd"])
+    assert uscc, "the odd record's applicant has a USCC: the 360° page is probed with a real one"
+    return {"record_id": web_env.ids["odd"], "qid": qid, "uscc": uscc, "secrets": secrets}
 
 
 def _url(path: str, values: dict[str, str]) -> str:

@@ -260,8 +260,8 @@ def _write_rows(archive: Archive, session: Session, item: _Ready, actor: str, he
     )
     add_document(session, record.seq, item.tokens)
     # knowledge graph: the record's nodes and edges, in the same unit of work (a new record has no
-    # confirmed description yet, hence {})
-    add_record_to_graph(session, record, {})
+    # confirmed description yet, hence {}, nor edges to replace, hence new=True)
+    add_record_to_graph(session, record, {}, new=True)
     # the entry binds the record, its file hashes and its 归档 四性检测 verdicts together
     detail = {**_event_detail(record, files), "checks": item.screening.summary()}
     record_event(session, "ingest", actor, record.id, detail)

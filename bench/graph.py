@@ -1,0 +1,193 @@
+"""What the knowledge graph costs the ingest, and how fast it answers (issue #18 item 9: graph ≤ 10 % of
+ingest time).
+
+Each run imports the same N demo cases into two new archives, one with the graph built in the ingest's
+transaction and one without (the bench replaces the ingest's `add_record_to_graph` by a no-op — a switch
+that exists only here, so production code has none to leave off by mistake). The graph's share is read
+two ways, both from the same run: the time spent inside `add_record_to_graph` (a counter around the real
+function) over the ingest time, and the difference between the two ingests. Runs alternate on/off, since
+this machine's speed drifts within minutes; the table gives medians of the runs.
+
+Then, over the last archive built with the graph: `related` (1 and 2 hops) and `enterprise_view` for
+every enterprise, as an archivist (机密 clearance) and as a department clerk (内部), p50/p95 in ms.
+
+    .venv/bin/python bench/graph.py [--cases 300] [--runs 3] [--queries 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, print_table, write_json
+from sqlalchemy import select
+
+import dangan.services.intake._ingest as ingest_module
+from dangan.access import Principal, Role
+from dangan.core import NotFound, load_settings
+from dangan.demo import generate_cases, write_case
+from dangan.domain import SecurityLevel
+from dangan.services.archive import Archive, open_archive
+from dangan.services.graph import enterprise_view, related
+from dangan.services.intake import import_paths
+from dangan.store.catalog import Record
+
+REAL = ingest_module.add_record_to_graph
+
+
+class GraphClock:
+    """Wraps the ingest's graph call: seconds spent in it, records and edges it built."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.records = 0
+        self.edges = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        graph = REAL(*args, **kwargs)
+        self.seconds += time.perf_counter() - start
+        self.records += 1
+        self.edges += len(graph.edges)
+        return graph
+
+
+def _no_graph(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+def ingest(pool: Path, work: Path, graph: bool) -> tuple[float, GraphClock, Archive]:
+    """One import of `pool` into a new archive, serially (workers=1: the patched call must run in this
+    process; the catalogue serialises the write transactions anyway). The archive is created before the
+    clock starts, and returned open."""
+    archive = open_archive(load_settings(Path(tempfile.mkdtemp(dir=work, prefix="home-"))))
+    clock = GraphClock()
+    ingest_module.add_record_to_graph = clock if graph else _no_graph  # type: ignore[assignment]
+    try:
+        os.sync()
+        start = time.perf_counter()
+        report = import_paths(archive, [pool], workers=1)
+        elapsed = time.perf_counter() - start
+    finally:
+        ingest_module.add_record_to_graph = REAL
+    assert not report.rejected, report.as_json()["rejected"][:1]
+    return elapsed, clock, archive
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def queries(archive: Archive, limit: int) -> list[dict[str, Any]]:
+    with archive.db.read() as s:
+        records = list(s.scalars(select(Record)).unique())
+        codes = sorted({r.applicant_uscc for r in records if r.applicant_uscc})[:limit]
+        departments = sorted({r.department.name for r in records})
+    users = {
+        "archivist": Principal("bench-archivist", Role.ARCHIVIST, clearance=SecurityLevel.CONFIDENTIAL),
+        "clerk": Principal("bench-clerk", Role.CLERK, department=departments[0],
+                           clearance=SecurityLevel.INTERNAL),
+    }  # fmt: skip
+    calls: dict[str, Callable[[Principal, str], Any]] = {
+        "related 1 hop": lambda u, c: related(archive, u, c, hops=1),
+        "related 2 hops": lambda u, c: related(archive, u, c, hops=2),
+        "enterprise_view": lambda u, c: enterprise_view(archive, u, c),
+    }
+    rows = []
+    for who, user in users.items():
+        for name, call in calls.items():
+            times, found = [], 0
+            for code in codes:
+                start = time.perf_counter()
+                try:
+                    call(user, code)
+                    found += 1
+                except NotFound:  # what the clerk may not see: an answer too
+                    pass
+                times.append((time.perf_counter() - start) * 1000)
+            rows.append({"query": name, "as": who, "asked": len(codes), "answered": found,
+                         "p50_ms": round(_pct(times, 0.5), 2), "p95_ms": round(_pct(times, 0.95), 2)})  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--cases", type=int, default=300)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--queries", type=int, default=60, help="enterprises asked about, per query and user")
+    ap.add_argument("--name", default="graph", help="results file name (bench/results/<name>.json)")
+    args = ap.parse_args()
+    bench_dir = Path(os.environ.get("BENCH_DIR", Path(__file__).resolve().parent / ".work"))
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="dangan-bench-graph-", dir=bench_dir))
+    last: Archive | None = None
+    try:
+        pool = work / "in"
+        for case in generate_cases(args.cases, seed=11):
+            write_case(case, pool)
+        warm = work / "warm"  # first use pays imports and statement compilation: not the graph's cost
+        for case in generate_cases(4, seed=3):
+            write_case(case, warm)
+        for graph in (True, False):
+            ingest(warm, work, graph)[2].close()
+        runs = []
+        for i in range(args.runs):
+            order = (True, False) if i % 2 == 0 else (False, True)
+            got: dict[bool, tuple[float, GraphClock]] = {}
+            for graph in order:
+                elapsed, clock, archive = ingest(pool, work, graph)
+                got[graph] = (elapsed, clock)
+                if graph:
+                    if last is not None:
+                        last.close()
+                    last = archive
+                else:
+                    archive.close()
+            (t_on, clock), (t_off, _) = got[True], got[False]
+            runs.append({"on_s": t_on, "off_s": t_off, "graph_s": clock.seconds, "edges": clock.edges,
+                         "records": clock.records})  # fmt: skip
+        med = {k: statistics.median(r[k] for r in runs) for k in ("on_s", "off_s", "graph_s")}
+        edges = runs[-1]["edges"]
+        ingest_row = {
+            "cases": args.cases,
+            "ingest_ms_per_case_graph_on": round(1000 * med["on_s"] / args.cases, 2),
+            "ingest_ms_per_case_graph_off": round(1000 * med["off_s"] / args.cases, 2),
+            "graph_ms_per_record": round(1000 * med["graph_s"] / args.cases, 3),
+            "graph_share_counter_pct": round(
+                100 * statistics.median(r["graph_s"] / r["on_s"] for r in runs), 1
+            ),
+            "graph_share_on_off_pct": round(
+                100 * statistics.median((r["on_s"] - r["off_s"]) / r["on_s"] for r in runs), 1
+            ),
+            "edges": edges,
+            "edges_per_s": round(edges / med["graph_s"]) if med["graph_s"] else 0,
+            "runs": [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in runs],
+        }
+        assert last is not None
+        query_rows = queries(last, args.queries)
+    finally:
+        if last is not None:
+            last.close()
+        shutil.rmtree(work, ignore_errors=True)
+    cols = ["cases", "ingest_ms_per_case_graph_on", "ingest_ms_per_case_graph_off", "graph_ms_per_record",
+            "graph_share_counter_pct", "graph_share_on_off_pct", "edges", "edges_per_s"]  # fmt: skip
+    print_table(f"Graph at ingest (medians of {args.runs} runs, workers=1)", [ingest_row], cols)
+    print_table("Graph queries (ms)", query_rows, ["query", "as", "asked", "answered", "p50_ms", "p95_ms"])
+    path = write_json(args.name, {"machine": machine(), "runs": args.runs, "ingest": ingest_row,
+                                  "queries": query_rows, "target": {"graph_share_pct_max": 10}})  # fmt: skip
+    print(f"\nwritten {path}")
+
+
+if __name__ == "__main__":
+    main()
