@@ -12,11 +12,9 @@ from dangan.index._embed import (
     vector_bytes,
     vectors_from,
 )
-from dangan.index._engine import (
-    FACET_FIELDS,
-    Access,
-    Engine,
-    Filters,
+from dangan.index._engine import FACET_FIELDS, Access, Engine, Filters
+from dangan.index._normal import normalise_query
+from dangan.index._outbox import (
     backlog,
     catch_up,
     engine_for,
@@ -25,7 +23,6 @@ from dangan.index._engine import (
     forget_engine,
     start_version,
 )
-from dangan.index._normal import normalise_query
 from dangan.index._parse import FILTER_KINDS, KIND_LABELS, Chip, ParsedQuery, parse_query
 from dangan.index._time import TimeRange, find_time
 from dangan.index._vocab import SYNONYM_KINDS, Key, Vocabulary, build_keys, places, shipped_synonyms
