@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,17 +63,12 @@ def _dangan(*args: str) -> list[str]:
     return [sys.executable, "-m", "dangan", *args]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("e2e") / "data"
+@contextmanager
+def demo_served(data: Path, count: int) -> Iterator[str]:
+    """`dangan demo --count N` into `data`, then `dangan serve` on a free port: its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
-    demo = subprocess.run(
-        _dangan("demo", "--count", "40", "--data", str(data)),
-        env=env,
-        timeout=600,
-        capture_output=True,
-        text=True,
-    )
+    demo = subprocess.run(_dangan("demo", "--count", str(count), "--data", str(data)), env=env, timeout=600,
+                          capture_output=True, text=True)  # fmt: skip
     assert demo.returncode == 0, f"dangan demo failed:\n{demo.stderr[-3000:]}"
     port = _free_port()
     proc = subprocess.Popen(_dangan("serve", "--data", str(data), "--port", str(port)), env=env)
@@ -86,6 +82,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with demo_served(tmp_path_factory.mktemp("e2e") / "data", 40) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,7 @@ the batch list. Screenshots go to test-artifacts/ (scan-*.png)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.test_browser import ARTIFACTS, _dangan, _free_port, _wait_for_port
+from tests.e2e.test_browser import ARTIFACTS, demo_served
 from tests.e2e.test_upload_browser import _login, _watch, browser  # noqa: F401  (fixture)
 
 if TYPE_CHECKING:
@@ -27,19 +25,8 @@ pytestmark = pytest.mark.e2e
 def scanned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A demo archive served with its background jobs; waits until they have read one scan."""
     data = tmp_path_factory.mktemp("scan-e2e") / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
-    demo = subprocess.run(_dangan("demo", "--count", "30", "--data", str(data)), env=env, timeout=600,
-                          capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr[-3000:]
-    port = _free_port()
-    proc = subprocess.Popen(_dangan("serve", "--data", str(data), "--port", str(port)), env=env)
-    try:
-        _wait_for_port(port, proc)
-        record_id = _first_read_scan(data / "catalog.db")
-        yield f"http://127.0.0.1:{port}", record_id
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with demo_served(data, 30) as url:
+        yield url, _first_read_scan(data / "catalog.db")
 
 
 def _first_read_scan(catalog: Path, timeout: float = 240) -> str:

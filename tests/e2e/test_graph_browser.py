@@ -4,16 +4,14 @@ inline script or style) and no request leaves the server. Screenshots go to test
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.test_browser import ARTIFACTS, _dangan, _free_port, _wait_for_port
+from tests.e2e.test_browser import ARTIFACTS, demo_served
 from tests.e2e.test_upload_browser import _login, _watch, browser  # noqa: F401  (fixture)
 
 if TYPE_CHECKING:
@@ -41,24 +39,14 @@ NODE_PIXEL = """() => {
 def graph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A demo archive (its ingest builds the graph) served; the USCC of its busiest enterprise."""
     data = tmp_path_factory.mktemp("graph-e2e") / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
-    demo = subprocess.run(_dangan("demo", "--count", "30", "--data", str(data)), env=env, timeout=600,
-                          capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr[-3000:]
-    with sqlite3.connect(data / "catalog.db") as db:
-        row = db.execute(
-            "SELECT applicant_uscc FROM record WHERE applicant_uscc IS NOT NULL "
-            "GROUP BY applicant_uscc ORDER BY COUNT(*) DESC, applicant_uscc LIMIT 1"
-        ).fetchone()
-    assert row, "the demo has no enterprise with a USCC"
-    port = _free_port()
-    proc = subprocess.Popen(_dangan("serve", "--data", str(data), "--port", str(port)), env=env)
-    try:
-        _wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}", str(row[0])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with demo_served(data, 30) as url:
+        with sqlite3.connect(data / "catalog.db") as db:
+            row = db.execute(
+                "SELECT applicant_uscc FROM record WHERE applicant_uscc IS NOT NULL "
+                "GROUP BY applicant_uscc ORDER BY COUNT(*) DESC, applicant_uscc LIMIT 1"
+            ).fetchone()
+        assert row, "the demo has no enterprise with a USCC"
+        yield url, str(row[0])
 
 
 def test_the_graph_view_and_the_360_page(graph_server: tuple[str, str], browser: Browser) -> None:  # noqa: F811

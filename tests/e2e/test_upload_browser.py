@@ -3,9 +3,7 @@ success; and the 系统管理员's API key page. Screenshots go to test-artifact
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,9 +16,7 @@ from tests.e2e.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PASSWORD,
-    _dangan,
-    _free_port,
-    _wait_for_port,
+    demo_served,
 )
 
 if TYPE_CHECKING:
@@ -34,19 +30,8 @@ CLERK = "clerk2"  # the demo clerk of 市场监督管理局
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("upload-e2e") / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
-    demo = subprocess.run(_dangan("demo", "--count", "12", "--data", str(data)), env=env, timeout=600,
-                          capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr[-3000:]
-    port = _free_port()
-    proc = subprocess.Popen(_dangan("serve", "--data", str(data), "--port", str(port)), env=env)
-    try:
-        _wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with demo_served(tmp_path_factory.mktemp("upload-e2e") / "data", 12) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
