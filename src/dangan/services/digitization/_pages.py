@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from dangan.access import Principal, can_download
 from dangan.core import NotFound, PermissionDenied, ValidationFailed
 from dangan.services.archive import Archive, log_access
 from dangan.services.records import record_for
-from dangan.store.catalog import DigitizationFile, DigitizationPage, RecordFile
 
-from ._results import STATUS_LABELS, record_digitization
+from ._results import STATUS_LABELS, record_digitization, scans_of
 
 _VERDICT_LABELS = {"pass": "通过", "warn": "警告", "fail": "不通过"}
 _IDENTITY = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
@@ -30,19 +27,7 @@ def scan_summary(archive: Archive, user: Principal, record_id: str) -> list[dict
     under the policy (and logged the view); this never reveals more than that read allowed."""
     record = record_for(archive, user, record_id)
     with archive.db.read() as s:
-        rows = s.execute(
-            select(DigitizationFile, RecordFile)
-            .join(RecordFile, RecordFile.id == DigitizationFile.record_file_id)
-            .where(DigitizationFile.record_id == record.id, DigitizationFile.status != "skipped")
-            .order_by(RecordFile.position)
-        ).all()
-        pages: dict[int, list[DigitizationPage]] = {}
-        for row in s.scalars(
-            select(DigitizationPage)
-            .where(DigitizationPage.record_id == record.id)
-            .order_by(DigitizationPage.page)
-        ):
-            pages.setdefault(row.file_id, []).append(row)
+        rows, pages = scans_of(s, record.id)
     out = []
     for f, rf in rows:
         done = {p.page: p for p in pages.get(f.id, [])}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dangan.access import Principal, Role, mask_text, should_mask
 from dangan.core import NotFound, PermissionDenied
@@ -69,25 +70,34 @@ def _page_json(row: DigitizationPage, record: Record, masked: bool) -> dict[str,
     }
 
 
+def scans_of(
+    s: Session, record_id: str
+) -> tuple[list[tuple[DigitizationFile, RecordFile]], dict[int, list[DigitizationPage]]]:
+    """The record's scanned files (born-digital ones skipped) in file order, and their stored pages by
+    file id, in page order."""
+    rows = s.execute(
+        select(DigitizationFile, RecordFile)
+        .join(RecordFile, RecordFile.id == DigitizationFile.record_file_id)
+        .where(DigitizationFile.record_id == record_id, DigitizationFile.status != SKIPPED)
+        .order_by(RecordFile.position)
+    ).all()
+    pages: dict[int, list[DigitizationPage]] = {}
+    for p in s.scalars(
+        select(DigitizationPage)
+        .where(DigitizationPage.record_id == record_id)
+        .order_by(DigitizationPage.page)
+    ):
+        pages.setdefault(p.file_id, []).append(p)
+    return [(f, rf) for f, rf in rows], pages
+
+
 def record_digitization(archive: Archive, user: Principal, record_id: str) -> dict[str, Any]:
     """Per scanned file of the record, its status and pages (QC, OCR with boxes, error, image), as this
     user may see them; pages not read yet are listed as queued (or the one being read as running)."""
     record = record_for(archive, user, record_id)
     masked = should_mask(user, record)
     with archive.db.read() as s:
-        rows = s.execute(
-            select(DigitizationFile, RecordFile)
-            .join(RecordFile, RecordFile.id == DigitizationFile.record_file_id)
-            .where(DigitizationFile.record_id == record.id, DigitizationFile.status != SKIPPED)
-            .order_by(RecordFile.position)
-        ).all()
-        pages: dict[int, list[DigitizationPage]] = {}
-        for p in s.scalars(
-            select(DigitizationPage)
-            .where(DigitizationPage.record_id == record.id)
-            .order_by(DigitizationPage.page)
-        ):
-            pages.setdefault(p.file_id, []).append(p)
+        rows, pages = scans_of(s, record.id)
         files = []
         for f, rf in rows:
             listed = [_page_json(p, record, masked) for p in pages.get(f.id, [])]
