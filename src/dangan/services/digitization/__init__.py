@@ -13,7 +13,6 @@ from dangan.services.digitization._files import ocr_file, qc_file
 from dangan.services.digitization._jobs import DIGITIZE, RESUME, enqueue, install
 from dangan.services.digitization._pages import describe_view, page_detail, page_tables, scan_summary
 from dangan.services.digitization._pipeline import (
-    DigitizeSettings,
     FileOutcome,
     PageDone,
     RunSummary,
@@ -22,6 +21,7 @@ from dangan.services.digitization._pipeline import (
     run_file,
     run_open,
 )
+from dangan.services.digitization._plan import DigitizeSettings
 from dangan.services.digitization._proposals import compute_proposals
 from dangan.services.digitization._results import (
     STATUS_LABELS,

@@ -21,7 +21,7 @@ from dangan.services.archive import Archive, log_access
 from dangan.services.records import record_for
 from dangan.store.catalog import DigitizationBatch, DigitizationFile, DigitizationPage, Record, RecordFile
 
-from ._pipeline import DONE, FAILED, QUEUED, RUNNING, SKIPPED
+from ._plan import DONE, FAILED, QUEUED, RUNNING, SKIPPED
 
 STATUS_LABELS = {QUEUED: "排队中", RUNNING: "识别中", DONE: "已完成", FAILED: "失败", SKIPPED: "非扫描件"}
 

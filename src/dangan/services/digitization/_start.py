@@ -13,7 +13,7 @@ from dangan.services.records import record_for
 from dangan.store.catalog import Record, RecordFile
 
 from ._jobs import enqueue
-from ._pipeline import DigitizeSettings, new_batch, plan
+from ._plan import DigitizeSettings, new_batch, plan
 from ._results import require_digitizer
 from ._scans import IMAGE_SUFFIXES, PDF
 
