@@ -37,7 +37,11 @@ ALLOWED: dict[str, set[str]] = {
         "index",
         "graph",
         "access",
+        "share",
+        "lifecycle",
     },
+    "share": {"core", "domain", "store", "index", "ledger"},
+    "lifecycle": {"core", "domain", "store"},
     "insight": {"core", "domain", "store", "access", "services"},
     "monitor": {"core", "domain", "store", "access", "services"},
     "web": {"core", "domain", "access", "services", "insight", "monitor"},  # delivery is services.delivery
