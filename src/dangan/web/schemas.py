@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,6 +129,26 @@ class SearchHitModel(BaseModel):
     highlights: list[str] = Field(default_factory=list, description="题名与摘要中标出的词")
 
 
+class GraphNodeModel(BaseModel):
+    id: str = Field(description="节点编号（企业为统一社会信用代码，人员与地址为不透明编号）")
+    kind: str
+    label: str
+
+
+class GraphEnterpriseModel(GraphNodeModel):
+    via: list[GraphNodeModel] = Field(description="关联经由的人员或地址")
+    records: int = Field(description="当前用户可查看的该企业档案数")
+
+
+class GraphAnswerModel(BaseModel):
+    question: Literal["represented_by", "same_representative", "at_address"]
+    subject: str = Field(description="问题中的人员、企业或地址")
+    center: list[GraphNodeModel]
+    enterprises: list[GraphEnterpriseModel] = Field(description="最多 200 家，按档案数排序")
+    enterprise_count: int
+    truncated: bool
+
+
 class SearchResponse(BaseModel):
     parsed: ParsedQuery
     total: int
@@ -136,6 +156,10 @@ class SearchResponse(BaseModel):
     suggestions: list[str] = Field(default_factory=list, description="检索无结果时，相差一个字符的编号")
     facets: dict[str, list[dict[str, str | int]]] | None = Field(
         default=None, description="分面计数（facets=true 时）：部门、事项、年度、地区、行业、结果、密级"
+    )
+    graph: GraphAnswerModel | None = Field(
+        default=None,
+        description="知识图谱问题（如“张伟担任法定代表人的企业”）的回答：所涉企业；hits 为这些企业的全部可见档案",
     )
 
 

@@ -56,6 +56,7 @@ class SearchResult:
     sort: str = "relevance"
     suggestions: list[str] = field(default_factory=list)  # "您要找的是不是 …": near identifiers
     understood: ParsedQuery | None = field(default=None, repr=False)  # what `parsed` was made from
+    graph: dict[str, Any] | None = None  # a graph question's answer: the enterprises it names
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -67,6 +68,8 @@ class SearchResult:
             doc["suggestions"] = self.suggestions
         if self.facets is not None:
             doc["facets"] = self.facets
+        if self.graph is not None:
+            doc["graph"] = self.graph
         return doc
 
 

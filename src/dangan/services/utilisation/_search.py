@@ -36,6 +36,7 @@ from dangan.store.catalog import Department, Matter, Record
 
 from ._engine_search import by_engine, identifier_by_engine, ready_engine
 from ._facets import facet_counts
+from ._graph_search import by_graph
 from ._identifiers import by_identifier, identifier, near_identifiers
 from ._learning import LEARN_DEPTH, attractiveness, rerank
 from ._results import TEXT_MATCH, SearchHit, SearchResult, hit_of, mark_hits
@@ -132,6 +133,12 @@ def search(
     A ranking by relevance of words is reordered inside its first 50: with `fuse`, by meaning too (the
     query's nearness to each record's embedding, `fused`); with `learn`, by what people of the user's
     role opened for the same meaning (`_learning`). Sets that are only filters stay in date order."""
+    if sort not in SORTS:
+        raise ValidationFailed(
+            f"排序方式“{sort}”无效，可选 relevance（相关度）、date（日期）", code="bad_sort"
+        )
+    if answered := by_graph(archive, user, clean_query(query), (limit, offset), facets):
+        return answered
     result = _search_once(archive, user, query, limit, offset, sort=sort, facets=facets, today=today)
     if result.total == 0 and result.parsed["keywords"] and not result.suggestions and result.understood:
         return _by_meaning(archive, user, result, result.understood, (limit, offset), facets)
@@ -223,10 +230,6 @@ def _search_once(
     today: date | None = None,
 ) -> SearchResult:
     query = clean_query(query)
-    if sort not in SORTS:
-        raise ValidationFailed(
-            f"排序方式“{sort}”无效，可选 relevance（相关度）、date（日期）", code="bad_sort"
-        )
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     day = today or as_local(utcnow(), archive.settings.timezone).date()
     personal = bool(personal_spans(query))

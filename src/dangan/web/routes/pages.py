@@ -150,7 +150,8 @@ def search_page(
         "result": result,
         "sort": order,
         "chips": search_chips(result.parsed) if result else [],
-        "facet_links": facet_links(result) if result else {},
+        # a graph answer is not narrowed by facets: the words of its question would no longer read as one
+        "facet_links": facet_links(result) if result and result.graph is None else {},
         "pager": make_pager("/search", params, number, pages),
         "offset": (number - 1) * PER_PAGE,
         "log_id": log_id,
