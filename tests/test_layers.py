@@ -162,15 +162,18 @@ SERVICE_ORDER = [
     "quality",
     "intake",
     "handover",
-    "certify",
-    "oversight",
     "lifecycle",
+    "certify",
+    "share",
+    "oversight",
 ]
 
 
 def test_every_service_capability_is_in_the_order() -> None:
     found = {p.name for p in (SRC / "services").iterdir() if (p / "__init__.py").exists()}
-    assert found <= set(SERVICE_ORDER), f"capabilities missing from SERVICE_ORDER: {found - set(SERVICE_ORDER)}"
+    assert found <= set(SERVICE_ORDER), (
+        f"capabilities missing from SERVICE_ORDER: {found - set(SERVICE_ORDER)}"
+    )
 
 
 @pytest.mark.parametrize("capability", SERVICE_ORDER)

@@ -5,6 +5,7 @@ may not read, no address question answered through an address his pages show mas
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -62,7 +63,7 @@ def _readable(archive: Archive, user: Principal, codes: set[str]) -> set[str]:
         return {r.id for r in rows if can_read(user, r)}
 
 
-def _all_hits(archive: Archive, user: Principal, query: str) -> tuple[set[str], dict]:
+def _all_hits(archive: Archive, user: Principal, query: str) -> tuple[set[str], dict[str, Any]]:
     first = search(archive, user, query, limit=2)
     rest = search(archive, user, query, limit=500)
     assert first.total == rest.total == len(rest.hits), "paged and whole agree, and the count is exact"

@@ -16,10 +16,12 @@ from .graph_cmds import graph_app
 from .handover_cmds import handover_app
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
+from .lifecycle_cmds import disposal_app, hold_app
 from .preserve_cmds import preserve_cmd
 from .request_cmds import request_app
 from .search_eval_cmds import search_eval
 from .serve_cmds import demo, serve
+from .share_cmds import export_cmd
 from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
 from .synonym_cmds import synonym_app
 from .user_cmds import user_app
@@ -34,6 +36,7 @@ app = typer.Typer(
 )
 app.command("init")(init)
 app.command("import")(import_)
+app.command("export")(export_cmd)
 app.command("reindex")(reindex)
 app.command("search-eval")(search_eval)
 # a query may start with "-" (-许可): an unknown option is read as the query, not refused
@@ -63,6 +66,8 @@ app.command("ocr")(ocr)
 app.command("qc")(qc)
 app.add_typer(digitization_app, name="digitize")
 app.add_typer(graph_app, name="graph")
+app.add_typer(disposal_app, name="disposal")
+app.add_typer(hold_app, name="hold")
 
 
 def main() -> None:

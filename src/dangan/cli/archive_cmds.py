@@ -39,7 +39,15 @@ def import_(
             note = f"新增 {counts['accepted']} · 重复 {counts['duplicate']} · 拒收 {counts['rejected']}"
             bar.update(task, advance=1, note=note)
 
-        report = import_paths(archive, paths, on_start=started, on_done=done)
+        from dangan.services.share import import_exchange, is_exchange_bag
+
+        bags = [p for p in paths if is_exchange_bag(p)]  # exchange packages (dangan export): checked whole
+        report = import_paths(archive, [p for p in paths if p not in bags], on_start=started, on_done=done)
+        for bag in bags:
+            exchanged = import_exchange(archive, bag)
+            for outcome in [*exchanged.accepted, *exchanged.duplicates, *exchanged.rejected]:
+                report.add(outcome)
+                done(outcome)
 
     def human() -> None:
         err.print(
@@ -85,7 +93,9 @@ def search_cmd(
             + (f"（关键词：{words}）" if words else "")
         )
         if result.graph is not None:
-            err.print(f"知识图谱：{len(result.graph['enterprises'])} / {result.graph['enterprise_count']} 家企业")
+            err.print(
+                f"知识图谱：{len(result.graph['enterprises'])} / {result.graph['enterprise_count']} 家企业"
+            )
             for ent in result.graph["enterprises"]:
                 via = "、".join(v["label"] for v in ent["via"])
                 err.print(f"  {ent['label']}（{ent['id']}）经由 {via}，{ent['records']} 件档案")

@@ -50,6 +50,7 @@ def serve(
     """启动 Web 服务（界面与 /api/v1）。"""
     import uvicorn
 
+    import dangan.services.lifecycle  # noqa: F401 - its worker task finishes interrupted disposals
     from dangan.services.intake import ingest_workers, sweep_stale_uploads, watching
     from dangan.services.oversight import monitoring
     from dangan.services.preservation import serve_jobs

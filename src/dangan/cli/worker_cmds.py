@@ -26,7 +26,8 @@ def worker(
     未设置 DANGAN_REDIS_URL 时任务队列在数据目录中（dangan serve 在没有 worker 运行时自行执行任务）；
     设置后经 Redis 分发，可在多台机器上各运行一个或多个 worker。按 Ctrl+C 停止。
     """
-    import dangan.services.digitization  # noqa: F401 - registers its tasks on the queue
+    import dangan.services.digitization
+    import dangan.services.lifecycle  # noqa: F401 - finishes interrupted disposals at start
     from dangan.core import load_settings
     from dangan.services.preservation import Jobs, worker_lock
 

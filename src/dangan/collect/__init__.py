@@ -7,7 +7,7 @@ from dangan.collect.package import CasePackage, PackageFile, PackageRejected, re
 from dangan.collect.readers import discover, open_package
 from dangan.collect.safepath import path_problem, resolve_inside
 from dangan.collect.schema import parse_case
-from dangan.collect.unpack import UnpackLimits
+from dangan.collect.unpack import UnpackLimits, unpacked
 
 __all__ = [
     "BagError",
@@ -28,5 +28,6 @@ __all__ = [
     "read_folder",
     "require_valid_bag",
     "resolve_inside",
+    "unpacked",
     "validate_bag",
 ]

@@ -19,7 +19,7 @@ from dangan.core.errors import ConfigurationError
 DEFAULT_ARCHIVAL_CODE_RULE = "{fonds}-{year}-{retention}-{org}-{item:04d}"
 STORE_PLACES = ("local", "s3")
 _DEV_SECRET = "dangan-development-only-secret"
-_TABLE_SETTINGS = ("checks", "matters", "preservation")
+_TABLE_SETTINGS = ("checks", "matters", "preservation", "lifecycle")
 
 
 class Settings(BaseSettings):
@@ -37,6 +37,14 @@ class Settings(BaseSettings):
         default=None,
         description="门户的公开地址（档案证明二维码中的核验网址以它开头）；未设置时用请求到达的地址，命令行出证用 http://127.0.0.1:8000",
     )
+    oai_repository_identifier: str = Field(
+        default="dangan.local",
+        description="OAI-PMH 仓储标识（条目标识为 oai:<仓储标识>:<档案编号>，公开地址变化时保持不变）",
+    )
+    oai_admin_email: str | None = Field(
+        default=None, description="OAI-PMH Identify 中的管理员邮箱；默认 archive@<仓储标识>"
+    )
+    oai_page_size: int = Field(default=200, ge=1, le=1000, description="OAI-PMH 每页条数（续传令牌分页）")
     timezone: str = Field(
         default=DEFAULT_ZONE,
         description="档案馆所在时区：页面、水印、证明和导出中的时间按它显示（IANA 名称）",
@@ -76,6 +84,10 @@ class Settings(BaseSettings):
     preservation: dict[str, Any] = Field(
         default_factory=dict,
         description="长期保存格式策略：[preservation] accepted / normalise（见 docs/decisions.md）",
+    )
+    lifecycle: dict[str, Any] = Field(
+        default_factory=dict,
+        description="保管期限与销毁：[lifecycle] retention_start / approval_chain / matters（见 README）",
     )
     clamav_db: str | None = Field(
         default=None, description="ClamAV 病毒特征库（文件或目录）；默认 clamscan 自带配置"

@@ -14,7 +14,10 @@ only those above it in this list (tests/test_layers.py holds the order):
 - `quality`: 四性检测 of packages and records, quarantine, matter rules, check reports;
 - `intake`: every way in (API, upload, folders, ZIP, BagIt, watched folder), ingest, the demo archive;
 - `handover`: departments' handover batches and their forms;
+- `lifecycle`: retention, appraisal batches, the approval chain, disposal (crypto-shredding every copy),
+  the disposal register, legal holds;
 - `certify`: certified copies and their verification;
+- `share`: exchange packages (export bags, their checked import) and OAI-PMH over the open catalogue;
 - `oversight`: the audit log for the auditor, monitoring and alerts, duty homes of the three administrators.
 
 A subpackage is imported on first use, so a command that searches does not load the PDF builders.
@@ -33,10 +36,12 @@ __all__ = [
     "graph",
     "handover",
     "intake",
+    "lifecycle",
     "oversight",
     "preservation",
     "quality",
     "records",
+    "share",
     "utilisation",
 ]
 

@@ -27,6 +27,7 @@ from .routes import (
     handover,
     intake,
     matters,
+    oai,
     pages,
     portal,
     proof,
@@ -78,7 +79,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routes = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports, matters,
-              handover, portal, requests, account, audit, alerts, admin_users, synonyms, digitization, graph)  # fmt: skip
+              handover, portal, requests, account, audit, alerts, admin_users, synonyms, digitization, graph, oai)  # fmt: skip
     for module in routes:
         app.include_router(module.router)
     declare_common_errors(app)  # after every router: documents the app-wide error answers

@@ -27,6 +27,7 @@ STATUS_CODES: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
@@ -40,13 +41,14 @@ STATUS_MESSAGES: dict[int, str] = {
     404: "您访问的页面或档案不存在，或您无权查看",
     405: "不支持该请求方法",
     409: "操作与现有数据冲突",
+    410: "该档案的电子文件已按规定销毁，内容不可再获取",
     413: "上传内容过大",
     415: "不支持的内容类型",
     422: "请求参数有误",
     429: "请求过于频繁，请稍后再试",
     500: "系统内部错误，请稍后重试或联系系统管理员",
 }
-PAGE_TITLES: dict[int, str] = {403: "无权访问", 404: "未找到", 500: "系统错误"}
+PAGE_TITLES: dict[int, str] = {403: "无权访问", 404: "未找到", 410: "已销毁", 500: "系统错误"}
 # Starlette's form parser refuses oversize forms with a 400 and an English detail; they are answered as
 # what they are, 413, in Chinese.
 FORM_LIMITS: dict[str, str] = {

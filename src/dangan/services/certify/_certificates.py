@@ -37,6 +37,7 @@ from dangan.ledger import (
     ledger_entry,
     verify_inclusion,
 )
+from dangan.lifecycle import refuse_if_destroyed
 from dangan.services.archive import Archive, key_store, make_checkpoint, record_event, record_snapshot
 from dangan.services.records import record_for
 from dangan.store.catalog import Certificate, Record
@@ -124,6 +125,7 @@ def issue_certificate(
 ) -> IssuedCertificate:
     """Issue a certified copy of a record the archivist may read (others: 404 if unreadable, else 403)."""
     record = record_for(archive, user, record_id)
+    refuse_if_destroyed(record.lifecycle_status, record.archival_code)  # 410: content gone, metadata kept
     if not may_certify(user):
         raise PermissionDenied("只有档案管理员可以出具档案证明", code="certify_forbidden")
     purpose = " ".join(purpose.split())
@@ -248,6 +250,7 @@ def certificate_pdf(archive: Archive, user: Principal, certificate_id: str) -> t
     personal data in clear, may see that too)."""
     row = get_certificate(archive, certificate_id)
     record = record_for(archive, user, row.record_id)
+    refuse_if_destroyed(record.lifecycle_status, record.archival_code)  # the copy was destroyed with it
     if not _may_fetch(user, record, row):
         raise PermissionDenied("该档案证明含未遮蔽的个人信息，您无权下载", code="personal_data_withheld")
     return row, b"".join(archive.objects.iter_plain(row.pdf_sha256, row.encrypted))

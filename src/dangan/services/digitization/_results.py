@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dangan.access import Principal, Role, mask_text, should_mask
 from dangan.core import NotFound, PermissionDenied
+from dangan.lifecycle import refuse_if_destroyed
 from dangan.services.archive import Archive, log_access
 from dangan.services.records import record_for
 from dangan.store.catalog import DigitizationBatch, DigitizationFile, DigitizationPage, Record, RecordFile
@@ -203,6 +204,7 @@ def verify_page_images(archive: Archive, record_id: str) -> list[dict[str, Any]]
 def page_image(archive: Archive, user: Principal, record_id: str, position: int, page: int) -> bytes:
     """The enhanced image of one page as PNG, as this user may see it (see the module docstring)."""
     record = record_for(archive, user, record_id)
+    refuse_if_destroyed(record.lifecycle_status, record.archival_code)  # 410: content gone, metadata kept
     with archive.db.read() as s:
         row = s.scalars(
             select(DigitizationPage)

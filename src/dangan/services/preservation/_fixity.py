@@ -84,6 +84,7 @@ def _stored_rows(archive: Archive) -> list[tuple[str, bool, int, datetime | None
     """(sha256, encrypted, size, last verified, record id) of every object row the catalogue names."""
     with archive.db.read() as s:
         ids = dict(s.execute(select(Record.seq, Record.id)).all())
+        gone = set(s.scalars(select(Record.id).where(Record.lifecycle_status.is_not(None))))  # disposed
         files = s.execute(
             select(
                 RecordFile.sha256,
@@ -118,7 +119,7 @@ def _stored_rows(archive: Archive) -> list[tuple[str, bool, int, datetime | None
     for sha, enc, size, extra, record_id in [*copies, *certs]:
         rows.append((sha, bool(enc), int(size or 0), _stamp((extra or {}).get("verified_at")), record_id))
     rows.extend(derived)
-    return rows
+    return [row for row in rows if row[4] not in gone]
 
 
 def _objects(archive: Archive, limit: int | None) -> list[tuple[str, bool, int, list[str]]]:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from dangan.access import Principal, RecordView, can_download, can_read, mask_record_view, record_filter
 from dangan.core import NotFound, PermissionDenied
 from dangan.domain import region_prefix
+from dangan.lifecycle import refuse_if_destroyed
 from dangan.services.accounts import note_grant_use
 from dangan.services.archive import Archive, log_access, log_denied, record_view
 from dangan.store.catalog import Department, Matter, Record, RecordFile, get_record
@@ -211,6 +212,7 @@ def file_for(
 ) -> tuple[Record, RecordFile, FileContent]:
     """One file of a record the user may read; NotFound otherwise, exactly as for a missing one."""
     record = record_for(archive, user, record_id)
+    refuse_if_destroyed(record.lifecycle_status, record.archival_code)  # 410: content gone, metadata kept
     if download:
         if not can_download(user, record):
             raise PermissionDenied("您的利用授权仅限查看，不含下载", code="download_not_granted")

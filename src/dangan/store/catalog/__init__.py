@@ -20,6 +20,14 @@ from dangan.store.catalog._embedding import RecordEmbedding
 from dangan.store.catalog._extraction import ClassifierModel, ConfirmedDescription, ExtractionProposal
 from dangan.store.catalog._graph import GraphEdge, GraphNode, GraphSecret
 from dangan.store.catalog._handover import HandoverBatch, HandoverItem
+from dangan.store.catalog._lifecycle import (
+    DisposalApproval,
+    DisposalBatch,
+    DisposalItem,
+    DisposalRegister,
+    LegalHold,
+    RetentionReview,
+)
 from dangan.store.catalog._migrate import downgrade, upgrade
 from dangan.store.catalog._models import (
     Base,
@@ -63,6 +71,10 @@ __all__ = [
     "DigitizationBatch",
     "DigitizationFile",
     "DigitizationPage",
+    "DisposalApproval",
+    "DisposalBatch",
+    "DisposalItem",
+    "DisposalRegister",
     "Event",
     "ExtractionProposal",
     "Fonds",
@@ -71,6 +83,7 @@ __all__ = [
     "GraphSecret",
     "HandoverBatch",
     "HandoverItem",
+    "LegalHold",
     "Matter",
     "MatterRule",
     "PreservationCopy",
@@ -79,6 +92,7 @@ __all__ = [
     "RecordEmbedding",
     "RecordFile",
     "RecoveryCode",
+    "RetentionReview",
     "SearchClick",
     "SearchDoc",
     "SearchLog",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -62,6 +63,7 @@ class Record(Base):
     __table_args__ = (
         UniqueConstraint("source_system", "source_id", name="uq_record_source"),
         UniqueConstraint("series_key", "item_no", name="uq_record_series_item"),
+        Index("ix_record_created", "created_at", "id"),  # OAI-PMH harvests page by (datestamp, id)
     )
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     id: Mapped[str] = mapped_column(String(26), unique=True, default=new_id)
@@ -97,6 +99,8 @@ class Record(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # lifecycle (migration 0023): None while live, 销毁中 / 已销毁 once disposal marked or finished it
+    lifecycle_status: Mapped[str | None] = mapped_column(String(8), index=True)
 
     department: Mapped[Department] = relationship(lazy="joined")
     matter: Mapped[Matter] = relationship(lazy="joined")

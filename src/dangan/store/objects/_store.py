@@ -27,7 +27,7 @@ from dangan.core import DanganError, Problem
 from dangan.store.crypto import KeyRing, WrappedKey, decrypt_chunks, encrypt_chunks, key_record_bytes
 
 from ._durability import Batch, Pending, have_syncfs, placement_lock, sync_filesystems
-from ._locations import LocalLocation, Location
+from ._locations import LocalLocation, Location, fsync_dir
 from ._onepass import CHUNK, OnePass, fsync_all
 
 DEFAULT_CIPHER = "AES-256-GCM"
@@ -301,6 +301,25 @@ class ObjectStore:
                 temp.unlink(missing_ok=True)
             changed = True
         return changed
+
+    def destroy(self, sha256: str, encrypted: bool = False) -> list[str]:
+        """Destroy one object in every location (disposal); returns where a copy or key was removed.
+
+        An encrypted object's key record goes first, everywhere (crypto-shredding: without the data key
+        the ciphertext, and any copy of it a backup still holds, is unreadable), then the bytes. Safe to
+        repeat after a crash. The caller has made sure no live record still names the object.
+        """
+        key = object_key(sha256, encrypted)
+        names = [key + ".key", key] if encrypted else [key]
+        removed: list[str] = []
+        for name in names:
+            for loc in self.locations:
+                if loc.exists(name):
+                    loc.delete(name)
+                    removed.append(f"{loc.name}:{name}")
+                if isinstance(loc, LocalLocation) and loc.path(name).parent.is_dir():
+                    fsync_dir(loc.path(name).parent)  # the removal itself must survive a crash
+        return removed
 
     def put_file(
         self, path: Path, expected_sha256: str | None = None, label: str = "", *, encrypt: bool = False

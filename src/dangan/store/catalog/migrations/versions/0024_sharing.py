@@ -1,4 +1,7 @@
-"""sharing: sharing catalogue, cross-department requests, subscriptions, OAI-PMH
+"""sharing: OAI-PMH harvests page through the open catalogue by (created_at, id)
+
+The sharing catalogue, cross-department requests and subscriptions will add their tables in a later
+revision.
 
 Revision ID: 0024
 Revises: 0023
@@ -7,6 +10,8 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
+from alembic import op
+
 revision = "0024"
 down_revision = "0023"
 branch_labels = None
@@ -14,8 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_index("ix_record_created", "record", ["created_at", "id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_record_created", table_name="record")

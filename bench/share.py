@@ -1,0 +1,170 @@
+"""Sharing at scale. Section `oai`: a full OAI-PMH harvest (ListRecords, oai_dc) of 10^5 records open to
+the public, through the same service the /oai route calls, following resumption tokens to the end;
+records/s, pages, and a check that no token expired or was refused mid-harvest and every open record
+came exactly once. The catalogue is filled by the synthetic loader's rows (`_synthetic.rows`: about one
+record in five is open to the public; all share one created_at, so the keyset's tie-break on the record
+id is what pages them). Run once as loaded and once with an index on record(created_at, id).
+
+Other sections (API search by a business system with 8 clients, export+import round trip) add their own
+function to SECTIONS.
+
+    .venv/bin/python bench/share.py [--open 100000] [--page 500] [--sections oai] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, print_table, write_json
+from _synthetic import COLUMNS, rows
+
+from dangan.core import Settings, load_settings
+from dangan.demo import DEPARTMENTS, MATTERS
+from dangan.domain import SecurityLevel
+from dangan.services.archive import Archive, open_archive
+from dangan.services.share import oai_response
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+OPEN_SHARE = 0.2  # of synthetic rows: 公开 (0.25) and open (0.8)
+
+
+def load_records(db: Path, n: int, seed: int = 7) -> int:
+    """The synthetic loader's catalogue rows only (OAI reads no search text); returns how many are open."""
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("INSERT OR IGNORE INTO fonds(code, name) VALUES ('Z001', '秦皇岛市行政审批档案馆')")
+    dept_ids: dict[str, int] = {}
+    for d in DEPARTMENTS:
+        con.execute("INSERT OR IGNORE INTO department(name, org_code) VALUES (?, ?)", (d.name, d.id_prefix))
+        dept_ids[d.name] = con.execute("SELECT id FROM department WHERE name = ?", (d.name,)).fetchone()[0]
+    matter_ids: dict[str, int] = {}
+    for m in MATTERS:
+        con.execute("INSERT OR IGNORE INTO matter(department_id, name, code) VALUES (?, ?, ?)",
+                    (dept_ids[m.department], m.name, m.code))  # fmt: skip
+        matter_ids[m.name] = con.execute("SELECT id FROM matter WHERE name = ?", (m.name,)).fetchone()[0]
+    names = [c.strip() for c in COLUMNS.split(",")]
+    placeholders = ", ".join("?" * len(names))
+    level_at, rank_at = names.index("security_level"), names.index("security_rank")
+    ranks = {level.label: level.rank for level in SecurityLevel}
+    batch: list[tuple[object, ...]] = []
+    for row in rows(n, seed, dept_ids, matter_ids):
+        values = list(row.values)  # the loader ranks 公开 as 1; the access policy's SecurityLevel says 0
+        values[rank_at] = ranks[str(values[level_at])]
+        batch.append(tuple(values))
+        if len(batch) == 20_000:
+            con.executemany(f"INSERT INTO record({COLUMNS}) VALUES ({placeholders})", batch)
+            batch = []
+    if batch:
+        con.executemany(f"INSERT INTO record({COLUMNS}) VALUES ({placeholders})", batch)
+    con.commit()
+    con.execute("ANALYZE")
+    opened = con.execute(
+        "SELECT count(*) FROM record WHERE open_to_public = 1 AND security_rank = 0"
+    ).fetchone()[0]
+    con.close()
+    return int(opened)
+
+
+class PagedSettings(Settings):
+    oai_page_size: int = 500
+
+
+def harvest(archive: Archive) -> dict[str, Any]:
+    from lxml import etree
+
+    params: list[tuple[str, str]] = [("verb", "ListRecords"), ("metadataPrefix", "oai_dc")]
+    seen: set[str] = set()
+    pages = duplicates = 0
+    errors: list[str] = []
+    complete = None
+    start = time.perf_counter()
+    while True:
+        doc = etree.fromstring(oai_response(archive, params, "http://bench"))
+        pages += 1
+        error = doc.find(f"{OAI}error")
+        if error is not None:
+            errors.append(str(error.get("code")))
+            break
+        for ident in doc.iterfind(f".//{OAI}header/{OAI}identifier"):
+            duplicates += ident.text in seen
+            seen.add(str(ident.text))
+        token = doc.find(f".//{OAI}resumptionToken")
+        if token is None or not token.text:
+            break
+        complete = token.get("completeListSize")
+        params = [("verb", "ListRecords"), ("resumptionToken", token.text)]
+    seconds = time.perf_counter() - start
+    return {"records": len(seen), "pages": pages, "seconds": round(seconds, 2),
+            "records_per_s": round(len(seen) / seconds), "duplicates": duplicates, "errors": errors,
+            "complete_list_size": int(complete) if complete else len(seen)}  # fmt: skip
+
+
+def section_oai(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    home = work / "oai"
+    base = load_settings(home)
+    archive = open_archive(PagedSettings(**{**base.model_dump(), "oai_page_size": args.page}))
+    total = int(args.open / OPEN_SHARE * 1.02)
+    t0 = time.perf_counter()
+    opened = load_records(home / "catalog.db", total)
+    load_s = time.perf_counter() - t0
+    print(f"loaded {total} records ({opened} open) in {load_s:.0f} s", file=sys.stderr)
+    results = []
+    for label in ("as loaded", "index record(created_at, id)"):
+        if label.startswith("index"):
+            con = sqlite3.connect(home / "catalog.db")
+            con.execute("CREATE INDEX IF NOT EXISTS bench_record_created_id ON record(created_at, id)")
+            con.execute("ANALYZE")
+            con.close()
+        got = harvest(archive)
+        assert not got["errors"], f"harvest stopped: {got['errors']} (a token expired or was refused)"
+        assert got["records"] == opened and not got["duplicates"], got
+        assert got["complete_list_size"] == opened, got
+        results.append({"section": "oai", "catalogue": label, "catalogue_records": total, "open": opened,
+                        "page_size": args.page, **got})  # fmt: skip
+    archive.close()
+    return results
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace, Path], list[dict[str, Any]]]] = {
+    "oai": section_oai,
+    # "api_search": business system searching /api/v1 with 8 clients (p95) — added by its owner
+    # "exchange": export + import round trip (MB/s) — added by its owner
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--open", type=int, default=100_000, help="records open to the public to harvest")
+    parser.add_argument("--page", type=int, default=500, help="OAI-PMH page size")
+    parser.add_argument("--sections", default=",".join(SECTIONS))
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-share-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows_out: list[dict[str, Any]] = []
+    try:
+        for name in args.sections.split(","):
+            rows_out += SECTIONS[name.strip()](args, work)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print_table("OAI-PMH full harvest (ListRecords, oai_dc)", [r for r in rows_out if r["section"] == "oai"],
+                ["catalogue", "catalogue_records", "open", "records", "page_size", "pages", "seconds", "records_per_s", "errors"])  # fmt: skip
+    path = write_json("share", {"machine": machine(), "args": {k: str(v) for k, v in vars(args).items()},
+                                "results": rows_out})  # fmt: skip
+    print(f"\nwritten {path}")
+
+
+if __name__ == "__main__":
+    main()

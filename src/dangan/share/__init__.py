@@ -1,0 +1,77 @@
+"""Sharing the catalogue with the outside: OAI-PMH (`share.oai`), exchange packages, subscriptions.
+
+Nothing here decides who may see what: the services hand in the access policy's filter.
+"""
+
+from dangan.share._bag_writer import BagWriter, zip_folder
+from dangan.share._exchange_xml import record_xml
+from dangan.share._export import (
+    CHECKS,
+    EXCHANGE_LABEL,
+    EXCHANGE_VERSION,
+    MANIFEST,
+    METADATA,
+    PROOFS,
+    RECORDS,
+    ArchiveIdentity,
+    ExportFile,
+    ExportRecord,
+    bag_info,
+    exchange_manifest,
+    file_rel,
+    is_exchange_bag,
+    metadata_doc,
+    record_folder,
+    record_tag_files,
+)
+from dangan.share.oai import (
+    DAT46_NS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_REPOSITORY_IDENTIFIER,
+    DEFAULT_TOKEN_TTL,
+    NAMESPACE_SCHEMAS,
+    OAI_DC_NS,
+    OAI_NS,
+    SCHEMA_URLS,
+    XSD_DIR,
+    OaiConfig,
+    Scope,
+    answer,
+    dat46_schema,
+)
+
+__all__ = [
+    "CHECKS",
+    "DAT46_NS",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_REPOSITORY_IDENTIFIER",
+    "DEFAULT_TOKEN_TTL",
+    "EXCHANGE_LABEL",
+    "EXCHANGE_VERSION",
+    "MANIFEST",
+    "METADATA",
+    "NAMESPACE_SCHEMAS",
+    "OAI_DC_NS",
+    "OAI_NS",
+    "PROOFS",
+    "RECORDS",
+    "SCHEMA_URLS",
+    "XSD_DIR",
+    "ArchiveIdentity",
+    "BagWriter",
+    "ExportFile",
+    "ExportRecord",
+    "OaiConfig",
+    "Scope",
+    "answer",
+    "bag_info",
+    "dat46_schema",
+    "exchange_manifest",
+    "file_rel",
+    "is_exchange_bag",
+    "metadata_doc",
+    "record_folder",
+    "record_tag_files",
+    "record_xml",
+    "zip_folder",
+]
