@@ -28,6 +28,7 @@ from dangan.graph._normal import is_change, normalise_address, normalise_name, s
 from dangan.graph._query import (
     EdgeRow,
     NodeRow,
+    edges_around,
     edges_into,
     edges_touching,
     find_nodes,
@@ -71,6 +72,7 @@ __all__ = [
     "add_record_to_graph",
     "change_events",
     "clear_graph",
+    "edges_around",
     "edges_into",
     "edges_touching",
     "extract",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, union_all
+from sqlalchemy import ColumnElement, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from dangan.domain import uscc_problem
@@ -85,6 +85,22 @@ def find_nodes(session: Session, id_or_name: str) -> list[NodeRow]:
     return [_node(r) for r in session.execute(select(*_NODE_COLUMNS).where(where).order_by(GraphNode.id))]
 
 
+SCAN_FACTOR = 4  # edges read per direction before the record filter, per edge asked for
+_EDGE_COLUMNS = (GraphEdge.id, GraphEdge.kind, GraphEdge.from_id, GraphEdge.to_id, GraphEdge.record_id,
+                 GraphEdge.asserted_on, GraphEdge.attributes)  # fmt: skip
+
+
+def _columns_of(half: Any) -> tuple[Any, ...]:
+    return (
+        half.c.kind,
+        half.c.from_id,
+        half.c.to_id,
+        half.c.record_id,
+        half.c.asserted_on,
+        half.c.attributes,
+    )
+
+
 def _readable_edges_select(readable: ColumnElement[bool]) -> Any:
     return (
         select(GraphEdge.kind, GraphEdge.from_id, GraphEdge.to_id, GraphEdge.record_id, GraphEdge.asserted_on,
@@ -117,13 +133,33 @@ def edges_touching(
     kinds: Iterable[str] | None = None,
 ) -> list[EdgeRow]:  # fmt: skip
     """Readable edges with an end among `ids` (at most `limit` rows, oldest assertion first)."""
+    return edges_around(session, ids, readable, limit=limit, kinds=kinds)[0]
+
+
+def edges_around(
+    session: Session, ids: Iterable[int], readable: ColumnElement[bool], *, limit: int,
+    kinds: Iterable[str] | None = None,
+) -> tuple[list[EdgeRow], bool]:  # fmt: skip
+    """`edges_touching`, and whether the read stopped short: each direction reads at most
+    `SCAN_FACTOR * limit` edges before the record filter, so a hub with 100,000 edges (or a clerk
+    asking about another department's hub, where nearly every edge is filtered out) costs a bounded
+    read, not a walk of all its edges and their records. Short reads are the caller's "truncated"."""
     wanted = sorted(set(ids))
     if not wanted:
-        return []
-    base = _readable_edges_select(readable)
-    if kinds is not None:
-        base = base.where(GraphEdge.kind.in_(sorted(set(kinds))))
-    both = union_all(base.where(GraphEdge.from_id.in_(wanted)), base.where(GraphEdge.to_id.in_(wanted)))
+        return [], False
+    scan = SCAN_FACTOR * limit
+    halves, capped = [], False
+    for column in (GraphEdge.from_id, GraphEdge.to_id):
+        where = [column.in_(wanted)]
+        if kinds is not None:
+            where.append(GraphEdge.kind.in_(sorted(set(kinds))))
+        halves.append(select(*_EDGE_COLUMNS).where(*where).limit(scan).subquery())
+        if not capped:  # index entries only: bounded by `scan` whatever the node's degree
+            probe = select(GraphEdge.id).where(*where).limit(scan).subquery()
+            capped = (session.scalar(select(func.count()).select_from(probe)) or 0) >= scan
+    both = union_all(
+        *(select(*_columns_of(h)).join(Record, Record.id == h.c.record_id).where(readable) for h in halves)
+    )
     sub = both.subquery()
     rows = session.execute(select(sub).order_by(sub.c.asserted_on, sub.c.record_id).limit(limit)).all()
     seen: set[tuple[Any, ...]] = set()
@@ -135,7 +171,7 @@ def edges_touching(
             out.append(
                 EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
             )
-    return out
+    return out, capped
 
 
 def edges_into(

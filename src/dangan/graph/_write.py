@@ -44,7 +44,12 @@ def _forget(session: Session, _previous: SessionTransaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _forget_after_commit(session: Session) -> None:
-    """Past its transaction the cache may be stale (another process may remove a hub no edge reaches)."""
+    """Past its transaction the cache may be stale (another process may remove a hub no edge reaches).
+    A savepoint's release fires this too, but its rows stay in the transaction, so the cache stays: the
+    ingest writes each record in a savepoint, and forgetting there cost every record a look-up of the
+    secret and of its hubs again (bench/graph.py)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(_HUB_IDS, None)
     session.info.pop(_SECRET, None)
 
@@ -148,8 +153,12 @@ def _node_ids(
     ids: dict[tuple[str, str], int] = {ref: hubs[ref] for ref in wanted if ref in hubs}
     keys = sorted({ref[1] for ref in wanted if ref not in ids})
     if keys:
+        kinds = sorted({ref[0] for ref in wanted if ref not in ids})
+        # kind too: the unique index is (kind, key), which PostgreSQL cannot enter by key alone
         for kind, key, node_id in session.execute(
-            select(_NODES.c.kind, _NODES.c.key, _NODES.c.id).where(_NODES.c.key.in_(keys))
+            select(_NODES.c.kind, _NODES.c.key, _NODES.c.id).where(
+                _NODES.c.kind.in_(kinds), _NODES.c.key.in_(keys)
+            )
         ):
             if (kind, key) in wanted:
                 ids[(kind, key)] = node_id

@@ -19,7 +19,7 @@ from dangan.graph import (
     EdgeRow,
     Period,
     change_events,
-    edges_into,
+    edges_around,
     edges_touching,
     nodes_by_id,
     periods,
@@ -32,6 +32,7 @@ from ._view import node_json, records_by_id, view_labels
 
 EXPIRING_DAYS = 90
 _LIMIT = 20000
+_RELATED_LIMIT = 500  # edges from the enterprise's people and addresses to other enterprises
 
 
 def _assertions(edges: list[EdgeRow], other_end: str) -> list[Assertion]:
@@ -82,8 +83,11 @@ def enterprise_view(
             by_kind.setdefault(e.kind, []).append(e)
         people = {e.to_id for e in by_kind.get("representative", [])}
         places = {e.to_id for e in by_kind.get("address", [])}
-        shared = [e for e in edges_into(s, people | places, readable, ("representative", "address"))
-                  if e.from_id != node.id]  # fmt: skip
+        # a business centre may host thousands: the others are read oldest first up to a cap, and said so
+        others, cut = edges_around(
+            s, people | places, readable, limit=_RELATED_LIMIT, kinds=("representative", "address")
+        )
+        shared = [e for e in others if e.from_id != node.id]
         nodes = nodes_by_id(s, {n for e in [*edges, *shared] for n in (e.from_id, e.to_id)} | {node.id})
         labels = view_labels(s, user, readable, nodes.values())
         shown = {i: node_json(n, labels) for i, n in nodes.items()}
@@ -127,6 +131,7 @@ def enterprise_view(
         ),
         "licences": _licences(by_kind.get("licence", []), shown, today),
         "related": _related(shared, shown),
+        "related_truncated": cut or len(others) >= _RELATED_LIMIT,
         "today": today.isoformat(),
     }
 
