@@ -1,5 +1,5 @@
 """The knowledge graph in the browser: the enterprise 360° page, the graph view (ECharts, served from
-/static) and their JSON under /api/v1/graph.
+/static), the insight lists (/graph/insight, with CSV and XLSX downloads) and their JSON under /api/v1/graph.
 
 Everything shown comes from `services.graph` under the one access policy: a node, edge or record the
 viewer may not read is never added here, and an enterprise known only from such records answers exactly
@@ -8,14 +8,29 @@ like one that does not exist (the 404 page, or the API's 404)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from dangan.core import NotFound
-from dangan.services.graph import EXPIRING_DAYS, KIND_LABELS, enterprise_view, related
+from dangan.services.graph import (
+    DEFAULT_DAYS,
+    DEFAULT_MIN,
+    EXPIRING_DAYS,
+    INSIGHT_LISTS,
+    KIND_LABELS,
+    MAX_PER_PAGE,
+    InsightQuery,
+    enterprise_view,
+    export_insight,
+    graph_insight,
+    related,
+)
 
 from ..deps import ArchiveDep, CurrentUser
+from ..paging import make_pager, to_int
+from ..present import content_disposition
 from ..render import render
 from ..schemas import ErrorResponse
 
@@ -81,6 +96,93 @@ def api_related(
 @api.get("/enterprise/{uscc}", summary="企业全景：跨部门的审批、许可证、法定代表人与地址沿革（按权限过滤）")
 def api_enterprise(archive: ArchiveDep, user: CurrentUser, uscc: str) -> dict[str, Any]:
     return _enterprise(archive, user, uscc)
+
+
+INSIGHT_PER_PAGE = 50
+
+
+def _insight_params(request: Request) -> tuple[str, InsightQuery, dict[str, str | int | None]]:
+    """The list and its parameters from the query string, leniently (a bad number keeps the default)."""
+    q = request.query_params
+    which = q.get("list", "expiring")
+    which = which if which in INSIGHT_LISTS else "expiring"
+    days = to_int(q.get("days"), DEFAULT_DAYS, low=0, high=3650)
+    least = to_int(q.get("min"), DEFAULT_MIN, low=2, high=100000)
+    expired = q.get("expired") == "1"
+    page = to_int(q.get("page"), 1) or 1
+    query = InsightQuery(days=days or 0, min_count=least or DEFAULT_MIN, include_expired=expired, page=page,
+                         per_page=INSIGHT_PER_PAGE)  # fmt: skip
+    params: dict[str, str | int | None] = {"list": which}
+    params |= (
+        {"days": query.days, "expired": "1" if expired else None} if which == "expiring" else {"min": least}
+    )
+    return which, query, params
+
+
+@pages.get("/graph/insight")
+def insight_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    """One of the three lists as a page: parameters, a page of rows, downloads of the whole list."""
+    which, query, params = _insight_params(request)
+    doc = graph_insight(archive, user, which, query)
+    if doc["rows"] == [] and query.page > 1 and doc["total"]:  # past the last page: show the last one
+        query = InsightQuery(query.days, query.min_count, query.include_expired, doc["pages"], query.per_page)
+        doc = graph_insight(archive, user, which, query)
+    export = urlencode({k: v for k, v in params.items() if v is not None})
+    context = {"doc": doc, "which": which, "lists": INSIGHT_LISTS, "params": params, "query": query,
+               "pager": make_pager("/graph/insight", params, doc["page"], doc["pages"]), "export_query": export}  # fmt: skip
+    return render(request, "graph_insight.html", context)
+
+
+def _insight_export(request: Request, archive: Any, user: Any, fmt: str) -> Response:
+    which, query, _ = _insight_params(request)
+    data, name, media = export_insight(archive, user, which, query, fmt)
+    headers = {"Content-Disposition": content_disposition(name), "Cache-Control": "no-store"}
+    return Response(data, media_type=media, headers=headers)
+
+
+@pages.get("/graph/insight/export.csv")
+def insight_export_csv(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    return _insight_export(request, archive, user, "csv")
+
+
+@pages.get("/graph/insight/export.xlsx")
+def insight_export_xlsx(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    return _insight_export(request, archive, user, "xlsx")
+
+
+Page = Annotated[int, Query(ge=1, le=1_000_000, description="页码")]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="每页条数")]
+Least = Annotated[int, Query(alias="min", ge=2, le=100000, description="至少涉及多少家企业")]
+
+
+@api.get("/insight/expiring", summary="未来 N 天内到期的许可证，按部门分组（按权限过滤）")
+def api_insight_expiring(
+    archive: ArchiveDep, user: CurrentUser,
+    days: Annotated[int, Query(ge=0, le=3650, description="未来多少天内到期（含当天与第 N 天）")] = DEFAULT_DAYS,
+    include_expired: Annotated[bool, Query(description="同时列出已过期的许可证")] = False,
+    page: Page = 1, per_page: PerPage = INSIGHT_PER_PAGE,
+) -> dict[str, Any]:  # fmt: skip
+    """`{"list", "title", "params", "total", "page", "per_page", "pages", "rows", "groups"}`."""
+    query = InsightQuery(days=days, include_expired=include_expired, page=page, per_page=per_page)
+    return graph_insight(archive, user, "expiring", query)
+
+
+@api.get("/insight/addresses", summary="登记了多家企业的地址（按权限过滤）")
+def api_insight_addresses(
+    archive: ArchiveDep, user: CurrentUser, least: Least = DEFAULT_MIN, page: Page = 1,
+    per_page: PerPage = INSIGHT_PER_PAGE,
+) -> dict[str, Any]:  # fmt: skip
+    return graph_insight(
+        archive, user, "addresses", InsightQuery(min_count=least, page=page, per_page=per_page)
+    )
+
+
+@api.get("/insight/people", summary="担任多家企业法定代表人的人员（按权限过滤与脱敏）")
+def api_insight_people(
+    archive: ArchiveDep, user: CurrentUser, least: Least = DEFAULT_MIN, page: Page = 1,
+    per_page: PerPage = INSIGHT_PER_PAGE,
+) -> dict[str, Any]:  # fmt: skip
+    return graph_insight(archive, user, "people", InsightQuery(min_count=least, page=page, per_page=per_page))
 
 
 router.include_router(pages)
