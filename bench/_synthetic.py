@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dangan.demo import DEPARTMENTS, DISTRICTS, MATTERS
+from dangan.domain import SecurityLevel
 from dangan.index import document_tokens
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -90,7 +91,9 @@ ROADS = [
     "和平大街",
 ]
 RESULTS = (("准予许可", 0.80), ("准予变更", 0.09), ("准予延续", 0.07), ("不予许可", 0.04))
-LEVELS = (("公开", 1, 0.25), ("内部", 2, 0.70), ("秘密", 3, 0.05))
+# ranks as the access policy orders them (公开 0, 内部 1, 秘密 2): a clerk cleared to 内部 reads 公开 and 内部
+LEVELS = tuple((level.label, level.rank, share) for level, share in
+               ((SecurityLevel.PUBLIC, 0.25), (SecurityLevel.INTERNAL, 0.70), (SecurityLevel.SECRET, 0.05)))  # fmt: skip
 INDUSTRIES = (
     "H6210",
     "H6110",

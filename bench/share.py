@@ -59,7 +59,7 @@ def load_records(db: Path, n: int, seed: int = 7) -> int:
     ranks = {level.label: level.rank for level in SecurityLevel}
     batch: list[tuple[object, ...]] = []
     for row in rows(n, seed, dept_ids, matter_ids):
-        values = list(row.values)  # the loader ranks 公开 as 1; the access policy's SecurityLevel says 0
+        values = list(row.values)  # ranks from the labels, whatever loader version made the rows
         values[rank_at] = ranks[str(values[level_at])]
         batch.append(tuple(values))
         if len(batch) == 20_000:
