@@ -11,6 +11,7 @@ from .certify_cmds import certify
 from .check_cmds import check
 from .digitization_cmds import digitization_app
 from .digitize_cmds import ocr, qc
+from .doctor_cmds import doctor
 from .embed_cmds import embed_cmd
 from .graph_cmds import graph_app
 from .handover_cmds import handover_app
@@ -54,6 +55,7 @@ app.add_typer(request_app, name="request")
 app.add_typer(synonym_app, name="synonym")
 app.command("watch")(watch)
 app.command("verify")(verify)
+app.command("doctor")(doctor)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
 app.command("preserve")(preserve_cmd)

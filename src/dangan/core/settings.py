@@ -176,8 +176,12 @@ class Settings(BaseSettings):
     alert_peer_min_reads: int = Field(default=100, gt=0, description="异常多读告警：当日阅读量的最低门槛")
     alert_webhook_url: str | None = Field(default=None, description="告警以 JSON POST 到此地址；不设则不发送")
     alert_webhook_timeout: float = Field(default=5.0, gt=0, description="告警 Webhook 超时（秒）")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="/metrics 的访问令牌（请求头 Authorization: Bearer 令牌）；不设则只有本机可以读取",
+    )
 
-    @field_validator("drop_dir", "redis_url", mode="before")
+    @field_validator("drop_dir", "redis_url", "metrics_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`DANGAN_DROP_DIR=` (empty) turns the watcher off rather than watching the current folder."""

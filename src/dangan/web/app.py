@@ -25,6 +25,7 @@ from .routes import (
     files,
     graph,
     handover,
+    health,
     intake,
     matters,
     oai,
@@ -82,5 +83,6 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
               handover, portal, requests, account, audit, alerts, admin_users, synonyms, digitization, graph, oai)  # fmt: skip
     for module in routes:
         app.include_router(module.router)
+    health.install(app)  # /healthz, /readyz, /metrics and the request-latency middleware
     declare_common_errors(app)  # after every router: documents the app-wide error answers
     return app

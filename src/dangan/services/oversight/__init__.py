@@ -15,7 +15,10 @@ from dangan.services.oversight._audit_query import (
     require_auditor,
     search_events,
 )
+from dangan.services.oversight._doctor import DoctorReport, diagnose, run_doctor
 from dangan.services.oversight._duty_home import DutyHome, Figure, duty_home
+from dangan.services.oversight._health import Check, check_clamav
+from dangan.services.oversight._metrics import CatalogueCollector
 from dangan.services.oversight._monitor import (
     MonitorReport,
     acknowledge_alert,
@@ -27,18 +30,26 @@ from dangan.services.oversight._monitor import (
     run_monitor,
 )
 from dangan.services.oversight._monitor_rules import RULE_LABELS
+from dangan.services.oversight._ready import Readiness, ReadyReport
 
 __all__ = [
     "KIND_LABELS",
     "OUTCOMES",
     "RULE_LABELS",
     "AuditPage",
+    "CatalogueCollector",
+    "Check",
+    "DoctorReport",
     "DutyHome",
     "EventFilter",
     "Figure",
     "MonitorReport",
+    "Readiness",
+    "ReadyReport",
     "acknowledge_alert",
     "acknowledge_alerts",
+    "check_clamav",
+    "diagnose",
     "duty_home",
     "event_kinds",
     "export_events",
@@ -51,6 +62,7 @@ __all__ = [
     "pseudonym",
     "require_alerts_admin",
     "require_auditor",
+    "run_doctor",
     "run_monitor",
     "search_events",
 ]

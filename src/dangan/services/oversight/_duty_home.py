@@ -19,6 +19,8 @@ from dangan.domain import AlertStatus
 from dangan.services.archive import Archive
 from dangan.store.catalog import Alert, ApiKey, Event, User
 
+from ._health import check_clamav, guarded
+
 DENIAL_KINDS = ("denied", "login_failed", "login_locked")
 
 
@@ -74,6 +76,9 @@ def _system(archive: Archive, home: DutyHome) -> None:
         Figure("审计事件（账本条目）", events),
     ]
     home.warnings += settings.warnings()
+    clamav = guarded("clamav", lambda: check_clamav(settings))  # a fresh machine has no signatures yet
+    if not clamav.ok:
+        home.warnings.append(f"病毒检测：{clamav.message}")
     home.shortcuts += [("接口密钥", "/admin/apikeys"), ("接口文档", "/api/docs")]
 
 

@@ -28,7 +28,7 @@ from dangan.store.catalog._lifecycle import (
     LegalHold,
     RetentionReview,
 )
-from dangan.store.catalog._migrate import downgrade, upgrade
+from dangan.store.catalog._migrate import downgrade, head_revisions, stored_revisions, upgrade
 from dangan.store.catalog._models import (
     Base,
     Department,
@@ -113,7 +113,9 @@ __all__ = [
     "find_by_sources",
     "forget_catalog_cache",
     "get_record",
+    "head_revisions",
     "make_engine",
     "stamp_derivatives",
+    "stored_revisions",
     "upgrade",
 ]
