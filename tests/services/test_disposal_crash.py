@@ -46,11 +46,11 @@ def die():
 
 if point == "after_mark":  # marked 销毁中, nothing deleted yet
     real_shred = _execute._shred
-    def shred(archive, record_id):
+    def shred(archive, record_id, *rest):
         seen["shred"] += 1
         if seen["shred"] == 2:
             die()
-        return real_shred(archive, record_id)
+        return real_shred(archive, record_id, *rest)
     _execute._shred = shred
 elif point == "mid_shred":  # the primary's data key deleted, the rest not
     real_delete = LocalLocation.delete

@@ -1,7 +1,15 @@
 """Retention arithmetic, appraisal and disposal rules, legal holds: pure rules the lifecycle services
-ask before they change anything."""
+ask before they change anything, and the one question about shared stored objects that both disposal
+and ingest must answer alike."""
 
 from dangan.lifecycle._policy import DEFAULT_CHAIN, LifecyclePolicy
+from dangan.lifecycle._references import (
+    ObjectRef,
+    disposed_objects,
+    live_records,
+    referrers,
+    restore_disposed,
+)
 from dangan.lifecycle._retention import (
     START_DECISION,
     START_NEXT_YEAR,
@@ -41,16 +49,21 @@ __all__ = [
     "ContentDestroyed",
     "Expiry",
     "LifecyclePolicy",
+    "ObjectRef",
     "RecordState",
     "approval_problem",
     "destroy_problems",
+    "disposed_objects",
     "expires_on",
     "hold_reason_problem",
     "is_due",
     "keep_problems",
+    "live_records",
     "next_step",
     "period_years",
+    "referrers",
     "refuse_if_destroyed",
+    "restore_disposed",
     "retention_start",
     "witness_problems",
     "years_kept",

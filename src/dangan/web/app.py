@@ -27,6 +27,7 @@ from .routes import (
     handover,
     health,
     intake,
+    lifecycle,
     matters,
     oai,
     pages,
@@ -83,6 +84,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
               handover, portal, requests, account, audit, alerts, admin_users, synonyms, digitization, graph, oai)  # fmt: skip
     for module in routes:
         app.include_router(module.router)
+    app.include_router(lifecycle.router)  # 到期鉴定、销毁批次、销毁清册、冻结 (issue #20)
     health.install(app)  # /healthz, /readyz, /metrics and the request-latency middleware
     declare_common_errors(app)  # after every router: documents the app-wide error answers
     return app

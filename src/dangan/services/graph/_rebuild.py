@@ -46,7 +46,8 @@ def rebuild_graph(archive: Archive, progress: Callable[[int, int], None] | None 
                 break
             confirmed = latest_confirmed(s, [r.id for r in batch])
             for record in batch:
-                add_record_to_graph(s, record, confirmed.get(record.id, {}), secret=secret)
+                if record.lifecycle_status is None:  # a destroyed record asserts nothing any more
+                    add_record_to_graph(s, record, confirmed.get(record.id, {}), secret=secret)
             after = batch[-1].seq
         done += len(batch)
         if progress is not None:

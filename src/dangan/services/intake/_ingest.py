@@ -28,6 +28,7 @@ from dangan.digitize import pdf_text, sniff_media_type
 from dangan.domain import ArchivalCodeParts, classify
 from dangan.graph import add_record_to_graph
 from dangan.index import add_document, document_tokens
+from dangan.lifecycle import restore_disposed
 from dangan.services.archive import Archive, lock_log, record_event, record_snapshot
 from dangan.services.digitization import enqueue_scans, is_scan
 from dangan.services.preservation import ingest_formats
@@ -198,6 +199,10 @@ def ingest_packages(
     if ready:
         with archive.db.write() as session:
             lock_log(session)
+            # an object reused from a record under disposal may have been destroyed since: store it again
+            sources = {(o.sha256, o.encrypted): (f.source, f.path) for item in ready for f in item.pkg.files
+                       if (o := item.stored.get(f.path))}  # fmt: skip
+            restore_disposed(session, archive.objects, sources)
             held = held_sources(session, [_key(item.pkg) for item in ready])
             for item in ready:
                 try:

@@ -30,7 +30,7 @@ from dangan.lifecycle import (
 from dangan.services.archive import Archive, lock_log, record_event
 from dangan.store.catalog import DisposalApproval, DisposalBatch, DisposalItem, Record, RetentionReview
 
-from ._common import APPRAISERS, find_records, policy_of, require
+from ._common import APPRAISERS, find_records, iso_utc, policy_of, require
 from ._facts import candidates
 
 
@@ -117,10 +117,10 @@ def batch_json(batch: DisposalBatch) -> dict[str, Any]:
     """The batch as `disposal propose|approve|reject --json` print it (batch_id and status first)."""
     return {
         "batch_id": batch.id, "status": batch.status, "reason": batch.reason, "proposed_by": batch.proposed_by,
-        "proposed_at": batch.proposed_at.isoformat(), "appraised_on": batch.appraised_on.isoformat(),
+        "proposed_at": iso_utc(batch.proposed_at), "appraised_on": batch.appraised_on.isoformat(),
         "chain": batch.chain, "witnesses": batch.witnesses or [], "executed_by": batch.executed_by,
         "approvals": [{"username": a.username, "role": a.role, "decision": a.decision, "comment": a.comment,
-                       "at": a.at.isoformat()} for a in batch.approvals],
+                       "at": iso_utc(a.at)} for a in batch.approvals],
         "items": [{"record_id": i.record_id, "archival_code": i.archival_code, "title": i.title,
                    "decision": i.decision, "retention": i.retention,
                    "expires_on": i.expires_on.isoformat() if i.expires_on else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,11 @@ from dangan.services.archive import Archive
 from dangan.store.catalog import Record
 
 APPRAISERS = frozenset({Role.ARCHIVIST, Role.DEPT_HEAD})
+
+
+def iso_utc(value: datetime) -> str:
+    """A stored time as ISO text with its zone (SQLite hands times back naive, meaning UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def policy_of(archive: Archive) -> LifecyclePolicy:

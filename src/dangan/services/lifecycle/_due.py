@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, true
 
-from dangan.access import Principal, record_filter
+from dangan.access import Principal, mask_record_view, record_filter
 from dangan.domain import Retention
 from dangan.services.archive import Archive
 from dangan.store.catalog import Record, RetentionReview
@@ -82,6 +82,7 @@ def due_records(archive: Archive, user: Principal | None, on: date) -> list[DueR
                 if end is None or end > on:
                     continue
                 r = facts.record
-                out.append(DueRecord(rid, r.archival_code, r.title, r.department.name, r.decided_at,
+                title = mask_record_view(user, r).title if user is not None else r.title  # as the UI shows it
+                out.append(DueRecord(rid, r.archival_code, title, r.department.name, r.decided_at,
                                      c.expiry.retention, end, c.on_hold, c.in_open_batch))  # fmt: skip
     return sorted(out, key=lambda d: (d.expires_on, d.archival_code))

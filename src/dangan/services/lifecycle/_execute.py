@@ -11,7 +11,9 @@ leaves earlier records fully disposed, at most one record marked and later ones 
 never rolled back: some of its copies may already be gone.
 
 Objects shared with a live record outside the batch are never touched: such a record is refused before
-anything starts, and checked again under the write lock when it is marked (skipped if shared by then).
+anything starts, checked again under the write lock when it is marked (skipped if shared by then), and
+each object is checked once more in the transaction that holds the lock while its copies are deleted
+(an ingest may have reused it since: the new record keeps it).
 Backups made earlier still hold copies (with their wrapped keys) until they age out: the register says so.
 """
 
@@ -26,7 +28,16 @@ from sqlalchemy.orm import Session
 
 from dangan.access import Principal, Role
 from dangan.core import Conflict, Problem, ValidationFailed, as_local, utcnow
-from dangan.lifecycle import DESTROY, BatchStatus, RecordState, witness_problems, years_kept
+from dangan.graph import remove_record_from_graph
+from dangan.lifecycle import (
+    DESTROY,
+    BatchStatus,
+    RecordState,
+    live_records,
+    referrers,
+    witness_problems,
+    years_kept,
+)
 from dangan.services.archive import Archive, lock_log, record_event
 from dangan.store.catalog import (
     DigitizationFile,
@@ -41,7 +52,7 @@ from dangan.store.catalog import (
 )
 
 from ._batches import _load, get_batch
-from ._common import policy_of, require
+from ._common import iso_utc, policy_of, require
 from ._facts import ObjectRef, held, objects_of, sharers
 
 BACKUP_NOTE = (
@@ -129,7 +140,7 @@ def finish_batch(archive: Archive, batch_id: str) -> Execution:
         if reason:
             skipped.append({"record_id": item.record_id, "reason": reason})
             continue
-        _shred(archive, item.record_id)
+        _shred(archive, item.record_id, {i.record_id for i in _doomed(batch)})
         _commit_destroyed(archive, batch_id, item.record_id)
     with archive.db.write() as s:
         lock_log(s)
@@ -161,13 +172,25 @@ def _mark(archive: Archive, batch: DisposalBatch, item: DisposalItem) -> str | N
     return None
 
 
-def _shred(archive: Archive, record_id: str) -> list[str]:
-    """Step 2: destroy every copy of every object of the record (idempotent)."""
-    with archive.db.read() as s:
-        refs: set[ObjectRef] = objects_of(s, [record_id]).get(record_id, set())
+def _shred(archive: Archive, record_id: str, leaving: set[str]) -> list[str]:
+    """Step 2: destroy every copy of every object of the record that no live record names (idempotent).
+
+    Done under the catalogue's write lock, with the references read again inside it: an ingest that
+    reused one of these objects (content addressing) either committed before — its record is live and
+    the object is kept — or commits after and finds the object gone, and stores it again (see
+    `dangan.lifecycle.disposed_objects`). `leaving`: the records destroyed together with this one.
+    """
     removed: list[str] = []
-    for sha, enc in sorted(refs):
-        removed += archive.objects.destroy(sha, enc)
+    with archive.db.write() as s:
+        lock_log(s)
+        refs: set[ObjectRef] = objects_of(s, [record_id]).get(record_id, set())
+        named = referrers(s, {sha for sha, _ in refs})
+        others = {r for ids in named.values() for r in ids} - leaving - {record_id}
+        alive = live_records(s, others)
+        for sha, enc in sorted(refs):
+            if named.get((sha, enc), set()) & alive:
+                continue  # a live record names these very bytes now: they are its, not ours to destroy
+            removed += archive.objects.destroy(sha, enc)
     return removed
 
 
@@ -185,8 +208,9 @@ def _commit_destroyed(archive: Archive, batch_id: str, record_id: str) -> None:
         s.execute(update(DisposalItem).where(DisposalItem.batch_id == batch_id, DisposalItem.record_id == record_id)
                   .values(state=RecordState.DESTROYED, destroyed_at=now))  # fmt: skip
         _drop_content_text(s, record)
+        remove_record_from_graph(s, record.id)  # the archive no longer holds what the record asserted
         item = next(i for i in batch.items if i.record_id == record_id)
-        approvals = [{"username": a.username, "role": a.role, "decision": a.decision, "at": a.at.isoformat()}
+        approvals = [{"username": a.username, "role": a.role, "decision": a.decision, "at": iso_utc(a.at)}
                      for a in batch.approvals]  # fmt: skip
         pages = s.scalars(select(DigitizationFile.pages).where(DigitizationFile.record_id == record_id)).all()
         today: date = as_local(now, archive.settings.timezone).date()

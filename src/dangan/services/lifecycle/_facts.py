@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dangan.lifecycle import Candidate, Expiry, LifecyclePolicy, RecordState
+from dangan.lifecycle import Candidate, Expiry, LifecyclePolicy, RecordState, referrers
 from dangan.store.catalog import (
     Certificate,
     DigitizationFile,
@@ -92,21 +92,11 @@ def objects_of(s: Session, record_ids: list[str]) -> dict[str, set[ObjectRef]]:
 
 
 def _referrers(s: Session, shas: list[str]) -> dict[str, set[str]]:
-    """sha256 → ids of every record (live or not) that names an object with these bytes."""
+    """sha256 → ids of every record (live or not) that names an object with these bytes (either way
+    of storing them: sharing is judged on the bytes, the stricter view)."""
     refs: dict[str, set[str]] = defaultdict(set)
-    page, dfile, copy, cert = DigitizationPage, DigitizationFile, PreservationCopy, Certificate
-    for chunk in _chunks(shas):
-        queries = [
-            select(RecordFile.sha256, Record.id)
-            .join(Record, Record.seq == RecordFile.record_seq).where(RecordFile.sha256.in_(chunk)),
-            select(copy.sha256, copy.record_id).where(copy.sha256.in_(chunk)),
-            select(page.image_sha256, page.record_id).where(page.image_sha256.in_(chunk)),
-            select(dfile.pdf_sha256, dfile.record_id).where(dfile.pdf_sha256.in_(chunk)),
-            select(cert.pdf_sha256, cert.record_id).where(cert.pdf_sha256.in_(chunk)),
-        ]  # fmt: skip
-        for query in queries:
-            for sha, record_id in s.execute(query):
-                refs[str(sha)].add(str(record_id))
+    for (sha, _), ids in referrers(s, shas).items():
+        refs[sha] |= ids
     return refs
 
 

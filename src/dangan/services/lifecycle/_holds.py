@@ -18,7 +18,7 @@ from dangan.lifecycle import BatchStatus, RecordState, hold_reason_problem
 from dangan.services.archive import Archive, lock_log, record_event
 from dangan.store.catalog import DisposalBatch, DisposalItem, LegalHold
 
-from ._common import APPRAISERS, find_records, require
+from ._common import APPRAISERS, find_records, iso_utc, require
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class HoldView:
 
     def as_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "archival_code": self.archival_code, "on_hold": self.on_hold,
-                "reason": self.reason, "by": self.by, "at": self.at.isoformat()}  # fmt: skip
+                "reason": self.reason, "by": self.by, "at": iso_utc(self.at)}  # fmt: skip
 
 
 def _reason(reason: str) -> str:

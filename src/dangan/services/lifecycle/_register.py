@@ -21,6 +21,7 @@ from dangan.services.quality import build_pdf, local_time
 from dangan.store.catalog import DisposalRegister
 
 from ._batches import get_batch
+from ._common import iso_utc
 
 HEADER = [
     "序号",
@@ -55,7 +56,7 @@ def register_entries(
 def entry_json(e: DisposalRegister) -> dict[str, Any]:
     return {
         "record_id": e.record_id, "archival_code": e.archival_code, "title": e.title, "batch_id": e.batch_id,
-        "destroyed_at": e.destroyed_at.isoformat(), "department": e.department, "year": e.year,
+        "destroyed_at": iso_utc(e.destroyed_at), "department": e.department, "year": e.year,
         "retention": e.retention, "years_kept": e.years_kept, "file_count": e.file_count,
         "page_count": e.page_count, "total_bytes": e.total_bytes, "approvals": e.approvals,
         "witnesses": e.witnesses, "executed_by": e.executed_by, "backups": (e.detail or {}).get("backups"),

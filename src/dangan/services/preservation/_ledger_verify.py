@@ -32,6 +32,7 @@ from dangan.ledger import (
 )
 from dangan.services.archive import SNAPSHOT_KINDS, Archive, adopt_preexisting, key_store, record_snapshot
 from dangan.store.catalog import Event, Record
+from dangan.store.objects import LocalLocation, object_key
 
 PAGE = 2000
 FIELD_LABELS = {
@@ -187,9 +188,12 @@ def _check_record(
 
 def _check_object(archive: Archive, report: LogReport, sha256: str, encrypted: bool, path: str) -> None:
     store = archive.objects
-    path_ = store.path_for(sha256, encrypted).resolve()
-    home = archive.settings.home.resolve()
-    where = str(path_.relative_to(home)) if path_.is_relative_to(home) else str(path_)
+    if isinstance(store.primary, LocalLocation):
+        path_ = store.path_for(sha256, encrypted).resolve()
+        home = archive.settings.home.resolve()
+        where = str(path_.relative_to(home)) if path_.is_relative_to(home) else str(path_)
+    else:  # an S3 primary: the object's key there
+        where = f"{store.primary.name}:{object_key(sha256, encrypted)}"
     if not store.exists(sha256, encrypted):
         report.add("object_missing", where, f"文件 {path} 的存储对象不存在")
     elif not store.verify(sha256, encrypted):
