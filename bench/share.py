@@ -5,15 +5,18 @@ came exactly once. The catalogue is filled by the synthetic loader's rows (`_syn
 record in five is open to the public; all share one created_at, so the keyset's tie-break on the record
 id is what pages them). Run once as loaded and once with an index on record(created_at, id).
 
-Other sections (API search by a business system with 8 clients, export+import round trip) add their own
-function to SECTIONS.
+Sections `api_search` (a business system's API key searching /api/v1 with 8 clients, p95) and `progress`
+(the public progress lookup, 8 clients, p95 of right and wrong answers, the limit across web processes)
+go through a served app: see `_share_api.py`. Another (export+import round trip) adds its own function.
 
-    .venv/bin/python bench/share.py [--open 100000] [--page 500] [--sections oai] [--keep DIR]
+    .venv/bin/python bench/share.py [--open 100000] [--page 500] [--api-records 100000] [--per-client 25]
+                                    [--sections oai,api_search,progress] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sqlite3
 import sys
@@ -25,7 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, print_table, write_json
+from _common import RESULTS, machine, print_table, write_json
+from _share_api import section_api_search, section_progress
 from _synthetic import COLUMNS, rows
 
 from dangan.core import Settings, load_settings
@@ -138,7 +142,8 @@ def section_oai(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
 
 SECTIONS: dict[str, Callable[[argparse.Namespace, Path], list[dict[str, Any]]]] = {
     "oai": section_oai,
-    # "api_search": business system searching /api/v1 with 8 clients (p95) — added by its owner
+    "api_search": section_api_search,
+    "progress": section_progress,
     # "exchange": export + import round trip (MB/s) — added by its owner
 }
 
@@ -147,6 +152,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--open", type=int, default=100_000, help="records open to the public to harvest")
     parser.add_argument("--page", type=int, default=500, help="OAI-PMH page size")
+    parser.add_argument(
+        "--api-records", type=int, default=100_000, help="catalogue size for the HTTP sections"
+    )
+    parser.add_argument("--per-client", type=int, default=25, help="requests per client in the HTTP sections")
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     args = parser.parse_args()
@@ -159,8 +168,23 @@ def main() -> None:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    print_table("OAI-PMH full harvest (ListRecords, oai_dc)", [r for r in rows_out if r["section"] == "oai"],
-                ["catalogue", "catalogue_records", "open", "records", "page_size", "pages", "seconds", "records_per_s", "errors"])  # fmt: skip
+    tables = {
+        "oai": ("OAI-PMH full harvest (ListRecords, oai_dc)",
+                ["catalogue", "catalogue_records", "open", "records", "page_size", "pages", "seconds", "records_per_s", "errors"]),
+        "api_search": ("API search by a business system with 8 clients (dangan serve --workers 2)",
+                       ["auth", "records", "clients", "requests", "p50_ms", "p95_ms", "requests_per_s"]),
+        "progress": ("Public progress lookup, 8 clients (dangan serve --workers 2)",
+                     ["records", "requests", "p50_ms", "p95_ms", "p50_right_ms", "p95_right_ms", "p50_wrong_factor_ms",
+                      "p95_wrong_factor_ms", "p50_unknown_number_ms", "p95_unknown_number_ms", "requests_per_s",
+                      "limit_holds_across_workers"]),
+    }  # fmt: skip
+    for section, (title, columns) in tables.items():
+        if chosen := [r for r in rows_out if r["section"] == section]:
+            print_table(title, chosen, columns)
+    ran = {r["section"] for r in rows_out}
+    earlier = RESULTS / "share.json"  # sections not run this time keep their last results
+    kept = json.loads(earlier.read_text(encoding="utf-8")).get("results", []) if earlier.exists() else []
+    rows_out = [r for r in kept if r.get("section") not in ran] + rows_out
     path = write_json("share", {"machine": machine(), "args": {k: str(v) for k, v in vars(args).items()},
                                 "results": rows_out})  # fmt: skip
     print(f"\nwritten {path}")

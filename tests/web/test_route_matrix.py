@@ -31,7 +31,7 @@ FIXED = {"position": "0", "number": "1", "page": "1", "n": "1"}
 # `uscc` names an enterprise known only from its records (the knowledge graph's 360° page).
 COMPARED = {"record_id", "qid", "uscc"}
 # Parameters naming other objects (keys, batches, certificates): probed with a missing value only.
-PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id", "batch_id"}
+PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id", "batch_id", "rule_id"}
 QUERY = {"/search": {"q": "审批"}, "/api/v1/search": {"q": "审批"}}
 
 

@@ -14,13 +14,19 @@ from dangan.access.masking import (
 from dangan.access.passwords import hash_password, password_problem, verify_password
 from dangan.access.policy import (
     ANONYMOUS,
+    SHARE_CONDITIONAL,
+    SHARE_FREE,
+    SHARE_NONE,
     Grant,
     Principal,
+    Share,
     can_download,
     can_read,
     grant_for,
     granted_only,
     record_filter,
+    shared_as,
+    shared_filter,
 )
 from dangan.access.roles import DEPARTMENT_SCOPED, ROLE_CODES, THREE_ADMINS, Role
 from dangan.access.totp import (
@@ -37,11 +43,15 @@ __all__ = [
     "DEPARTMENT_SCOPED",
     "MASKED_FIELDS",
     "ROLE_CODES",
+    "SHARE_CONDITIONAL",
+    "SHARE_FREE",
+    "SHARE_NONE",
     "THREE_ADMINS",
     "Grant",
     "Principal",
     "RecordView",
     "Role",
+    "Share",
     "can_download",
     "can_read",
     "grant_for",
@@ -61,6 +71,8 @@ __all__ = [
     "record_filter",
     "recovery_digest",
     "redaction_terms",
+    "shared_as",
+    "shared_filter",
     "should_mask",
     "verify_password",
 ]

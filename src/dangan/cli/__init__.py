@@ -23,6 +23,7 @@ from .request_cmds import request_app
 from .search_eval_cmds import search_eval
 from .serve_cmds import demo, serve
 from .share_cmds import export_cmd
+from .sharing_cmds import share_app
 from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
 from .synonym_cmds import synonym_app
 from .user_cmds import user_app
@@ -52,6 +53,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(bag_app, name="bag")
 app.add_typer(handover_app, name="handover")
 app.add_typer(request_app, name="request")
+app.add_typer(share_app, name="share")
 app.add_typer(synonym_app, name="synonym")
 app.command("watch")(watch)
 app.command("verify")(verify)

@@ -1,9 +1,23 @@
-"""Sharing the catalogue with the outside: OAI-PMH (`share.oai`), exchange packages, subscriptions.
+"""Sharing the catalogue with the outside: the sharing catalogue's rules (共享目录, `view_for`), OAI-PMH
+(`share.oai`), exchange packages, subscriptions.
 
 Nothing here decides who may see what: the services hand in the access policy's filter.
 """
 
 from dangan.share._bag_writer import BagWriter, zip_folder
+from dangan.share._catalogue import (
+    CONDITIONAL,
+    FREE,
+    NOT_SHARED,
+    SHARING_KINDS,
+    Category,
+    SharedCategory,
+    SharingRule,
+    checked_rule,
+    rule_for,
+    sharing_kind,
+    view_for,
+)
 from dangan.share._exchange_xml import record_xml
 from dangan.share._export import (
     CHECKS,
@@ -42,29 +56,37 @@ from dangan.share.oai import (
 
 __all__ = [
     "CHECKS",
+    "CONDITIONAL",
     "DAT46_NS",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_REPOSITORY_IDENTIFIER",
     "DEFAULT_TOKEN_TTL",
     "EXCHANGE_LABEL",
     "EXCHANGE_VERSION",
+    "FREE",
     "MANIFEST",
     "METADATA",
     "NAMESPACE_SCHEMAS",
+    "NOT_SHARED",
     "OAI_DC_NS",
     "OAI_NS",
     "PROOFS",
     "RECORDS",
     "SCHEMA_URLS",
+    "SHARING_KINDS",
     "XSD_DIR",
     "ArchiveIdentity",
     "BagWriter",
+    "Category",
     "ExportFile",
     "ExportRecord",
     "OaiConfig",
     "Scope",
+    "SharedCategory",
+    "SharingRule",
     "answer",
     "bag_info",
+    "checked_rule",
     "dat46_schema",
     "exchange_manifest",
     "file_rel",
@@ -73,5 +95,8 @@ __all__ = [
     "record_folder",
     "record_tag_files",
     "record_xml",
+    "rule_for",
+    "sharing_kind",
+    "view_for",
     "zip_folder",
 ]

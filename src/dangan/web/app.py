@@ -36,6 +36,7 @@ from .routes import (
     quarantine,
     reports,
     requests,
+    sharing,
     synonyms,
     upload,
 )
@@ -85,6 +86,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
     for module in routes:
         app.include_router(module.router)
     app.include_router(lifecycle.router)  # 到期鉴定、销毁批次、销毁清册、冻结 (issue #20)
+    app.include_router(sharing.router)  # 共享目录 (issue #19)
     health.install(app)  # /healthz, /readyz, /metrics and the request-latency middleware
     declare_common_errors(app)  # after every router: documents the app-wide error answers
     return app

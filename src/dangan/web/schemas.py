@@ -127,6 +127,10 @@ class SearchHitModel(BaseModel):
     decided_at: str = ""
     snippet: str | None = Field(default=None, description="材料正文中含检索词的一段（已按查看者权限遮蔽）")
     highlights: list[str] = Field(default_factory=list, description="题名与摘要中标出的词")
+    shared: str | None = Field(
+        default=None,
+        description="其他部门的档案按共享目录共享给查看者的类型：无条件共享 / 有条件共享；本部门的为 null",
+    )
 
 
 class GraphNodeModel(BaseModel):

@@ -20,6 +20,7 @@ from dangan.services.accounts._auth_factors import (
     totp_status,
 )
 from dangan.services.accounts._grants import aware, note_grant_use, with_grants
+from dangan.services.accounts._shares import current_rules, shares_in, system_principal, with_shares
 from dangan.services.accounts._user_admin import (
     UserInfo,
     create_user,
@@ -62,6 +63,7 @@ __all__ = [
     "confirm_totp",
     "create_api_key",
     "create_user",
+    "current_rules",
     "disable_own_totp",
     "finish_login",
     "get_principal",
@@ -82,9 +84,12 @@ __all__ = [
     "session_stamp",
     "set_active",
     "set_password",
+    "shares_in",
     "start_totp",
+    "system_principal",
     "totp_status",
     "unlock_user",
     "update_user",
     "with_grants",
+    "with_shares",
 ]

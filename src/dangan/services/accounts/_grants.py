@@ -20,6 +20,8 @@ from dangan.domain import AccessScope, RequestStatus
 from dangan.services.archive import Archive, record_event
 from dangan.store.catalog import Record, UtilizationItem, UtilizationRequest
 
+from ._shares import with_shares
+
 
 def aware(value: datetime) -> datetime:
     """SQLite hands datetimes back naive; every one stored here is UTC."""
@@ -51,7 +53,8 @@ def active_grants(session: Session, username: str, now: datetime) -> tuple[Grant
 
 
 def with_grants(archive: Archive, principal: Principal) -> Principal:
-    """`principal` carrying its active grants as of now (the three administrators never carry any)."""
+    """`principal` carrying its active grants as of now (the three administrators never carry any),
+    and what the sharing catalogue opens to his department (`with_shares`)."""
     if not principal.sees_records:
         return principal.without_grants()
     now = utcnow()
@@ -67,7 +70,7 @@ def with_grants(archive: Archive, principal: Principal) -> Principal:
         ).all()
     if lapsed:
         note_expired(archive, list(lapsed), now)
-    return replace(principal, grants=grants)
+    return with_shares(archive, replace(principal, grants=grants))
 
 
 def note_expired(archive: Archive, request_ids: list[str], now: datetime) -> None:

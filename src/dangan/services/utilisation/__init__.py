@@ -17,6 +17,12 @@ from dangan.services.utilisation._engine_search import reindex
 from dangan.services.utilisation._evaluate import evaluate, read_judged
 from dangan.services.utilisation._facets import FACETS
 from dangan.services.utilisation._learning import log_click, log_search
+from dangan.services.utilisation._progress import (
+    ApplicationProgress,
+    ProgressLimits,
+    TooManyLookups,
+    lookup_progress,
+)
 from dangan.services.utilisation._requests import (
     SCOPE_LABELS,
     QueueEntry,
@@ -54,14 +60,17 @@ __all__ = [
     "SOURCE_ARCHIVE",
     "SOURCE_SHIPPED",
     "SYNONYM_KIND_LABELS",
+    "ApplicationProgress",
     "Delivery",
     "FileKind",
     "Preview",
+    "ProgressLimits",
     "QueueEntry",
     "RequestForm",
     "SearchHit",
     "SearchResult",
     "SynonymEntry",
+    "TooManyLookups",
     "approval_queue",
     "approve_request",
     "awaiting_count",
@@ -78,6 +87,7 @@ __all__ = [
     "list_synonyms",
     "log_click",
     "log_search",
+    "lookup_progress",
     "my_requests",
     "page_png",
     "preview_file",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
 
-from dangan.access import DEPARTMENT_SCOPED, Principal, Role
+from dangan.access import DEPARTMENT_SCOPED, Principal, Role, shared_filter
 from dangan.core import utcnow
 from dangan.domain import SecurityLevel, region_prefix
 from dangan.index import (
@@ -80,6 +80,9 @@ def access_of(s: Session, user: Principal) -> Access:
         return Access(public_only=True, max_rank=rank, granted=granted, public_rank=SecurityLevel.PUBLIC.rank)
     if user.role in DEPARTMENT_SCOPED:
         dept = s.scalars(select(Department.id).where(Department.name == (user.department or ""))).all()
+        shared = shared_filter(user)  # records other departments share unconditionally: lent one by one
+        if shared is not None:
+            granted = tuple(sorted({*granted, *s.scalars(select(Record.seq).where(shared))}))
         return Access(max_rank=rank, departments=tuple(dept), granted=granted)
     if user.role is Role.ARCHIVIST:
         return Access(max_rank=rank, granted=granted)

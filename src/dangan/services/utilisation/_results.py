@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dangan.access import Principal, mask_text, should_mask
+from dangan.access import Principal, mask_text, shared_as, should_mask
 from dangan.index import ParsedQuery
 from dangan.store.catalog import Record, SearchDoc
 
@@ -35,6 +35,7 @@ class SearchHit:
     snippet_marks: Segments = field(default_factory=list)  # a window of the (masked) materials, marked
     seq: int = 0
     record: Record | None = field(default=None, repr=False, compare=False)  # for masking its snippet
+    shared: str | None = None  # another department's: its sharing type for the viewer (共享目录)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +44,7 @@ class SearchHit:
             "matched": self.matched, "department": self.department, "matter": self.matter,
             "decided_at": self.decided_at, "snippet": plain(self.snippet_marks) or None,
             "highlights": sorted({t for t, hit in self.title_marks + self.snippet_marks if hit}),
+            "shared": self.shared,
         }  # fmt: skip
 
 
@@ -75,8 +77,10 @@ class SearchResult:
 
 def hit_of(user: Principal, r: Record, score: float, matched: str | None = None) -> SearchHit:
     title = mask_text(r.title, r) if should_mask(user, r) else r.title
+    share = shared_as(user, r)
     return SearchHit(r.id, r.source_system, r.source_id, r.archival_code, title, score, r.department.name,
-                     r.matter.name, r.decided_at.isoformat(), matched, seq=r.seq, record=r)  # fmt: skip
+                     r.matter.name, r.decided_at.isoformat(), matched, seq=r.seq, record=r,
+                     shared=share.kind if share is not None else None)  # fmt: skip
 
 
 def mark_hits(s: Session, user: Principal, hits: list[SearchHit], parsed: dict[str, Any]) -> None:

@@ -54,6 +54,7 @@ from dangan.store.catalog._queries import (
     get_record,
 )
 from dangan.store.catalog._search import SearchClick, SearchLog, SearchOutbox, SearchSynonym
+from dangan.store.catalog._sharing import SharingRule, SharingRuleVersion
 from dangan.store.catalog._utilization import UtilizationItem, UtilizationRequest
 
 __all__ = [
@@ -99,6 +100,8 @@ __all__ = [
     "SearchOutbox",
     "SearchSynonym",
     "SeriesCounter",
+    "SharingRule",
+    "SharingRuleVersion",
     "User",
     "UtilizationItem",
     "UtilizationRequest",

@@ -3,6 +3,7 @@
 `/verify/{id}` needs no login — the QR code on the certificate leads there — and shows only what the
 certificate's summary holds (档号, 题名, file names and hashes), never the applicant's personal data.
 The upload form on it is an ordinary POST with the CSRF token the GET put in the session.
+The rest of the public portal (search, record pages, progress lookup) is in `portal_public`, included here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from ..deps import ArchiveDep, CurrentUser, OptionalUser
 from ..present import content_disposition
 from ..render import render
 from ..schemas import ErrorResponse
+from . import portal_public
 
 router = APIRouter()
+router.include_router(portal_public.router)
 CHUNK = 1024 * 1024
 
 
