@@ -15,6 +15,7 @@ from .doctor_cmds import doctor
 from .embed_cmds import embed_cmd
 from .graph_cmds import graph_app
 from .handover_cmds import handover_app
+from .insight_cmds import stats_cmd
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
 from .lifecycle_cmds import disposal_app, hold_app
@@ -72,6 +73,7 @@ app.add_typer(digitization_app, name="digitize")
 app.add_typer(graph_app, name="graph")
 app.add_typer(disposal_app, name="disposal")
 app.add_typer(hold_app, name="hold")
+app.command("stats")(stats_cmd)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from .routes import (
     graph,
     handover,
     health,
+    insight,
     intake,
     lifecycle,
     matters,
@@ -82,7 +83,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routes = (auth, pages, files, docs, api, intake, upload, apikeys, proof, quarantine, reports, matters,
-              handover, portal, requests, account, audit, alerts, admin_users, synonyms, digitization, graph, oai)  # fmt: skip
+              handover, portal, requests, account, audit, alerts, admin_users, synonyms, digitization, graph, insight, oai)  # fmt: skip
     for module in routes:
         app.include_router(module.router)
     app.include_router(lifecycle.router)  # 到期鉴定、销毁批次、销毁清册、冻结 (issue #20)

@@ -1,0 +1,61 @@
+"""Statistics for decision support, counted exactly over the catalogue under the one access policy:
+`stats` by a dimension, the dashboard's panels, and working days against China's holiday calendar."""
+
+from dangan.insight._calendar import WorkCalendar, china_calendar
+from dangan.insight._days import DaysTally
+from dangan.insight._export import EXPORT_TYPES, PANEL_TITLES, export_panel, panel_table
+from dangan.insight._filters import StatsFilter, parse_day
+from dangan.insight._filters import resolve as filter_where
+from dangan.insight._limits import DEFAULT_LIMIT_DAYS, limits_from_settings
+from dangan.insight._panels import (
+    ENTERPRISE_MATTERS,
+    dashboard,
+    enterprise_registrations,
+    filter_options,
+    policy_effect,
+    processing_times,
+    results_ratio,
+    top_matters,
+)
+from dangan.insight._results import RESULT_KINDS, result_kind
+from dangan.insight._stats import (
+    DIMENSION_LABELS,
+    DIMENSIONS,
+    StatsResult,
+    StatsRow,
+    check_dimension,
+    stats,
+    tally,
+)
+
+__all__ = [
+    "DEFAULT_LIMIT_DAYS",
+    "DIMENSIONS",
+    "DIMENSION_LABELS",
+    "ENTERPRISE_MATTERS",
+    "EXPORT_TYPES",
+    "PANEL_TITLES",
+    "RESULT_KINDS",
+    "DaysTally",
+    "StatsFilter",
+    "StatsResult",
+    "StatsRow",
+    "WorkCalendar",
+    "check_dimension",
+    "china_calendar",
+    "dashboard",
+    "enterprise_registrations",
+    "export_panel",
+    "filter_options",
+    "filter_where",
+    "limits_from_settings",
+    "panel_table",
+    "parse_day",
+    "policy_effect",
+    "processing_times",
+    "result_kind",
+    "results_ratio",
+    "stats",
+    "tally",
+    "top_matters",
+]
