@@ -62,6 +62,7 @@ def test_clerk_uploads_packages_fixes_one_in_quarantine(
         assert "已归档" in text and "未通过" in text and "隔离区" in text
         _shot(page, "packages")
 
+        page.hover(".navgroup:has(a[href='/quarantine'])")  # 收集 opens on hover (and on keyboard focus)
         page.click(".mainnav a[href='/quarantine']")
         page.locator("table a").first.click()
         page.wait_for_selector("form.case-fields")

@@ -80,6 +80,7 @@ def test_clerk_uploads_a_case(server: str, browser: Browser, tmp_path: Path) -> 
     foreign, problems = _watch(page, server)
     try:
         _login(page, server, CLERK)
+        page.hover(".navgroup:has(a[href='/upload'])")  # 收集 opens on hover (and on keyboard focus)
         page.click(".mainnav a[href='/upload']")
         page.wait_for_url(server + "/upload")
         assert DEPT in page.locator(".fixed-value").inner_text()
