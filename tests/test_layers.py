@@ -161,9 +161,9 @@ SERVICE_ORDER = [
     "digitization",
     "quality",
     "intake",
+    "certify",  # the PAdES signing helper signs handover papers and lifecycle registers
     "handover",
     "lifecycle",
-    "certify",
     "share",
     "oversight",
 ]

@@ -43,7 +43,7 @@ def test_a_fresh_archive_passes_all_but_the_missing_virus_signatures(home: Path)
     report = run_doctor(_settings(home))
     checks = _by_name(report)
     assert list(checks) == ["configuration", "keys", "database", "storage:primary", "storage:replica",
-                            "job_queue", "clamav", "fonts", "clock", "disk"]  # fmt: skip
+                            "job_queue", "clamav", "fonts", "clock", "disk", "signing_certificate"]  # fmt: skip
     for name in (
         "configuration",
         "keys",

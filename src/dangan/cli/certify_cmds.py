@@ -61,7 +61,7 @@ def certify(
 
 def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
     from dangan.core import load_settings
-    from dangan.services.certify import archive_keys, verify_certificate_file
+    from dangan.services.certify import archive_keys, signing_roots, verify_certificate_file
 
     if file is None:
         err.print("[red]错误：[/red]请给出要核验的证明文件：dangan certify verify 文件.pdf")
@@ -71,15 +71,18 @@ def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
     except OSError as exc:
         err.print(f"[red]错误：[/red]无法读取 {file}：{exc.strerror}")
         raise typer.Exit(2) from None
-    home = load_settings(data).home
-    report = verify_certificate_file(pdf, archive_keys(home))
+    settings = load_settings(data)
+    report = verify_certificate_file(pdf, archive_keys(settings.home), signing_roots(settings))
 
     def human() -> None:
         err.print(f"证明编号：{report.get('certificate_id', '—')}  SHA-256：{report['pdf_sha256']}")
+        pades = report["pades"]
+        if pades.get("present"):
+            err.print(f"PDF 签名：{pades['signer']}，签名时间 {pades['signing_time']}（{pades['level']}）")
         for p in report["problems"]:
             err.print(f"[red]✗[/red] {p}")
         err.print(
-            "[green]有效：证明未被改动，且已登记在签名检查点下[/green]"
+            "[green]有效：证明未被改动，PDF 签名有效可信，且已登记在签名检查点下[/green]"
             if report["valid"]
             else "[red]无效[/red]"
         )

@@ -1,4 +1,4 @@
-"""Preservation commands: fixity audit, backup, restore, master-key rotation."""
+"""Preservation commands: fixity audit, backup, restore, master-key rotation, the signing certificate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import typer
 
 from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
-keys_app = typer.Typer(help="主密钥管理", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="密钥管理：主密钥轮换；出证签名证书（本地 CA 或导入外部证书）", no_args_is_help=True
+)
 
 
 def verify(
@@ -128,5 +130,69 @@ def keys_rotate(data: DataOpt = None, json_out: JsonOpt = False) -> None:
         err.print(
             f"主密钥已由 {doc['old_key_id']} 轮换为 {doc['new_key_id']}，重新包装 {doc['rewrapped']} 个数据密钥。请立即备份新主密钥。"
         )
+
+    finish(doc, json_out, human)
+
+
+def _print_certificate(doc: dict[str, object], verb: str) -> None:
+    cert = doc["certificate"]
+    assert isinstance(cert, dict)
+    err.print(f"[green]{verb}[/green] {cert['subject']}")
+    typer.echo(f"颁发者 {cert['issuer']}\n有效期 {cert['not_before'][:10]} 至 {cert['not_after'][:10]}"
+               f"（剩余 {cert['days_left']} 天）\nSHA-256 {cert['sha256']}\n密钥目录 {doc['keys_dir']}")  # fmt: skip
+    if doc.get("previous"):
+        typer.echo(f"原签名证书 {doc['previous']} 已保留，此前出具的证明仍可验证")
+
+
+@keys_app.command("ca")
+def keys_ca(
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", help="签名算法：ecdsa-p256（默认）；sm2 暂不支持 PDF 签名")
+    ] = "ecdsa-p256",
+    days: Annotated[int, typer.Option("--days", help="签名证书有效期（天）")] = 730,
+    new_root: Annotated[bool, typer.Option("--new-root", help="同时生成新的本地根证书")] = False,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """由本地 CA 签发本馆的出证签名证书（主体为全宗名称与全宗号）；已有证书时即为轮换，旧证书保留。"""
+    from dangan.services.certify import make_signing_ca
+
+    with archive_from(data) as archive:
+        doc = make_signing_ca(archive, algorithm=algorithm, days=days, new_root=new_root)
+    finish(doc, json_out, lambda: _print_certificate(doc, "已生成签名证书"))
+
+
+@keys_app.command("import-cert")
+def keys_import_cert(
+    cert: Annotated[Path, typer.Argument(help="外部 CA 签发的签名证书（PEM）")],
+    key: Annotated[Path, typer.Option("--key", help="该证书的私钥（未加密的 PEM），将复制到 DATA/keys")],
+    chain: Annotated[Path | None, typer.Option("--chain", help="中间证书与根证书（PEM）")] = None,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """导入外部 CA 签发的签名证书：核对私钥与证书匹配、证书在有效期内且可用于签名。"""
+    from dangan.services.certify import import_signing_certificate
+
+    with archive_from(data) as archive:
+        doc = import_signing_certificate(archive, cert, key, chain)
+    finish(doc, json_out, lambda: _print_certificate(doc, "已导入签名证书"))
+
+
+@keys_app.command("certs")
+def keys_certs(data: DataOpt = None, json_out: JsonOpt = False) -> None:
+    """列出本馆持有过的全部签名证书及其有效期（当前使用的标 *）。"""
+    from dangan.services.certify import signing_certificates
+
+    with archive_from(data) as archive:
+        doc = signing_certificates(archive)
+
+    def human() -> None:
+        if not doc["certificates"]:
+            err.print("尚无签名证书：首次出证时自动生成，或运行 dangan keys ca")
+        for c in doc["certificates"]:
+            mark = "*" if c["id"] == doc["current"] else " "
+            typer.echo(
+                f"{mark} {c['id']}  {c['not_after'][:10]} 到期（剩余 {c['days_left']} 天）  {c['subject']}"
+            )
 
     finish(doc, json_out, human)

@@ -176,6 +176,10 @@ class Settings(BaseSettings):
     alert_peer_min_reads: int = Field(default=100, gt=0, description="异常多读告警：当日阅读量的最低门槛")
     alert_webhook_url: str | None = Field(default=None, description="告警以 JSON POST 到此地址；不设则不发送")
     alert_webhook_timeout: float = Field(default=5.0, gt=0, description="告警 Webhook 超时（秒）")
+    signing_timestamp: str = Field(
+        default="off",
+        description="档案证明 PAdES 签名的时间戳：off（B-B，不加时间戳）、local（本馆时间戳密钥，B-T）或 RFC 3161 时间戳服务地址",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="/metrics 的访问令牌（请求头 Authorization: Bearer 令牌）；不设则只有本机可以读取",

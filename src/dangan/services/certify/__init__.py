@@ -1,4 +1,5 @@
-"""Certified copies (出证): issue a signed PDF with its verification data, and check one handed back."""
+"""Certified copies (出证): issue a signed PDF with its verification data, and check one handed back;
+the archive's PAdES signing helper shared by every PDF it issues (handover papers, registers)."""
 
 from dangan.services.certify._certificates import (
     CertificateEntry,
@@ -11,19 +12,47 @@ from dangan.services.certify._certificates import (
     get_certificate,
     issue_certificate,
     may_certify,
+    signing_roots,
     verify_certificate_file,
+)
+from dangan.services.certify._pades import (
+    COVER_SEAL,
+    RECEIPT_SEAL,
+    SealPlacement,
+    archive_identity,
+    sign_as_archive,
+    sign_pdf,
+    timestamper_for,
+)
+from dangan.services.certify._pades_check import check_pades
+from dangan.services.certify._signing_keys import (
+    import_signing_certificate,
+    make_signing_ca,
+    signing_certificates,
 )
 
 __all__ = [
+    "COVER_SEAL",
+    "RECEIPT_SEAL",
     "CertificateEntry",
     "IssuedCertificate",
+    "SealPlacement",
+    "archive_identity",
     "archive_keys",
     "certificate_pdf",
     "certificates_for",
     "check_certificate",
+    "check_pades",
     "find_by_pdf_hash",
     "get_certificate",
+    "import_signing_certificate",
     "issue_certificate",
+    "make_signing_ca",
     "may_certify",
+    "sign_as_archive",
+    "sign_pdf",
+    "signing_certificates",
+    "signing_roots",
+    "timestamper_for",
     "verify_certificate_file",
 ]

@@ -12,15 +12,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy import select
 
 from dangan.access import Principal, Role, mask_text, redaction_terms
-from dangan.core import DanganError, NotFound, PermissionDenied, ValidationFailed, local_text, new_id, utcnow
+from dangan.core import (
+    DanganError,
+    NotFound,
+    PermissionDenied,
+    Settings,
+    ValidationFailed,
+    local_text,
+    new_id,
+    utcnow,
+)
 from dangan.digitize import notice_pdf, redact_pdf
 from dangan.domain import PersonalTerms
 from dangan.ledger import (
@@ -41,6 +52,7 @@ from dangan.lifecycle import refuse_if_destroyed
 from dangan.services.archive import Archive, key_store, make_checkpoint, record_event, record_snapshot
 from dangan.services.records import record_for
 from dangan.store.catalog import Certificate, Record
+from dangan.store.crypto import trusted_roots
 
 from ._certify_pdf import (
     IMAGE_TYPES,
@@ -52,6 +64,8 @@ from ._certify_pdf import (
     read_proof,
     seal,
 )
+from ._pades import COVER_SEAL, archive_identity, sign_pdf, timestamper_for
+from ._pades_check import check_pades
 
 PROOF_VERSION = 1
 MAX_PURPOSE = 40
@@ -132,6 +146,10 @@ def issue_certificate(
     if not purpose or len(purpose) > MAX_PURPOSE:
         raise ValidationFailed(f"用途须为 1–{MAX_PURPOSE} 个字", code="certify_purpose")
     terms = redaction_terms(user, record)
+    identity, stamper = (
+        archive_identity(archive.settings),
+        timestamper_for(archive.settings),
+    )  # fail before logging
     files, pages = _attachments(archive, record, terms)
     cert_id = new_id()
     issued = utcnow()
@@ -163,6 +181,7 @@ def issue_certificate(
         "body_size": len(body),
         "purpose": purpose,
         "issuer": issuer,
+        "signature": "pades",  # the copy must carry a PDF signature: one stripped off is reported
         **({"redacted": True} if terms is not None else {}),
     }
     with archive.db.write() as s:
@@ -173,7 +192,9 @@ def issue_certificate(
         "signed_length": len(body),
         "verify_url": url,
     }
-    pdf = seal(body, proof, f"档案证明 {cert_id}", archive.settings.fonds_name)
+    sealed = seal(body, proof, f"档案证明 {cert_id}", archive.settings.fonds_name)
+    pdf = sign_pdf(sealed, identity, seal_name=archive.settings.fonds_name, placement=COVER_SEAL,
+                   reason=f"档案证明 {cert_id}", location=archive.settings.fonds_name, timestamper=stamper)  # fmt: skip
     pdf_sha = hashlib.sha256(pdf).hexdigest()
     encrypt = not record.open_to_public or archive.settings.encrypt_public
     archive.objects.put_bytes(pdf, encrypt=encrypt)
@@ -336,11 +357,17 @@ def check_certificate(archive: Archive, certificate_id: str) -> dict[str, Any]:
     }
 
 
-def verify_certificate_file(pdf: bytes, keys: dict[str, PublicKey]) -> dict[str, Any]:
-    """Offline check of a certificate PDF: its body hash, ledger entry, inclusion proof and checkpoint.
+def verify_certificate_file(
+    pdf: bytes, keys: dict[str, PublicKey], roots: Sequence[x509.Certificate] | None = None
+) -> dict[str, Any]:
+    """Offline check of a certificate PDF: its body hash, ledger entry, inclusion proof and checkpoint,
+    and its PAdES signature (the signer's trust judged only when `roots` are given).
 
-    Needs nothing but the file and the archive's public keys (``DATA/keys/ledger-*.pub``).
+    Needs nothing but the file, the archive's public keys (``DATA/keys/ledger-*.pub``) and roots.
+    ``proof_valid`` and ``pades.ok`` are the two halves; ``valid`` needs both where a signature is
+    present or the ledger entry says the copy was signed (copies issued before signing need the proof).
     """
+    pades = check_pades(pdf, roots)
     problems: list[str] = []
     out: dict[str, Any] = {"pdf_sha256": hashlib.sha256(pdf).hexdigest()}
     try:
@@ -353,7 +380,8 @@ def verify_certificate_file(pdf: bytes, keys: dict[str, PublicKey]) -> dict[str,
         index, size = int(proof["leaf_index"]), int(proof["tree_size"])
         path = [bytes.fromhex(h) for h in proof["proof"]]
     except (ProofMissing, KeyError, TypeError, ValueError, CheckpointError) as exc:
-        return out | {"valid": False, "problems": [f"无法读取证明：{exc}"]}
+        problems = [f"无法读取证明：{exc}", *pades["problems"]]
+        return out | {"valid": False, "proof_valid": False, "pades": pades, "problems": problems}
     out |= {
         "certificate_id": detail.get("certificate_id"),
         "record_id": entry.get("record_id"),
@@ -376,9 +404,17 @@ def verify_certificate_file(pdf: bytes, keys: dict[str, PublicKey]) -> dict[str,
         problems.append(f"包含证明不成立：{exc}")
     if not _trusted(cp, keys):
         problems.append("检查点签名无法用本馆公钥验证")
-    return out | {"valid": not problems, "problems": problems}
+    proof_ok = not problems
+    if pades["present"] or detail.get("signature") == "pades":
+        problems += pades["problems"] if pades["present"] else ["PDF 数字签名已被移除（出证时已签名）"]
+    return out | {"valid": not problems, "proof_valid": proof_ok, "pades": pades, "problems": problems}
 
 
 def archive_keys(home: Path) -> dict[str, PublicKey]:
     """The published checkpoint keys in a data directory, without opening the catalogue."""
     return KeyStore(home / "keys").public_keys()
+
+
+def signing_roots(settings: Settings) -> list[x509.Certificate]:
+    """The roots a signature must chain to: the archive's own, plus DANGAN_TRUST_ROOTS."""
+    return trusted_roots(settings.home / "keys", settings.trust_roots)

@@ -100,7 +100,7 @@ def _watermark(c: canvas.Canvas, w: float, h: float, text: str) -> None:
     c.restoreState()
 
 
-def _stamp(c: canvas.Canvas, cx: float, cy: float, name: str, r: float = 62) -> None:
+def seal_graphic(c: canvas.Canvas, cx: float, cy: float, name: str, r: float = 62) -> None:
     """The red round seal: the archive's name along the upper arc, a star, 档案证明专用章 below it."""
     c.saveState()
     c.setStrokeColorRGB(*RED)
@@ -227,7 +227,7 @@ def cover_pdf(info: CoverInfo) -> bytes:
     c.setFont(FONT, 11)
     c.drawCentredString(PAGE_W - MARGIN - 80, 62, info.fonds_name)
     c.drawCentredString(PAGE_W - MARGIN - 80, 46, info.issued_at[:10])
-    _stamp(c, PAGE_W - MARGIN - 80, 138, info.fonds_name)
+    seal_graphic(c, PAGE_W - MARGIN - 80, 138, info.fonds_name)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -2,6 +2,8 @@
 receipt (or return notice) both sides keep.
 
 The figures printed are the batch's stored figures, the same the 移交 checks compare the records with.
+Both carry the archive's PAdES signature with its seal (the helper certified copies use), so the paper
+trail of a handover is verifiable outside the system.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dangan.access import Principal
 from dangan.core import Conflict, utcnow
 from dangan.domain import HandoverStatus
 from dangan.services.archive import Archive
+from dangan.services.certify import RECEIPT_SEAL, sign_as_archive
 from dangan.services.quality import build_pdf, local_time
 from dangan.store.catalog import HandoverBatch
 
@@ -58,6 +61,7 @@ def handover_form_pdf(archive: Archive, user: Principal, batch_id: str) -> tuple
         "接收单位（盖章）：                接收人（签字）：                日期：",
     ]
     pdf = build_pdf("电子档案移交登记表", facts, _ITEM_HEADER, _items(batch), _ITEM_WIDTHS, notes=notes)
+    pdf = sign_as_archive(archive, pdf, placement=RECEIPT_SEAL, reason=f"电子档案移交登记表 {batch.id}")
     return f"移交登记表-{batch.id}.pdf", pdf
 
 
@@ -89,4 +93,5 @@ def handover_receipt_pdf(archive: Archive, user: Principal, batch_id: str) -> tu
         f"生成时间：{local_time(utcnow())}",
     ]
     pdf = build_pdf(title, facts, _ITEM_HEADER, _items(batch), _ITEM_WIDTHS, notes=notes)
+    pdf = sign_as_archive(archive, pdf, placement=RECEIPT_SEAL, reason=f"{title} {batch.id}")
     return f"{'移交回执' if accepted else '退回通知'}-{batch.id}.pdf", pdf

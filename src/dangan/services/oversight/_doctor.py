@@ -27,6 +27,7 @@ from ._health import (
     check_database,
     check_job_queue,
     check_keys,
+    check_signing_certificate,
     check_storage,
     guarded,
     sqlite_path,
@@ -157,7 +158,8 @@ def run_doctor(settings: Settings) -> DoctorReport:
               guarded("database", lambda: check_database(s)), *check_storage(s),
               guarded("job_queue", lambda: check_job_queue(s)), guarded("clamav", lambda: check_clamav(s)),
               guarded("fonts", check_fonts), guarded("clock", lambda: check_clock(s)),
-              guarded("disk", lambda: check_disk(s))]  # fmt: skip
+              guarded("disk", lambda: check_disk(s)),
+              guarded("signing_certificate", lambda: check_signing_certificate(s))]  # fmt: skip
     return DoctorReport(checks)
 
 

@@ -30,7 +30,7 @@ from dangan.core import DanganError, Settings
 from dangan.services.archive import store_location
 from dangan.services.preservation import Jobs
 from dangan.store.catalog import head_revisions, make_engine, stored_revisions
-from dangan.store.crypto import load_keyring
+from dangan.store.crypto import current_identity, load_keyring, signing_key_files
 from dangan.store.objects import LocalLocation, Location
 
 # Object keys are hex digests (`ab/cd/<sha256>`), so nothing the archive stores can begin with this.
@@ -230,6 +230,34 @@ def check_keys(settings: Settings, *, modes: bool = True) -> Check:
         command = "chmod 600 " + " ".join(str(p) for p in loose)
         return Check("keys", False, f"私钥文件对同组或其他用户开放：{listed}。运行 {command}")
     return Check("keys", True, f"主密钥可用（{source}），私钥文件仅属主可读")
+
+
+SIGNING_MIN_DAYS = 30
+
+
+def check_signing_certificate(settings: Settings, now: datetime | None = None) -> Check:
+    """The certificate certified copies are signed with: present, private key 0600, > 30 days left."""
+    keys = settings.home / "keys"
+    current = current_identity(keys)
+    if current is None:
+        return Check("signing_certificate", True, "尚无出证签名证书：首次出证时自动由本地 CA 生成；"
+                     "正式使用前可运行 dangan keys import-cert 导入外部 CA 签发的证书")  # fmt: skip
+    loose = [p for p in signing_key_files(keys) if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    if loose:
+        command = "chmod 600 " + " ".join(str(p) for p in loose)
+        return Check("signing_certificate", False, f"签名私钥文件对同组或其他用户开放：运行 {command}")
+    current.private_key()  # raises (→ a failed check) when the key file is missing or unreadable
+    days = current.days_left(now)
+    until = f"{current.not_after:%Y-%m-%d}"
+    if days <= 0:
+        return Check("signing_certificate", False, f"出证签名证书已于 {until} 过期，新出具的证明将无法通过验证："
+                     "运行 dangan keys ca 轮换，或 dangan keys import-cert 导入新证书")  # fmt: skip
+    if days < SIGNING_MIN_DAYS:
+        return Check("signing_certificate", False, f"出证签名证书将于 {until} 过期（剩余 {days:.0f} 天）："
+                     "运行 dangan keys ca 轮换，或 dangan keys import-cert 导入新证书")  # fmt: skip
+    return Check(
+        "signing_certificate", True, f"出证签名证书有效至 {until}（剩余 {days:.0f} 天）：{current.subject}"
+    )
 
 
 def _cvd_time(path: Path) -> float:

@@ -1,6 +1,18 @@
 """Cryptography of stored content: envelope encryption (a data key per object, wrapped by the master
 key; SM4-GCM or AES-256-GCM in chunks), the key ring on disk, and SM3 (libgcrypt where present)."""
 
+from dangan.store.crypto._certs import (
+    SigningIdentity,
+    build_certificate,
+    create_local_ca,
+    current_identity,
+    import_certificate,
+    load_certificates,
+    signing_identities,
+    signing_key_files,
+    trusted_roots,
+    tsa_identity,
+)
 from dangan.store.crypto._envelope import (
     DecryptionFailed,
     MasterKey,
@@ -15,11 +27,21 @@ __all__ = [
     "DecryptionFailed",
     "KeyRing",
     "MasterKey",
+    "SigningIdentity",
     "WrappedKey",
+    "build_certificate",
+    "create_local_ca",
     "create_master_key_file",
+    "current_identity",
     "decrypt_chunks",
     "encrypt_chunks",
+    "import_certificate",
     "key_record_bytes",
+    "load_certificates",
     "load_keyring",
     "new_sm3",
+    "signing_identities",
+    "signing_key_files",
+    "trusted_roots",
+    "tsa_identity",
 ]
