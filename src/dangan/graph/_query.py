@@ -12,12 +12,13 @@ Public ids: an enterprise with a valid USCC is its USCC, a record is its record 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, union_all
+from sqlalchemy import ColumnElement, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from dangan.domain import uscc_problem
@@ -138,12 +139,14 @@ def edges_touching(
 
 def edges_around(
     session: Session, ids: Iterable[int], readable: ColumnElement[bool], *, limit: int,
-    kinds: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = None, attributes: bool = True,
 ) -> tuple[list[EdgeRow], bool]:  # fmt: skip
     """`edges_touching`, and whether the read stopped short: each direction reads at most
     `SCAN_FACTOR * limit` edges before the record filter, so a hub with 100,000 edges (or a clerk
     asking about another department's hub, where nearly every edge is filtered out) costs a bounded
-    read, not a walk of all its edges and their records. Short reads are the caller's "truncated"."""
+    read, not a walk of all its edges and their records. Short reads are the caller's "truncated".
+    `attributes=False` leaves each edge's attributes empty: a caller drawing the graph needs none, and
+    decoding a thousand JSON documents was a fifth of a capped walk's time."""
     wanted = sorted(set(ids))
     if not wanted:
         return [], False
@@ -153,7 +156,8 @@ def edges_around(
         where = [column.in_(wanted)]
         if kinds is not None:
             where.append(GraphEdge.kind.in_(sorted(set(kinds))))
-        halves.append(select(*_EDGE_COLUMNS).where(*where).limit(scan).subquery())
+        columns = _EDGE_COLUMNS if attributes else (*_EDGE_COLUMNS[:-1], null().label("attributes"))
+        halves.append(select(*columns).where(*where).limit(scan).subquery())
         if not capped:  # index entries only: bounded by `scan` whatever the node's degree
             probe = select(GraphEdge.id).where(*where).limit(scan).subquery()
             capped = (session.scalar(select(func.count()).select_from(probe)) or 0) >= scan
@@ -186,6 +190,94 @@ def edges_into(
         )
         out.extend(EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
                    for r in session.execute(query))  # fmt: skip
+    return out
+
+
+def latest_labelled(
+    session: Session, ids: Iterable[int], readable: ColumnElement[bool], kinds: Iterable[str]
+) -> dict[int, tuple[str, str]]:
+    """Per node of `ids`, (label, record id) of the latest readable edge of `kinds` into it that carries a
+    label, in the order `settle` reads assertions (decision date, undated first, then record id): what
+    that node is called, and which record says so.
+
+    One probe per node, newest first along `ix_graph_edge_to_order`, stopping at the first edge the viewer
+    may read, so a business centre's 12,000 edges cost a step or two instead of a read of them all. Dated
+    and undated edges are asked apart: the two backends sort NULL at opposite ends of a descending order,
+    and each part alone needs no NULL ordering at all."""
+    wanted = sorted(set(ids))
+    kinds = sorted(set(kinds))
+    label = GraphEdge.attributes["label"].as_string()
+    out: dict[int, tuple[str, str]] = {}
+    for dated in (True, False):
+        rest = [i for i in wanted if i not in out]
+        when = GraphEdge.asserted_on.is_not(None) if dated else GraphEdge.asserted_on.is_(None)
+        latest = (
+            select(GraphEdge.id)
+            .join(Record, Record.id == GraphEdge.record_id)
+            .where(GraphEdge.to_id == GraphNode.id, GraphEdge.kind.in_(kinds), when, label.is_not(None),
+                   label != "", readable)
+            .order_by(GraphEdge.asserted_on.desc(), GraphEdge.record_id.desc())
+            .limit(1)
+            .correlate(GraphNode)
+            .scalar_subquery()
+        )  # fmt: skip
+        for start in range(0, len(rest), 500):
+            query = (
+                select(GraphNode.id, label, GraphEdge.record_id)
+                .join(GraphEdge, GraphEdge.id == latest)
+                .where(GraphNode.id.in_(rest[start : start + 500]))
+            )
+            out.update({node: (str(text), record) for node, text, record in session.execute(query)})
+    return out
+
+
+def name_conflicts(
+    session: Session, ids: Iterable[int], readable: ColumnElement[bool], kinds: Iterable[str]
+) -> set[int]:
+    """Those of `ids` whose readable labelled edges of `kinds` show a name conflict (`name_conflict`: in
+    `settle`'s order, a label differing from the one before it on an edge that is no change), decided in
+    the database over each node's name sequence instead of decoding every edge here."""
+    wanted = sorted(set(ids))
+    label = GraphEdge.attributes["label"].as_string()
+    change = GraphEdge.attributes["change"].as_boolean()
+    order = (GraphEdge.asserted_on.asc().nulls_first(), GraphEdge.record_id.asc())
+    out: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        named = (
+            select(GraphEdge.to_id, label.label("name"), func.coalesce(change, False).label("change"),
+                   func.lag(label).over(partition_by=GraphEdge.to_id, order_by=order).label("before"))
+            .join(Record, Record.id == GraphEdge.record_id)
+            .where(GraphEdge.to_id.in_(wanted[start : start + 500]), GraphEdge.kind.in_(sorted(set(kinds))),
+                   label.is_not(None), label != "", readable)
+            .subquery()
+        )  # fmt: skip
+        query = select(named.c.to_id).where(
+            named.c.before.is_not(None), named.c.name != named.c.before, named.c.change.is_(False)
+        )
+        out.update(session.scalars(query.distinct()))
+    return out
+
+
+def labelled_flags(
+    session: Session, ids: Iterable[int], readable: ColumnElement[bool], kinds: Iterable[str]
+) -> dict[int, set[str]]:
+    """Per node of `ids`, the flags its readable labelled edges of `kinds` carry (nodes with none left out).
+    Asked only for nodes whose stored flags are not empty (the union over all their edges): few, and few
+    edges each, since a flag marks a node keyed by a name within a department or an enterprise."""
+    wanted = sorted(set(ids))
+    label = GraphEdge.attributes["label"].as_string()
+    flags = GraphEdge.attributes["flags"].as_string()
+    out: dict[int, set[str]] = {}
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(GraphEdge.to_id, flags)
+            .join(Record, Record.id == GraphEdge.record_id)
+            .where(GraphEdge.to_id.in_(wanted[start : start + 500]), GraphEdge.kind.in_(sorted(set(kinds))),
+                   flags.is_not(None), label.is_not(None), label != "", readable)
+            .distinct()
+        )  # fmt: skip
+        for node, text in session.execute(query):
+            out.setdefault(node, set()).update(json.loads(text))
     return out
 
 

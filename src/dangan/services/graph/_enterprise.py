@@ -89,7 +89,7 @@ def enterprise_view(
         )
         shared = [e for e in others if e.from_id != node.id]
         nodes = nodes_by_id(s, {n for e in [*edges, *shared] for n in (e.from_id, e.to_id)} | {node.id})
-        labels = view_labels(s, user, readable, nodes.values())
+        labels = view_labels(s, user, readable, nodes.values(), with_flags=False)
         shown = {i: node_json(n, labels) for i, n in nodes.items()}
         records = records_by_id(s, {e.record_id for e in by_kind.get("applicant", [])})
     approvals = []

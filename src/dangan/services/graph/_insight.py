@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dangan.access import Principal, mask_address, record_filter, should_mask
 from dangan.core import ValidationFailed, as_local, utcnow
-from dangan.graph import NodeRow, nodes_by_id
+from dangan.graph import NodeRow, latest_labelled, nodes_by_id
 from dangan.services.archive import Archive
 from dangan.store.catalog import Department, GraphEdge, GraphNode, Record
 
@@ -116,24 +116,63 @@ def insight_rows(
     return doc
 
 
-def _licence_validity(readable: ColumnElement[bool]) -> Any:
-    """Per (department, holder, licence): the latest readable assertion's validity (rank 1)."""
-    dept = aliased(Department)  # never the policy's own Department subquery: it must not correlate
-    newest = (GraphEdge.asserted_on.desc().nulls_last(), GraphEdge.record_id.desc())
-    rank = func.row_number().over(
-        partition_by=(Record.department_id, GraphEdge.from_id, GraphEdge.to_id), order_by=newest
-    )
-    return (
+def _kind_is(kind: str) -> ColumnElement[bool]:
+    """`kind = '<kind>'` with the kind written out, not bound: the per-kind partial indexes of migration
+    0026 serve only a query whose WHERE spells their condition. (So no other query, with a bound kind, is
+    led by them away from its own index by a guess: SQLite has no statistics unless ANALYZE ran.)"""
+    if not kind.isidentifier():  # one of this module's own constants, never user input
+        raise ValueError(kind)
+    return GraphEdge.kind == literal_column(f"'{kind}'")
+
+
+def _valid_until(dialect: str) -> ColumnElement[Any]:
+    """A licence edge's end of validity, written exactly as `ix_graph_edge_valid_until` (migration 0026)
+    indexes it: an expression index serves only the same expression, and a bound JSON path is not."""
+    if dialect == "postgresql":
+        return literal_column("(graph_edge.attributes ->> 'valid_until')")
+    return literal_column("json_extract(graph_edge.attributes, '$.valid_until')")
+
+
+def _latest_validity(readable: ColumnElement[bool], dialect: str, first: str | None, last: str) -> Any:
+    """Per (department, holder, licence): the latest readable assertion's validity, where it ends between
+    `first` (None: any time before) and `last`.
+
+    Read from the window's end: the readable assertions ending in it (through the expression index), each
+    kept unless a later readable assertion of the same licence, holder and department exists (one indexed
+    probe) — instead of ranking all 700,000 licence edges of 10^6 records to keep the newest of each.
+    "Later" is `settle`'s order: decision date (undated first), then record id."""
+    until = _valid_until(dialect)
+    window = [until <= last] if first is None else [until >= first, until <= last]
+    found = (
         select(
-            dept.name.label("department"), GraphEdge.from_id, GraphEdge.to_id,
-            GraphEdge.attributes["valid_from"].as_string().label("valid_from"),
-            GraphEdge.attributes["valid_until"].as_string().label("valid_until"), rank.label("rank"),
+            Record.department_id, GraphEdge.from_id, GraphEdge.to_id, GraphEdge.record_id, GraphEdge.asserted_on,
+            GraphEdge.attributes["valid_from"].as_string().label("valid_from"), until.label("valid_until"),
         )
-        .select_from(GraphNode)
-        .join(GraphEdge, and_(GraphEdge.to_id == GraphNode.id, GraphEdge.kind == "licence"))
         .join(Record, Record.id == GraphEdge.record_id)
-        .join(dept, dept.id == Record.department_id)
-        .where(GraphNode.kind == "licence", readable)
+        .where(_kind_is("licence"), *window, readable)
+        .subquery()
+    )  # fmt: skip
+    later = or_(
+        and_(found.c.asserted_on.is_(None),
+             or_(GraphEdge.asserted_on.is_not(None), GraphEdge.record_id > found.c.record_id)),
+        GraphEdge.asserted_on > found.c.asserted_on,
+        and_(GraphEdge.asserted_on == found.c.asserted_on, GraphEdge.record_id > found.c.record_id),
+    )  # fmt: skip
+    newer = (
+        select(GraphEdge.id)
+        .join(Record, Record.id == GraphEdge.record_id)
+        .where(_kind_is("licence"), GraphEdge.to_id == found.c.to_id, GraphEdge.from_id == found.c.from_id,
+               Record.department_id == found.c.department_id, later, readable)
+        .exists()
+    )  # fmt: skip
+    dept = aliased(Department)  # never the policy's own Department subquery: it must not correlate
+    licence = aliased(GraphNode)
+    return (
+        select(dept.name.label("department"), found.c.from_id, found.c.to_id, found.c.valid_from,
+               found.c.valid_until)
+        .join(dept, dept.id == found.c.department_id)
+        .join(licence, and_(licence.id == found.c.to_id, licence.kind == "licence"))
+        .where(~newer)
         .subquery()
     )  # fmt: skip
 
@@ -142,12 +181,9 @@ def _expiring(
     s: Session, user: Principal, readable: ColumnElement[bool], query: InsightQuery, today: date,
     offset: int, limit: int,
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
-    latest = _licence_validity(readable)
     horizon = (today + timedelta(days=query.days)).isoformat()
-    window = [latest.c.rank == 1, latest.c.valid_until.is_not(None), latest.c.valid_until <= horizon]
-    if not query.include_expired:
-        window.append(latest.c.valid_until >= today.isoformat())
-    found = select(latest).where(*window).subquery()
+    first = None if query.include_expired else today.isoformat()
+    found = _latest_validity(readable, s.get_bind().dialect.name, first, horizon)
     groups = [{"department": d, "count": n} for d, n in s.execute(
         select(found.c.department, func.count()).group_by(found.c.department).order_by(found.c.department))]  # fmt: skip
     total = sum(g["count"] for g in groups)
@@ -157,7 +193,7 @@ def _expiring(
     ).all()  # fmt: skip
     records = _licence_records(s, readable, {r.to_id for r in page})
     nodes = nodes_by_id(s, {n for r in page for n in (r.from_id, r.to_id)})
-    labels = view_labels(s, user, readable, nodes.values())
+    labels = view_labels(s, user, readable, nodes.values(), with_flags=False)
     rows = []
     for r in page:
         holder, licence = node_json(nodes[r.from_id], labels), node_json(nodes[r.to_id], labels)
@@ -210,19 +246,53 @@ def _shared_edges(
     return query.join(ent, ent.id == GraphEdge.from_id).where(ent.kind == "enterprise")
 
 
+def _shared_counts(readable: ColumnElement[bool], edge_kind: str, end_kind: str, min_count: int) -> Any:
+    """Per node of `end_kind`: how many enterprises its readable edges of `edge_kind` come from ("count",
+    at least `min_count`) and how many readable records assert them ("records").
+
+    Bounded before the access check: a node with fewer than `min_count` enterprises over all its edges
+    cannot reach it over the readable ones, and that is counted from the kind's partial index alone. The
+    edges of the remaining nodes (read along the same index: `to_id + 0` keeps the planner off
+    `ix_graph_edge_to`, whose seeks would read every edge's row) are checked against their records in
+    record-id order, so the record index is read in order instead of at random (at 10^6 records, 300,000 edges of busy addresses). A
+    record asserts one subject, hence one edge of a kind per node: its records add up per enterprise."""
+    bound = (
+        select(GraphEdge.to_id)
+        .where(_kind_is(edge_kind))
+        .group_by(GraphEdge.to_id)
+        .having(func.count(GraphEdge.from_id.distinct()) >= min_count)
+    )
+    edges = (
+        select(GraphEdge.to_id, GraphEdge.from_id, GraphEdge.record_id)
+        .where(_kind_is(edge_kind), (GraphEdge.to_id + 0).in_(bound))  # + 0: read along the partial index
+        .order_by(GraphEdge.record_id)
+        .cte(f"{end_kind}_edges")
+        .prefix_with("MATERIALIZED")
+    )
+    pairs = (
+        select(edges.c.to_id, edges.c.from_id, func.count(edges.c.record_id.distinct()).label("records"))
+        .join(Record, Record.id == edges.c.record_id)
+        .where(readable)
+        .group_by(edges.c.to_id, edges.c.from_id)
+        .subquery()
+    )
+    end = aliased(GraphNode)
+    count = func.count()
+    grouped = select(pairs.c.to_id, count.label("count"), func.sum(pairs.c.records).label("records")).join(
+        end, and_(end.id == pairs.c.to_id, end.kind == end_kind)
+    )
+    if edge_kind != "representative":  # only an enterprise has one; an individual's home is not counted
+        ent = aliased(GraphNode)
+        grouped = grouped.join(ent, and_(ent.id == pairs.c.from_id, ent.kind == "enterprise"))
+    return grouped.group_by(pairs.c.to_id).having(count >= min_count).subquery()
+
+
 def _shared(
     s: Session, user: Principal, readable: ColumnElement[bool], which: str, min_count: int, offset: int,
     limit: int,
 ) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
     edge_kind, end_kind = _SHARED[which]
-    edges = _shared_edges(readable, edge_kind, end_kind).subquery()
-    count = func.count(edges.c.from_id.distinct())
-    grouped = (
-        select(edges.c.to_id, count.label("count"), func.count(edges.c.record_id.distinct()).label("records"))
-        .group_by(edges.c.to_id)
-        .having(count >= min_count)
-        .subquery()
-    )
+    grouped = _shared_counts(readable, edge_kind, end_kind, min_count)
     page = s.execute(
         select(grouped, func.count().over().label("total"))
         .order_by(grouped.c.count.desc(), grouped.c.records.desc(), grouped.c.to_id)
@@ -233,10 +303,11 @@ def _shared(
     members = _members(s, readable, edge_kind, end_kind, [r.to_id for r in page])
     nodes = nodes_by_id(s, {r.to_id for r in page} | {e for m in members.values() for e in m})
     if end_kind == "address":
-        labels = view_labels(s, user, readable, [n for n in nodes.values() if n.kind != "address"])
+        labels = view_labels(s, user, readable, [n for n in nodes.values() if n.kind != "address"],
+                             with_flags=False)  # fmt: skip
         labels |= _address_labels(s, user, readable, [nodes[r.to_id] for r in page])
     else:
-        labels = view_labels(s, user, readable, nodes.values())
+        labels = view_labels(s, user, readable, nodes.values(), with_flags=False)
     rows = []
     for r in page:
         shown = node_json(nodes[r.to_id], labels)
@@ -244,8 +315,9 @@ def _shared(
             {**node_json(nodes[e], labels), "records": recs} for e, recs in members[r.to_id].items()
         ]
         rows.append({
-            f"{end_kind}_id": shown["id"], end_kind: shown["label"], "count": r.count, "record_count": r.records,
-            "enterprises": enterprises, "records": sorted({x for e in enterprises for x in e["records"]}),
+            f"{end_kind}_id": shown["id"], end_kind: shown["label"], "count": r.count,
+            "record_count": int(r.records), "enterprises": enterprises,
+            "records": sorted({x for e in enterprises for x in e["records"]}),
         })  # fmt: skip
     return total, rows
 
@@ -253,28 +325,14 @@ def _shared(
 def _address_labels(
     s: Session, user: Principal, readable: ColumnElement[bool], nodes: list[NodeRow]
 ) -> dict[int, tuple[str, list[str]]]:
-    """`view_labels` for addresses without reading every edge of a business centre: an address's key is
-    the keyed hash of its normalised form, so every record gives it the same label; only the masking
-    depends on the viewer, through the latest readable record asserting it (as `view_labels` decides)."""
-    newest = (GraphEdge.asserted_on.desc().nulls_last(), GraphEdge.record_id.desc())
-    rank = func.row_number().over(partition_by=GraphEdge.to_id, order_by=newest).label("rank")
-    source: dict[int, str] = {}
-    for start in range(0, len(nodes), 100):
-        ranked = (
-            select(GraphEdge.to_id, GraphEdge.record_id, rank)
-            .join(Record, Record.id == GraphEdge.record_id)
-            .where(GraphEdge.to_id.in_([n.id for n in nodes[start : start + 100]]), GraphEdge.kind == "address",
-                   readable)
-            .subquery()
-        )  # fmt: skip
-        for node_id, record_id in s.execute(
-            select(ranked.c.to_id, ranked.c.record_id).where(ranked.c.rank == 1)
-        ):
-            source[node_id] = record_id
-    records = records_by_id(s, source.values())
+    """`view_labels` for addresses, from the node itself: an address's key is the keyed hash of its
+    normalised form, so every record gives it the same label; only the masking depends on the viewer,
+    through the latest readable record asserting it (as `view_labels` decides: one probe per address)."""
+    latest = latest_labelled(s, [n.id for n in nodes], readable, ("address",))
+    records = records_by_id(s, {record_id for _, record_id in latest.values()})
     out = {}
     for n in nodes:
-        record = records.get(source.get(n.id, ""))
+        record = records.get(latest[n.id][1]) if n.id in latest else None
         masked = record is None or should_mask(user, record)  # no source: shown as little as possible
         out[n.id] = (mask_address(n.label) if masked else n.label, list(n.flags))
     return out
@@ -283,31 +341,55 @@ def _address_labels(
 def _members(
     s: Session, readable: ColumnElement[bool], edge_kind: str, end_kind: str, ends: list[int]
 ) -> dict[int, dict[int, list[str]]]:
-    """Per node, its MEMBERS most recently asserted enterprises (newest first) with their readable records:
-    a business centre may host thousands, which no page (nor a spreadsheet cell) should list."""
-    out: dict[int, dict[int, list[str]]] = {n: {} for n in ends}
+    """Per node, its MEMBERS most recently asserted enterprises (newest first, then by id) with their
+    readable records: a business centre may host thousands, which no page (nor a spreadsheet cell) should
+    list — nor read: each node's edges are walked newest first and the walk stops once MEMBERS
+    enterprises are found and the date has moved past the last one's."""
+    out: dict[int, dict[int, list[str]]] = {}
+    for end in ends:
+        out[end] = {member: [] for member in _newest_members(s, readable, edge_kind, end_kind, end)}
     for start in range(0, len(ends), 100):
         chunk = ends[start : start + 100]
-        edges = _shared_edges(readable, edge_kind, end_kind).where(GraphEdge.to_id.in_(chunk)).subquery()
-        pairs = (
-            select(edges.c.to_id, edges.c.from_id, func.max(edges.c.asserted_on).label("last"))
-            .group_by(edges.c.to_id, edges.c.from_id)
-            .subquery()
-        )
-        newest = (pairs.c.last.desc().nulls_last(), pairs.c.from_id)
-        rank = func.row_number().over(partition_by=pairs.c.to_id, order_by=newest).label("rank")
-        ranked = select(pairs.c.to_id, pairs.c.from_id, rank).subquery()
-        top = s.execute(
-            select(ranked.c.to_id, ranked.c.from_id).where(ranked.c.rank <= MEMBERS)
-            .order_by(ranked.c.to_id, ranked.c.rank)
-        ).all()  # fmt: skip
-        for to_id, from_id in top:
-            out[to_id][from_id] = []
+        members = sorted({m for e in chunk for m in out[e]})
+        # from the members' side (`ix_graph_edge_from`): `to_id + 0` keeps the planner from reading every
+        # edge of the busiest addresses on the page to find the few of their listed members
         found = _shared_edges(readable, edge_kind, end_kind).where(
-            GraphEdge.to_id.in_(chunk), GraphEdge.from_id.in_(sorted({f for _, f in top}))
+            (GraphEdge.to_id + 0).in_(chunk), GraphEdge.from_id.in_(members)
         )
         for to_id, from_id, record_id, _ in s.execute(found.order_by(GraphEdge.record_id)):
             records = out[to_id].get(from_id)
             if records is not None and record_id not in records:
                 records.append(record_id)
     return out
+
+
+def _newest_members(
+    s: Session, readable: ColumnElement[bool], edge_kind: str, end_kind: str, end: int
+) -> list[int]:
+    """The MEMBERS enterprises of `end` by their latest readable assertion (undated last), ties by id."""
+    edges = _shared_edges(readable, edge_kind, end_kind).where(GraphEdge.to_id == end)
+    last: dict[int, date] = {}
+    step, offset, done = 4 * MEMBERS, 0, False
+    while not done:  # dated edges, newest first (ix_graph_edge_to_order), a batch at a time
+        rows = s.execute(
+            edges.where(GraphEdge.asserted_on.is_not(None))
+            .order_by(GraphEdge.asserted_on.desc(), GraphEdge.record_id.desc())
+            .offset(offset).limit(step)
+        ).all()  # fmt: skip
+        done = len(rows) < step
+        for _, from_id, _, asserted_on in rows:
+            assert asserted_on is not None  # dated edges only
+            if len(last) >= MEMBERS and asserted_on < sorted(last.values(), reverse=True)[MEMBERS - 1]:
+                done = True  # past the MEMBERS-th enterprise's date: no later edge can rank above it
+                break
+            last.setdefault(from_id, asserted_on)
+        offset += step
+    dated = sorted(last, key=lambda f: (-last[f].toordinal(), f))[:MEMBERS]
+    if len(dated) == MEMBERS:
+        return dated
+    undated = s.scalars(  # enterprises asserted here only by undated records: after the dated, by id
+        select(edges.where(GraphEdge.asserted_on.is_(None)).subquery().c.from_id)
+        .distinct()
+        .order_by("from_id")
+    ).all()
+    return dated + [f for f in undated if f not in last][: MEMBERS - len(dated)]

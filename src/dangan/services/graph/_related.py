@@ -59,7 +59,7 @@ def resolve(session: Session, user: Principal, readable: ColumnElement[bool], id
     if not found:
         raise NotFound(f"知识图谱中没有“{text}”，或您无权查看与其相关的档案", code="graph_not_found")
     if len(found) > 1:
-        labels = view_labels(session, user, readable, found)
+        labels = view_labels(session, user, readable, found, with_flags=False)
         problems = [
             Problem(
                 "ambiguous", f"{KIND_LABELS[n.kind]} {labels[n.id][0]}（编号 {n.public_id}）", n.public_id
@@ -94,15 +94,15 @@ def related(archive: Archive, user: Principal, id_or_name: str, hops: int = 1) -
     readable = record_filter(user)
     with archive.db.read() as s:
         center = resolve(s, user, readable, id_or_name)
-        edges, short = edges_around(s, [center.id], readable, limit=EDGE_LIMIT)
+        edges, short = edges_around(s, [center.id], readable, limit=EDGE_LIMIT, attributes=False)
         ends = {n for e in edges for n in (e.from_id, e.to_id)}
         nodes = nodes_by_id(s, ends | {center.id})
         if hops == 2 and len(edges) < EDGE_LIMIT and not short:
             frontier = {n for n in ends - {center.id} if walkable(nodes[n])}
-            more, short = edges_around(s, frontier, readable, limit=EDGE_LIMIT - len(edges))
+            more, short = edges_around(s, frontier, readable, limit=EDGE_LIMIT - len(edges), attributes=False)
             edges += more
             nodes.update(nodes_by_id(s, {n for e in edges for n in (e.from_id, e.to_id)} - set(nodes)))
-        labels = view_labels(s, user, readable, nodes.values())
+        labels = view_labels(s, user, readable, nodes.values(), with_flags=False)
     return {
         "center": node_json(center, labels),
         "nodes": [node_json(nodes[i], labels) for i in sorted(nodes, key=lambda i: (nodes[i].kind, i))],

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ._models import Base, Record
@@ -38,7 +38,19 @@ class GraphEdge(Base):
         Index("ix_graph_edge_from", "from_id", "kind"),
         Index("ix_graph_edge_to", "to_id", "kind"),
         Index("ix_graph_edge_record", "record_id"),
-    )
+        # a node's assertions newest first: its label is the latest one the viewer may read (migration 0026)
+        Index("ix_graph_edge_to_order", "to_id", "asserted_on", "record_id"),
+        # the insight lists, one kind each (partial: only a query spelling the kind out uses them)
+        *(
+            Index(f"ix_graph_edge_{kind}_to", *columns, sqlite_where=text(f"kind = '{kind}'"),
+                  postgresql_where=text(f"kind = '{kind}'"))
+            for kind, columns in (("address", ("to_id", "from_id", "record_id", "kind")),
+                                  ("representative", ("to_id", "from_id", "record_id", "kind")),
+                                  ("licence", ("to_id", "from_id", "asserted_on", "record_id", "kind")))
+        ),
+        # and ix_graph_edge_valid_until (the JSON valid_until of licence edges): an expression written per
+        # backend, so it lives in migration 0026 only
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(24))
     from_id: Mapped[int] = mapped_column(ForeignKey("graph_node.id", ondelete="CASCADE"))
