@@ -92,8 +92,14 @@ ROADS = [
 ]
 RESULTS = (("准予许可", 0.80), ("准予变更", 0.09), ("准予延续", 0.07), ("不予许可", 0.04))
 # ranks as the access policy orders them (公开 0, 内部 1, 秘密 2): a clerk cleared to 内部 reads 公开 and 内部
-LEVELS = tuple((level.label, level.rank, share) for level, share in
-               ((SecurityLevel.PUBLIC, 0.25), (SecurityLevel.INTERNAL, 0.70), (SecurityLevel.SECRET, 0.05)))  # fmt: skip
+LEVELS: tuple[tuple[object, ...], ...] = tuple(
+    (level.label, level.rank, share)
+    for level, share in (
+        (SecurityLevel.PUBLIC, 0.25),
+        (SecurityLevel.INTERNAL, 0.70),
+        (SecurityLevel.SECRET, 0.05),
+    )
+)
 INDUSTRIES = (
     "H6210",
     "H6110",
@@ -119,9 +125,10 @@ class Row:
 
 
 def _weighted(rng: random.Random, items: tuple[tuple[object, ...], ...]) -> tuple[object, ...]:
-    r = rng.random() * sum(float(i[-1]) for i in items)  # type: ignore[arg-type]
-    for item in items:
-        r -= float(item[-1])  # type: ignore[arg-type]
+    weights = [float(str(i[-1])) for i in items]  # the last member of each item is its weight
+    r = rng.random() * sum(weights)
+    for item, weight in zip(items, weights, strict=True):
+        r -= weight
         if r <= 0:
             return item
     return items[-1]

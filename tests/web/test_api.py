@@ -121,6 +121,7 @@ def test_search_matches_the_cli_contract(web_env: WebEnv, as_user: Client) -> No
         "decided_at",
         "snippet",
         "highlights",
+        "shared",  # the sharing type of another department's record (null for one's own)
     }
     expected = search(web_env.archive, get_principal(web_env.archive, "archivist"), "海鸥化工 排污", limit=5)
     assert body == expected.as_json()
