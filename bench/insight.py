@@ -1,23 +1,26 @@
 """Dashboard speed at scale: each panel of `dangan.insight` (exact, access-aware: counts, median working
 days, on-time rate) over a catalogue of synthetic records, against the plain SQL GROUP BY count of the
-same filters in the same run, and two faster designs measured beside it:
+same filters in the same run.
 
-- DuckDB 2.0.0 over a columnar copy of the catalogue's columns (its sqlite scanner is an extension that
-  DuckDB downloads on first use, which cannot happen offline, so the columns are copied through CSV);
-  working days by joining a calendar table, median by DuckDB's `median`;
-- a pre-aggregate cube in the catalogue (month, department, matter, district, industry, result, security
-  rank, open, working days → count) such as the ingest transaction could maintain; only measured here.
+The panels count through the DuckDB snapshot (`dangan.insight._snapshot`: a columnar copy of the
+statistical columns up to a sequence mark, in memory) plus the records above the mark counted in the
+catalogue. Measured here: building the snapshot from the catalogue, loading it from its file, each panel
+(p50/p95), the whole dashboard, and the same again "while ingest runs" — with records added to the
+catalogue after the snapshot (fewer than its catch-up step, so they are counted from the catalogue) —
+and whether the answers equal the catalogue-only exact path (run with the snapshot switched off).
+
+The earlier designs measured by this script (DuckDB over a CSV copy, a pre-aggregate cube, the
+catalogue-only path) and their numbers are in docs/decisions.md ("Dashboard speed at 10^6 records").
 
 Each panel is timed under four filter sets (none; a year and a department; three years and a district;
 an industry and a matter) as an archivist and as a department clerk; p95 is over all those calls.
 
-    .venv/bin/python bench/insight.py [--records 1000000] [--rounds 3] [--keep DIR]
+    .venv/bin/python bench/insight.py [--records 1000000] [--rounds 3] [--fresh 1500] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import shutil
 import sqlite3
 import statistics
@@ -43,13 +46,15 @@ from dangan.demo import DEPARTMENTS, MATTERS
 from dangan.domain import SecurityLevel
 from dangan.insight import (
     StatsFilter,
-    china_calendar,
+    _engine,
+    dashboard,
     enterprise_registrations,
     filter_where,
     processing_times,
     results_ratio,
     stats,
 )
+from dangan.insight._snapshot import forget_snapshots, snapshot_path
 from dangan.services.archive import Archive, open_archive
 from dangan.store.catalog import Record
 
@@ -119,10 +124,6 @@ def _ms(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def _fetch(con: sqlite3.Connection, sql: str) -> list[Any]:
-    return con.execute(sql).fetchall()
-
-
 def _p95(values: list[float]) -> float:
     return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
 
@@ -136,144 +137,106 @@ def _baseline(archive: Archive, user: Principal, f: StatsFilter, column: str) ->
         ).all()
 
 
-def _duck_copy(archive: Archive, tmp: Path) -> tuple[Any, float]:
-    import duckdb
-
-    t = time.perf_counter()
-    path = tmp / "record.csv"
-    con = sqlite3.connect(archive.settings.home / "catalog.db")
-    cols = "seq, department_id, matter_id, district, industry, accepted_at, decided_at, year, result, security_rank, open_to_public"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(con.execute(f"SELECT {cols} FROM record"))
-    con.close()
-    duck = duckdb.connect()
-    duck.execute(f"CREATE TABLE r AS SELECT * FROM read_csv('{path}', header=false, names=[{', '.join(repr(c.strip()) for c in cols.split(','))}], "
-                 "types={'district': 'VARCHAR', 'industry': 'VARCHAR', 'accepted_at': 'DATE', 'decided_at': 'DATE'})")  # fmt: skip
-    cal = china_calendar()
-    index = [
-        (d, cal.working_days(date(2000, 1, 1), d))
-        for d in (
-            date.fromordinal(o) for o in range(date(2015, 1, 1).toordinal(), date(2030, 1, 1).toordinal())
-        )
-    ]
-    duck.execute("CREATE TABLE cal(day DATE PRIMARY KEY, idx INTEGER)")
-    duck.executemany("INSERT INTO cal VALUES (?, ?)", index)
-    return duck, time.perf_counter() - t
-
-
-def _duck_panel(duck: Any, key: str, where: str) -> list[tuple[Any, ...]]:
-    return duck.execute(
-        f"SELECT {key} AS k, count(*), median(c2.idx - c1.idx), avg(CASE WHEN c2.idx - c1.idx <= 20 THEN 1 ELSE 0 END) "
-        f"FROM r JOIN cal c1 ON c1.day = r.accepted_at JOIN cal c2 ON c2.day = r.decided_at WHERE {where} GROUP BY k"
-    ).fetchall()  # fmt: skip
-
-
-def _cube_build(archive: Archive) -> tuple[int, float]:
-    t = time.perf_counter()
-    cal = china_calendar()
-    con = sqlite3.connect(archive.settings.home / "catalog.db")
-    con.execute("DROP TABLE IF EXISTS bench_cube")
-    con.execute("CREATE TABLE bench_cube(month INTEGER, department_id INTEGER, matter_id INTEGER, district TEXT, "
-                "industry TEXT, result TEXT, security_rank INTEGER, open_to_public INTEGER, work_days INTEGER, n INTEGER)")  # fmt: skip
-    cube: dict[tuple[Any, ...], int] = defaultdict(int)
-    cur = con.execute("SELECT accepted_at, decided_at, department_id, matter_id, district, industry, result, "
-                      "security_rank, open_to_public FROM record")  # fmt: skip
-    for acc, dec, *rest in cur:
-        a, d = date.fromisoformat(acc), date.fromisoformat(dec)
-        cube[(d.year * 100 + d.month, *rest, cal.working_days(a, d))] += 1
-    con.executemany(
-        "INSERT INTO bench_cube VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(*k, n) for k, n in cube.items()]
-    )
-    con.execute("CREATE INDEX bench_cube_month ON bench_cube(month)")
+def _add_fresh(db: Path, k: int) -> int:
+    """`k` more records after the current last one (copies of the first k with new identities), as an
+    ingest running beside the dashboard would add them; the new highest seq."""
+    con = sqlite3.connect(db)
+    top = con.execute("SELECT max(seq) FROM record").fetchone()[0]
+    cols = [r[1] for r in con.execute("PRAGMA table_info(record)")]
+    fresh = {"seq": f"seq + {top}", "id": f"printf('%026d', seq + {top})", "archival_code": "archival_code || '-n'",
+             "source_id": "source_id || '-n'", "item_no": f"item_no + {top}"}  # fmt: skip
+    picks = ", ".join(fresh.get(c, c) for c in cols)
+    con.execute(f"INSERT INTO record({', '.join(cols)}) SELECT {picks} FROM record WHERE seq <= {k}")
     con.commit()
     con.close()
-    return len(cube), time.perf_counter() - t
+    return int(top) + k
+
+
+def _time_panels(archive: Archive, rounds: int) -> tuple[dict[str, list[float]], list[float]]:
+    times: dict[str, list[float]] = defaultdict(list)
+    whole: list[float] = []
+    for _ in range(rounds):
+        for user in (ARCHIVIST, CLERK):
+            for f in FILTERS.values():
+                for name, panel in PANELS.items():
+                    times[name].append(_ms(partial(panel, archive, user, f)))
+                whole.append(_ms(partial(dashboard, archive, user, f)))
+    return times, whole
+
+
+def _direct_equals(archive: Archive) -> bool:
+    """The snapshot path's answers equal the catalogue-only path's (snapshot off), for two panels."""
+    checks = [(ARCHIVIST, "department", StatsFilter()), (CLERK, "month", FILTERS["3 years+district"])]
+    fast = [stats(archive, u, by, f).as_json() for u, by, f in checks]
+    saved = _engine.SNAPSHOT_MIN_RECORDS
+    _engine.SNAPSHOT_MIN_RECORDS = 1 << 62
+    try:
+        slow = [stats(archive, u, by, f).as_json() for u, by, f in checks]
+    finally:
+        _engine.SNAPSHOT_MIN_RECORDS = saved
+    return fast == slow
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--fresh", type=int, default=1_500, help="records added after the snapshot")
     ap.add_argument("--keep", type=Path, help="reuse (or create and keep) the loaded data directory")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dangan-insight-"))
     data = args.keep or tmp / "data"
     archive = open_archive(load_settings(data))
+    db = archive.settings.home / "catalog.db"
     with archive.db.read() as s:
         have = s.scalar(select(func.count()).select_from(Record)) or 0
     load_s = 0.0
-    if have < args.records:
-        assert have == 0, f"{data} holds {have} records; use an empty or a full directory"
+    if have == 0:
         t = time.perf_counter()
-        _load(archive.settings.home / "catalog.db", args.records)
+        _load(db, args.records)
         load_s = time.perf_counter() - t
         print(f"loaded {args.records:,} records in {load_s:.0f} s", file=sys.stderr)
-    table, times = [], defaultdict(list)
-    whole: list[float] = []
+    elif have > args.records:  # an earlier run's fresh records: drop them
+        with sqlite3.connect(db) as con:
+            con.execute("DELETE FROM record WHERE seq > ?", (args.records,))
+    snapshot_path(archive).unlink(missing_ok=True)
+    forget_snapshots()
+    build_s = _ms(partial(stats, archive, ARCHIVIST, "year")) / 1000
+    forget_snapshots()
+    reload_s = _ms(partial(stats, archive, ARCHIVIST, "year")) / 1000
+    base: dict[str, list[float]] = defaultdict(list)
     for _ in range(args.rounds):
         for user in (ARCHIVIST, CLERK):
             for f in FILTERS.values():
-                for name, panel in PANELS.items():
-                    times[name].append(_ms(partial(panel, archive, user, f)))
-                    times[name + "/base"].append(_ms(partial(_baseline, archive, user, f, BASE_COLUMN[name])))
-                whole.append(sum(times[name][-1] for name in PANELS))
-    duck, duck_load = _duck_copy(archive, tmp)
-    with sqlite3.connect(archive.settings.home / "catalog.db") as lookup:
-        dept_id = lookup.execute("SELECT id FROM department WHERE name = ?", (SCJG,)).fetchone()[0]
-        matter_id = lookup.execute("SELECT id FROM matter WHERE name = '食品经营许可'").fetchone()[0]
-        names = dict(lookup.execute("SELECT id, name FROM department"))
-    # DuckDB's figures are the exact model's: same counts, medians and on-time rates (limit 20 everywhere here)
-    exact = {
-        r.label: (r.tally.count, r.tally.median_days, r.tally.on_time_rate)
-        for r in stats(archive, ARCHIVIST, "department").rows
-    }
-    duck_rows = {
-        names[k]: (n, float(med), rate) for k, n, med, rate in _duck_panel(duck, "department_id", "TRUE")
-    }
-    agree = exact.keys() == duck_rows.keys() and all(
-        exact[k][:2] == duck_rows[k][:2] and abs(exact[k][2] - duck_rows[k][2]) < 1e-12 for k in exact
-    )
-    print(f"DuckDB equals the exact model (by department, no filter): {agree}")
-    where = {"none": "TRUE", "year+department": f"decided_at BETWEEN '2024-01-01' AND '2024-12-31' AND department_id = {dept_id}",
-             "3 years+district": "decided_at BETWEEN '2022-01-01' AND '2024-12-31' AND district LIKE '130302%'",
-             "industry+matter": f"industry LIKE 'H%' AND matter_id = {matter_id}"}  # fmt: skip
-    duck_keys = {"by department": "department_id", "by month": "strftime(decided_at, '%Y-%m')", "results ratio": "result",
-                 "processing / top matters": "matter_id", "by district": "district", "by industry": "substr(industry, 1, 1)",
-                 "enterprises": "year || substr(industry, 1, 1)"}  # fmt: skip
-    duck_times: dict[str, list[float]] = defaultdict(list)
-    for _ in range(args.rounds):
-        for w in where.values():
-            for name, key in duck_keys.items():
-                duck_times[name].append(_ms(partial(_duck_panel, duck, key, w)))
-    cube_rows, cube_s = _cube_build(archive)
-    con = sqlite3.connect(archive.settings.home / "catalog.db")
-    cube_keys = {"by department": "department_id", "by month": "month", "results ratio": "result",
-                 "processing / top matters": "matter_id", "by district": "district", "by industry": "industry",
-                 "enterprises": "month / 100, industry"}  # fmt: skip
-    cube_where = {"none": "1", "year+department": f"month BETWEEN 202401 AND 202412 AND department_id = {dept_id}",
-                  "3 years+district": "month BETWEEN 202201 AND 202412 AND district LIKE '130302%'",
-                  "industry+matter": f"industry LIKE 'H%' AND matter_id = {matter_id}"}  # fmt: skip
-    cube_times: dict[str, list[float]] = defaultdict(list)
-    for _ in range(args.rounds):
-        for w in cube_where.values():
-            for name, key in cube_keys.items():
-                q = f"SELECT {key}, matter_id, work_days, sum(n) FROM bench_cube WHERE {w} GROUP BY {key}, matter_id, work_days"
-                cube_times[name].append(_ms(partial(_fetch, con, q)))
+                for name in PANELS:
+                    base[name].append(_ms(partial(_baseline, archive, user, f, BASE_COLUMN[name])))
+    times, whole = _time_panels(archive, args.rounds)
+    equal = _direct_equals(archive)
+    _add_fresh(db, args.fresh)
+    times_live, whole_live = _time_panels(archive, args.rounds)
+    equal_live = _direct_equals(archive)
+    table = []
     for name in PANELS:
-        table.append({"panel": name, "exact_p50_ms": f"{statistics.median(times[name]):.0f}",
-                      "exact_p95_ms": f"{_p95(times[name]):.0f}", "groupby_count_p95_ms": f"{_p95(times[name + '/base']):.0f}",
-                      "duckdb_p95_ms": f"{_p95(duck_times[name]):.0f}", "cube_p95_ms": f"{_p95(cube_times[name]):.0f}"})  # fmt: skip
-    cols = ["panel", "exact_p50_ms", "exact_p95_ms", "groupby_count_p95_ms", "duckdb_p95_ms", "cube_p95_ms"]
-    print_table(f"Dashboard panels at {args.records:,} records (SQLite catalogue)", table, cols)
-    print(
-        f"\nwhole dashboard (7 panels, exact): p50 {statistics.median(whole):.0f} ms, p95 {_p95(whole):.0f} ms"
+        table.append({"panel": name, "p50_ms": f"{statistics.median(times[name]):.0f}",
+                      "p95_ms": f"{_p95(times[name]):.0f}",
+                      "p95_ms_while_ingest": f"{_p95(times_live[name]):.0f}",
+                      "groupby_count_p95_ms": f"{_p95(base[name]):.0f}"})  # fmt: skip
+    cols = ["panel", "p50_ms", "p95_ms", "p95_ms_while_ingest", "groupby_count_p95_ms"]
+    print_table(
+        f"Dashboard panels at {args.records:,} records (SQLite catalogue + DuckDB snapshot)", table, cols
     )
-    print(f"DuckDB copy of the columns: {duck_load:.1f} s; cube build: {cube_s:.1f} s, {cube_rows:,} rows")
+    print(f"\nwhole dashboard (7 panels): p50 {statistics.median(whole):.0f} ms, p95 {_p95(whole):.0f} ms; "
+          f"with {args.fresh:,} records newer than the snapshot: p50 {statistics.median(whole_live):.0f} ms, "
+          f"p95 {_p95(whole_live):.0f} ms")  # fmt: skip
+    print(f"snapshot build {build_s:.1f} s, reload from file {reload_s:.2f} s; "
+          f"equal to the catalogue-only exact path: {equal} (after the new records: {equal_live})")  # fmt: skip
     write_json("insight" if args.records >= 1_000_000 else f"insight_{args.records}", {"machine": machine(), "records": args.records, "rounds": args.rounds, "load_s": load_s,
                            "panels": table, "dashboard_p50_ms": statistics.median(whole), "dashboard_p95_ms": _p95(whole),
-                           "duckdb_equals_exact": agree, "duckdb_copy_s": duck_load, "cube_build_s": cube_s, "cube_rows": cube_rows})  # fmt: skip
+                           "fresh_records": args.fresh, "dashboard_p50_ms_while_ingest": statistics.median(whole_live),
+                           "dashboard_p95_ms_while_ingest": _p95(whole_live), "snapshot_build_s": build_s,
+                           "snapshot_reload_s": reload_s, "equals_direct": equal, "equals_direct_while_ingest": equal_live})  # fmt: skip
     archive.close()
-    shutil.rmtree(tmp, ignore_errors=True)  # the CSV copy (and the data, unless --keep put it elsewhere)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,7 @@ SERVICE_ORDER = [
     "lifecycle",
     "share",
     "oversight",
+    "practice",  # practice mode: sandboxes opened through intake, utilisation and accounts
 ]
 
 

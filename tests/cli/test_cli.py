@@ -65,6 +65,7 @@ def test_search_json_contract_and_as_user(tmp_path: Path) -> None:
         "decided_at",
         "snippet",
         "highlights",
+        "shared",  # another department's record: its sharing type (null for one's own)
     }
     assert (hit["source_system"], hit["source_id"]) == (doc["source_system"], doc["source_id"])
     assert {"keywords", "time_from", "time_to", "district", "department", "matter", "industry"} <= set(

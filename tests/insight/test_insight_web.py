@@ -61,7 +61,8 @@ def test_the_dashboard_shows_what_the_viewer_may_count(env: Env) -> None:
     keeper = env.client_of["keeper"].get("/insight").text
     clerk = env.client_of["clerk"].get("/insight").text
     assert "秦皇岛市生态环境局</td>" in keeper or "秦皇岛市生态环境局" in keeper
-    assert "企业设立登记（共 4 件）" in clerk
+    assert "panel-enterprises" not in clerk  # the 市场主体 theme has a page of its own
+    assert "企业设立登记（共 4 件）" in env.client_of["clerk"].get("/insight/market").text
     admin = env.client_of["sysadmin"].get("/insight")
     assert admin.status_code == 200 and "按月份统计（共 0 件）" in admin.text
 
@@ -74,12 +75,15 @@ def test_filters_and_policy_effect(env: Env) -> None:
         "pivot": "2024-05-12",
         "window": "30",
     }
-    page = env.client_of["keeper"].get("/insight", params=params)
+    page = env.client_of["keeper"].get("/insight", params=params, follow_redirects=True)  # → /insight/policy
     assert page.status_code == 200
+    assert "政策效果：2024-05-12 前后各 30 天" in page.text
+    overview = env.client_of["keeper"].get(
+        "/insight", params={k: params[k] for k in ("from", "to", "department")}
+    )
     keeper = get_principal(env.archive, "keeper")
     f = StatsFilter(date_from=date(2024, 1, 1), date_to=date(2024, 12, 31), department=SCJG)
-    assert f"按部门统计（共 {stats(env.archive, keeper, 'department', f).total} 件）" in page.text
-    assert "政策效果：2024-05-12 前后各 30 天" in page.text
+    assert f"按部门统计（共 {stats(env.archive, keeper, 'department', f).total} 件）" in overview.text
 
 
 def test_each_chart_exports_csv_and_xlsx(env: Env) -> None:
@@ -101,7 +105,7 @@ def test_each_chart_exports_csv_and_xlsx(env: Env) -> None:
     assert processing.startswith("审批事项,件数,法定时限（工作日）,办理用时中位数（工作日）,按时办结率\r\n")
     assert "企业设立登记,4,20," in processing
     assert c.get("/insight/export.csv", params={"panel": "nope"}).status_code == 422
-    policy = c.get("/insight", params={"pivot": "0001-01-01", "window": "99999999"})
+    policy = c.get("/insight/policy", params={"pivot": "0001-01-01", "window": "99999999"})
     assert policy.status_code == 422 and "比较的时段长度" in policy.text
 
 
@@ -116,3 +120,21 @@ def test_api_and_bad_filters(env: Env) -> None:
     assert c.get("/api/v1/insight/stats", params={"by": "weekday"}).status_code == 422
     page = c.get("/insight", params={"department": "不存在的局"})
     assert page.status_code == 422 and "未知的部门" in page.text
+
+
+def test_one_page_per_theme_and_the_monthly_report(env: Env) -> None:
+    c = env.client_of["keeper"]
+    marks = {"/insight": "按审批事项统计", "/insight/market": "按行政区划统计",
+             "/insight/timeliness": "办理用时与按时办结率", "/insight/policy": "请选择政策实施日期"}  # fmt: skip
+    for url, mark in marks.items():
+        page = c.get(url, params={"from": "2019", "to": "2025"})
+        assert page.status_code == 200 and mark in page.text, url
+        assert all(u in page.text for u in marks), "every theme page links the others"
+    old = c.get("/insight", params={"pivot": "2024-05-12", "window": "30"}, follow_redirects=False)
+    assert old.status_code == 303 and old.headers["location"].startswith("/insight/policy?")
+    assert "/insight/report/monthly.pdf" in c.get("/insight").text
+    pdf = c.get("/insight/report/monthly.pdf", params={"month": "2024-05"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    bad = c.get("/insight/report/monthly.pdf", params={"month": "2024-5x"})
+    assert bad.status_code == 422 and "YYYY-MM" in bad.text

@@ -27,11 +27,23 @@ ADMINS = ("sysadmin", "secadmin", "auditor")
 MISSING = "01AAAAAAAAAAAAAAAAAAAAAAAA"
 SKIP = {"/login", "/logout", "/api/openapi.json"}  # the session itself; the schema holds no records
 FIXED = {"position": "0", "number": "1", "page": "1", "n": "1"}
+# The manual's pages (/help): an error code, a role, one of its tasks, an image.
+FIXED |= {"code": "not_found", "role": "archivist", "slug": "search", "name": "search.png"}
 # Parameters naming something that belongs to a record or a case: real and missing must look alike.
 # `uscc` names an enterprise known only from its records (the knowledge graph's 360° page).
 COMPARED = {"record_id", "qid", "uscc"}
 # Parameters naming other objects (keys, batches, certificates): probed with a missing value only.
-PROBED = {"key_id", "bid", "certificate_id", "username", "req_id", "alert_id", "batch_id", "rule_id"}
+PROBED = {
+    "key_id",
+    "bid",
+    "certificate_id",
+    "username",
+    "req_id",
+    "alert_id",
+    "batch_id",
+    "rule_id",
+    "exercise_id",
+}
 QUERY = {"/search": {"q": "审批"}, "/api/v1/search": {"q": "审批"}}
 
 

@@ -15,17 +15,20 @@ from .doctor_cmds import doctor
 from .embed_cmds import embed_cmd
 from .graph_cmds import graph_app
 from .handover_cmds import handover_app
+from .help_cmds import help_app
 from .insight_cmds import stats_cmd
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
 from .lifecycle_cmds import disposal_app, hold_app
 from .preserve_cmds import preserve_cmd
+from .report_cmds import report_app
 from .request_cmds import request_app
 from .search_eval_cmds import search_eval
 from .serve_cmds import demo, serve
 from .share_cmds import export_cmd
 from .sharing_cmds import share_app
 from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
+from .subscription_cmds import subscription_app
 from .synonym_cmds import synonym_app
 from .user_cmds import user_app
 from .worker_cmds import worker
@@ -54,7 +57,9 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(bag_app, name="bag")
 app.add_typer(handover_app, name="handover")
 app.add_typer(request_app, name="request")
+app.add_typer(report_app, name="report")
 app.add_typer(share_app, name="share")
+app.add_typer(subscription_app, name="subscription")
 app.add_typer(synonym_app, name="synonym")
 app.command("watch")(watch)
 app.command("verify")(verify)
@@ -73,6 +78,7 @@ app.add_typer(digitization_app, name="digitize")
 app.add_typer(graph_app, name="graph")
 app.add_typer(disposal_app, name="disposal")
 app.add_typer(hold_app, name="hold")
+app.add_typer(help_app, name="help")  # 用户手册 PDF 与系统管理员手册 (issue #21)
 app.command("stats")(stats_cmd)
 
 

@@ -32,6 +32,12 @@ def apikey_create(
         str | None, typer.Option("--matters", help="限定的审批事项名称或编码，逗号分隔；不填则不限")
     ] = None,
     label: Annotated[str | None, typer.Option("--label", help="备注，如“市场监管审批系统（生产）”")] = None,
+    scope: Annotated[
+        str, typer.Option("--scope", help="用途：ingest 仅推送案卷（默认）、read 仅查询、both 推送和查询")
+    ] = "ingest",
+    clearance: Annotated[
+        str, typer.Option("--clearance", help="查询时的密级上限：公开、内部（默认）、秘密、机密")
+    ] = "内部",
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -40,7 +46,16 @@ def apikey_create(
 
     chosen = [m for m in _SPLIT.split(matters or "") if m.strip()]
     with archive_from(data) as archive:
-        info, key = create_api_key(archive, system, department, chosen, label=label, actor=CLI_ACTOR)
+        info, key = create_api_key(
+            archive,
+            system,
+            department,
+            chosen,
+            label=label,
+            actor=CLI_ACTOR,
+            scope=scope,
+            clearance=clearance,
+        )
 
     def human() -> None:
         err.print(
@@ -49,7 +64,7 @@ def apikey_create(
         typer.echo(key)
 
     doc = {"key": key, "id": info.id, "system": info.system, "department": info.department,
-           "matters": list(info.matters)}  # fmt: skip
+           "matters": list(info.matters), "scope": info.scope, "clearance": info.clearance}  # fmt: skip
     finish(doc, json_out, human)
 
 

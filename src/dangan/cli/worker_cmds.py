@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
@@ -19,23 +18,30 @@ def worker(
         bool,
         typer.Option("--periodic/--no-periodic", help="是否按计划安排定期任务（完整性检查、检查点签名）"),
     ] = True,
+    log_json: Annotated[
+        bool,
+        typer.Option(
+            "--log-json", help="日志每行一个 JSON 对象（含 request_id）；也可设 DANGAN_LOG_FORMAT=json"
+        ),
+    ] = False,
     data: DataOpt = None,
 ) -> None:
     """运行后台任务：定期完整性检查（限速、最久未检查的优先、自动修复）与账本检查点签名。
 
     未设置 DANGAN_REDIS_URL 时任务队列在数据目录中（dangan serve 在没有 worker 运行时自行执行任务）；
-    设置后经 Redis 分发，可在多台机器上各运行一个或多个 worker。按 Ctrl+C 停止。
+    设置后经 Redis 分发，可在多台机器上各运行一个或多个 worker。按 Ctrl+C 停止（等待进行中的任务完成）；
+    SIGTERM 立即停止，被中断的任务放回队列，下次启动时继续。
     """
     import dangan.services.digitization
-    import dangan.services.lifecycle  # noqa: F401 - finishes interrupted disposals at start
-    from dangan.core import load_settings
+    import dangan.services.lifecycle
+    import dangan.services.share  # noqa: F401 - sends webhook deliveries every minute
+    from dangan.core import configure_logging, load_settings
     from dangan.services.preservation import Jobs, worker_lock
 
     with archive_from(data):  # migrate and check the configuration once, before any worker starts
         pass
     settings = load_settings(data)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("dangan.jobs").setLevel(logging.INFO)
+    configure_logging("json" if log_json else settings.log_format)
     jobs = Jobs(settings)
     queue = "Redis" if settings.redis_url else f"{settings.home.resolve()}（SQLite）"
     count = workers or settings.job_workers

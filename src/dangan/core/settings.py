@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     )
     login_window_seconds: int = Field(default=600, gt=0, description="按地址统计登录失败的时间窗口（秒）")
     api_rate_limit: int = Field(default=120, gt=0, description="每个 API Key 每分钟最多请求次数，超过答 429")
+    conditional_approver: Literal["dept_head", "archive"] = Field(
+        default="dept_head",
+        description="有条件共享档案的跨部门利用申请由谁审批：dept_head（档案所属部门负责人，默认）或 archive（档案管理员）",
+    )
     ledger_signature: Literal["ed25519", "sm2"] = Field(
         default="ed25519", description="账本检查点签名算法：ed25519 或 sm2"
     )
@@ -93,6 +97,10 @@ class Settings(BaseSettings):
         default=None, description="ClamAV 病毒特征库（文件或目录）；默认 clamscan 自带配置"
     )
     trust_roots: Path | None = Field(default=None, description="验证 PDF 数字签名用的可信根证书（PEM）")
+    signing_timestamp: str = Field(
+        default="off",
+        description="档案证明 PAdES 签名的时间戳：off（B-B，不加时间戳）、local（本馆时间戳密钥，B-T）或 RFC 3161 时间戳服务地址",
+    )
     clamd_socket: str | None = Field(
         default=None, description="clamd 地址（unix 套接字路径或 tcp://主机:端口）；设置后用 clamd 扫描"
     )
@@ -133,6 +141,10 @@ class Settings(BaseSettings):
         description="Redis 地址（规模化部署）；设置后后台任务经 Redis 分发，否则用数据目录中的 SQLite 队列",
     )
     job_workers: int = Field(default=2, ge=1, description="dangan worker 同时执行后台任务的线程（或进程）数")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="日志格式：text（便于阅读）或 json（每行一个 JSON 对象，含 time、level、logger、message、request_id）",
+    )
     audit_interval: int = Field(
         default=60, ge=0, description="定期完整性检查的间隔（分钟）；0 表示不定期检查"
     )
@@ -176,10 +188,6 @@ class Settings(BaseSettings):
     alert_peer_min_reads: int = Field(default=100, gt=0, description="异常多读告警：当日阅读量的最低门槛")
     alert_webhook_url: str | None = Field(default=None, description="告警以 JSON POST 到此地址；不设则不发送")
     alert_webhook_timeout: float = Field(default=5.0, gt=0, description="告警 Webhook 超时（秒）")
-    signing_timestamp: str = Field(
-        default="off",
-        description="档案证明 PAdES 签名的时间戳：off（B-B，不加时间戳）、local（本馆时间戳密钥，B-T）或 RFC 3161 时间戳服务地址",
-    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="/metrics 的访问令牌（请求头 Authorization: Bearer 令牌）；不设则只有本机可以读取",

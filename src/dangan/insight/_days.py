@@ -25,6 +25,12 @@ class DaysTally:
         if working_days <= limit:
             self.on_time += n
 
+    def add_counts(self, working_days: int, n: int, on_time: int) -> None:
+        """`n` records that took `working_days`, `on_time` of them within their matter's limit."""
+        self.count += n
+        self.days[working_days] += n
+        self.on_time += on_time
+
     def merge(self, other: DaysTally) -> None:
         self.count += other.count
         self.on_time += other.on_time

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dangan.access import Principal, record_filter
 from dangan.core import Problem, ValidationFailed
@@ -20,6 +20,7 @@ from dangan.services.archive import Archive
 from dangan.store.catalog import Matter, Record
 
 from ._days import DaysTally
+from ._engine import counting, grouped_counts, stored_industries
 from ._filters import NO_FILTER, StatsFilter, filter_choices, resolve
 from ._limits import limit_for, limits_from_settings
 from ._stats import StatsResult, _district_key, _industry_key, stats, tally
@@ -78,13 +79,13 @@ def enterprise_registrations(
     """Enterprises registered per year by GB/T 4754 section and by district, with year-on-year growth."""
     by_section: dict[tuple[str | None, str, int], int] = {}
     by_district: dict[tuple[str | None, str, int], int] = {}
-    with archive.db.read() as session:
+    with archive.db.read() as session, counting(archive, session) as snap:
         ids = list(session.scalars(select(Matter.id).where(Matter.name.in_(list(matters)))))
-        where = [record_filter(user), *resolve(session, f), Record.matter_id.in_(ids)]
+        industries = stored_industries(session, snap)
+        where = [record_filter(user), *resolve(session, f, industries), Record.matter_id.in_(ids)]
         for column, target, key_of in ((Record.industry, by_section, _industry_key),
                                        (Record.district, by_district, _district_key)):  # fmt: skip
-            stmt = select(Record.year, column, func.count()).where(*where).group_by(Record.year, column)
-            for year, value, n in session.execute(stmt):
+            for (year, value), n in grouped_counts(session, snap, [Record.year, column], where).items():
                 key, label = key_of(value)
                 target[(key, label, year)] = target.get((key, label, year), 0) + n
     return {"matters": list(matters), "total": sum(by_section.values()),

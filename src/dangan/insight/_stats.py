@@ -8,7 +8,6 @@ district names, result kinds) are merged here from the stored values they group.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +24,9 @@ from dangan.store.catalog import Department, Matter, Record
 
 from ._calendar import WorkCalendar, china_calendar
 from ._days import DaysTally
+from ._engine import counting, days_histogram, newer_than, stored_industries
 from ._filters import NO_FILTER, StatsFilter, resolve, section_of
-from ._limits import limit_for, limits_from_settings
+from ._limits import DEFAULT_LIMIT_DAYS, limit_for, limits_from_settings
 from ._results import RESULT_KINDS, result_kind
 
 DIMENSIONS = ("department", "matter", "month", "year", "district", "industry", "result")
@@ -96,22 +96,52 @@ def _industry_key(stored: str | None) -> Key:
     return section, found.name if found else section
 
 
-def _keyer(session: Session, by: str) -> tuple[list[Any], Callable[[Any, date], Key]]:
-    """The extra column the catalogue groups by, and how (its value, decision date) becomes a row key."""
+@dataclass(frozen=True)
+class _Keying:
+    """How a dimension groups: the catalogue's extra column and the key of (its value, decision date,
+    matter id); the snapshot's key expression and the key of its value."""
+
+    columns: list[Any]
+    of_row: Callable[[Any, date, int], Key]
+    duck: str
+    of_duck: Callable[[Any], Key]
+
+
+def _month(d: date) -> Key:
+    return f"{d.year}-{d.month:02d}", f"{d.year}年{d.month}月"
+
+
+def _year(d: date) -> Key:
+    return str(d.year), f"{d.year}年"
+
+
+def _keying(session: Session, by: str, matters: dict[int, str]) -> _Keying:
     if by == "department":
         depts = _names(session, Department)
-        return [Record.department_id], lambda v, _d: (depts.get(v, str(v)), depts.get(v, str(v)))
+
+        def dept(v: Any) -> Key:
+            return depts.get(v, str(v)), depts.get(v, str(v))
+
+        return _Keying([Record.department_id], lambda v, _d, _m: dept(v), "department_id", dept)
+    if by == "matter":
+
+        def matter(m: Any) -> Key:
+            return matters.get(m, str(m)), matters.get(m, str(m))
+
+        return _Keying([], lambda _v, _d, m: matter(m), "matter_id", matter)
     if by == "month":
-        return [], lambda _v, d: (f"{d.year}-{d.month:02d}", f"{d.year}年{d.month}月")
+        return _Keying([], lambda _v, d, _m: _month(d), "year(decided_at) * 100 + month(decided_at)",
+                       lambda v: _month(date(int(v) // 100, int(v) % 100, 1)))  # fmt: skip
     if by == "year":
-        return [], lambda _v, d: (str(d.year), f"{d.year}年")
+        return _Keying(
+            [], lambda _v, d, _m: _year(d), "year(decided_at)", lambda v: _year(date(int(v), 1, 1))
+        )
     if by == "district":
-        return [Record.district], lambda v, _d: _district_key(v)
+        return _Keying([Record.district], lambda v, _d, _m: _district_key(v), "district", _district_key)
     if by == "industry":
-        return [Record.industry], lambda v, _d: _industry_key(v)
-    if by == "result":
-        return [Record.result], lambda v, _d: (result_kind(v), result_kind(v))
-    return [], lambda _v, _d: ("", "")  # matter: keyed from matter_id below
+        return _Keying([Record.industry], lambda v, _d, _m: _industry_key(v), "industry", _industry_key)
+    return _Keying([Record.result], lambda v, _d, _m: (result_kind(v), result_kind(v)), "result",
+                   lambda v: (result_kind(v), result_kind(v)))  # fmt: skip
 
 
 def tally(
@@ -123,35 +153,40 @@ def tally(
     calendar: WorkCalendar | None = None,
     extra_where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[Key, DaysTally]:
-    """Records the user may read within `f`, keyed by dimension `by`, each with its processing days."""
+    """Records the user may read within `f`, keyed by dimension `by`, each with its processing days:
+    the snapshot's records counted there, the newer ones (or all, in a small archive) in the catalogue."""
     check_dimension(by)
     cal = calendar or china_calendar()
     limits = limits_from_settings(archive.settings.matters)
-    compact: Counter[tuple[Key, int, int]] = Counter()  # (row key, matter id, working days) → records
-    with archive.db.read() as session:
-        where = [record_filter(user), *resolve(session, f), *extra_where]
-        extra, key_of = _keyer(session, by)
+    out: dict[Key, DaysTally] = {}
+
+    def add(key: Key, days: int, n: int, on_time: int) -> None:
+        out.setdefault(key, DaysTally()).add_counts(days, n, on_time)
+
+    with archive.db.read() as session, counting(archive, session) as snap:
+        where = [record_filter(user), *resolve(session, f, stored_industries(session, snap)), *extra_where]
         matters = _names(session, Matter)
-        cols = [Record.matter_id, Record.accepted_at, Record.decided_at, *extra]
-        stmt = select(*cols, func.count()).where(*where).group_by(*cols)
-        keys: dict[tuple[Any, date], Key] = {}
+        keying = _keying(session, by, matters)
+        if snap is not None:
+            by_id = {m: limit_for(limits, name) for m, name in matters.items()}
+            custom = {m: d for m, d in by_id.items() if d != DEFAULT_LIMIT_DAYS}
+            for raw, days, n, on_time in days_histogram(snap, keying.duck, where, custom, DEFAULT_LIMIT_DAYS):
+                add(keying.of_duck(raw), days, n, on_time)
+        cols = [Record.matter_id, Record.accepted_at, Record.decided_at, *keying.columns]
+        stmt = select(*cols, func.count()).where(*where, *newer_than(snap)).group_by(*cols)
+        keys: dict[tuple[Any, date, int], Key] = {}
         spans: dict[tuple[date, date], int] = {}
         for row in session.connection().execute(stmt):
             matter_id, accepted, decided, n = row[0], row[1], row[2], row[-1]
-            raw = row[3] if extra else None
-            key = keys.get((raw, decided))
+            raw = row[3] if keying.columns else None
+            key = keys.get((raw, decided, matter_id))
             if key is None:
-                key = keys[(raw, decided)] = key_of(raw, decided)
-            days = spans.get((accepted, decided))
-            if days is None:
-                days = spans[(accepted, decided)] = cal.working_days(accepted, decided)
-            compact[(key, matter_id, days)] += n
-    out: dict[Key, DaysTally] = {}
-    for (key, matter_id, days), n in compact.items():
-        matter = matters.get(matter_id, str(matter_id))
-        if by == "matter":
-            key = (matter, matter)
-        out.setdefault(key, DaysTally()).add(days, n, limit_for(limits, matter))
+                key = keys[(raw, decided, matter_id)] = keying.of_row(raw, decided, matter_id)
+            span = spans.get((accepted, decided))
+            if span is None:
+                span = spans[(accepted, decided)] = cal.working_days(accepted, decided)
+            limit = limit_for(limits, matters.get(matter_id, str(matter_id)))
+            add(key, span, n, n if span <= limit else 0)
     return out
 
 

@@ -18,7 +18,8 @@ only those above it in this list (tests/test_layers.py holds the order):
   the disposal register, legal holds;
 - `certify`: certified copies and their verification;
 - `share`: exchange packages (export bags, their checked import) and OAI-PMH over the open catalogue;
-- `oversight`: the audit log for the auditor, monitoring and alerts, duty homes of the three administrators.
+- `oversight`: the audit log for the auditor, monitoring and alerts, duty homes of the three administrators;
+- `practice`: practice mode — sandbox archives from demo data, reset, exercises checked and scored.
 
 A subpackage is imported on first use, so a command that searches does not load the PDF builders.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "intake",
     "lifecycle",
     "oversight",
+    "practice",
     "preservation",
     "quality",
     "records",

@@ -9,9 +9,11 @@ from starlette.staticfiles import StaticFiles
 from dangan import __version__
 from dangan.services.archive import Archive
 
+from . import disk_full
 from .client_address import ClientAddressMiddleware
 from .errors import install_error_handlers
 from .render import STATIC_DIR, make_templates
+from .request_id import RequestIdMiddleware
 from .routes import (
     account,
     admin_users,
@@ -26,6 +28,7 @@ from .routes import (
     graph,
     handover,
     health,
+    help,
     insight,
     intake,
     lifecycle,
@@ -33,11 +36,13 @@ from .routes import (
     oai,
     pages,
     portal,
+    practice,
     proof,
     quarantine,
     reports,
     requests,
     sharing,
+    subscriptions,
     synonyms,
     upload,
 )
@@ -45,8 +50,9 @@ from .schemas import declare_common_errors
 from .security import SESSION_COOKIE, SecurityHeadersMiddleware, csrf_protect, reject_nul
 
 API_DESCRIPTION = (
-    "档案管理系统对外接口。查询接口以浏览器会话（登录后的 Cookie）认证；业务系统推送案卷"
-    "（`POST /api/v1/cases`）以 API Key 认证：`Authorization: Bearer KEY`。"
+    "档案管理系统对外接口。查询接口以浏览器会话（登录后的 Cookie）认证，或以业务系统的查询用 API Key"
+    "（用途 read/both）认证：按该部门业务系统的权限（本部门档案及共享目录向其开放的档案）读取；业务系统推送案卷"
+    "（`POST /api/v1/cases`）以推送用 API Key 认证：`Authorization: Bearer KEY`。"
     '所有错误均以 `{"error": {"code": "...", "message": "..."}}` 返回，并带相应的 HTTP 状态码。'
 )
 
@@ -68,6 +74,7 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
     app.state.archive = archive
     app.state.templates = make_templates()
     install_error_handlers(app)
+    disk_full.install(app)  # 507 in Chinese when the disk is full, whichever write hit it
 
     app.add_middleware(
         SessionMiddleware,
@@ -88,6 +95,12 @@ def create_app(archive: Archive, *, https_only: bool = False) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lifecycle.router)  # 到期鉴定、销毁批次、销毁清册、冻结 (issue #20)
     app.include_router(sharing.router)  # 共享目录 (issue #19)
+    app.include_router(subscriptions.router)  # 订阅：变更源与 Webhook (issue #19)
+    app.include_router(help.router)  # 帮助：用户手册、错误说明、系统管理员手册 (issue #21)
+    app.include_router(practice.router)  # 练习模式 (issue #21)
     health.install(app)  # /healthz, /readyz, /metrics and the request-latency middleware
+    app.add_middleware(
+        RequestIdMiddleware
+    )  # outermost: X-Request-ID on every answer, its id in every log line
     declare_common_errors(app)  # after every router: documents the app-wide error answers
     return app

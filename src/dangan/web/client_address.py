@@ -40,8 +40,8 @@ class ClientAddressMiddleware:
                 detail: dict[str, Any] = {"method": scope.get("method", ""), "path": str(scope.get("path", ""))[:300],
                                           "status": 403}  # fmt: skip
                 app = scope["app"]
-                await anyio.to_thread.run_sync(
-                    log_event, app.state.archive, "denied", user.username, None, detail
-                )
+                state = scope.get("state") or {}
+                archive = state.get("archive") or app.state.archive  # the user's sandbox in 练习模式
+                await anyio.to_thread.run_sync(log_event, archive, "denied", user.username, None, detail)
         finally:
             CLIENT_ADDRESS.reset(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -9,10 +10,11 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 
 from dangan.access import Principal
-from dangan.core import AuthenticationFailed, NotFound
+from dangan.core import AuthenticationFailed, NotFound, PermissionDenied
 from dangan.services.accounts import (
     ApiKeyInfo,
     authenticate_api_key,
+    key_reader,
     require_api_key_admin,
     require_user_admin,
     session_principal,
@@ -20,6 +22,7 @@ from dangan.services.accounts import (
 from dangan.services.archive import Archive
 from dangan.services.intake import require_uploader
 from dangan.services.oversight import require_alerts_admin, require_auditor
+from dangan.services.practice import PracticeHub
 from dangan.services.quality import require_archivist, require_quarantine_access
 from dangan.services.utilisation import require_synonym_editor
 
@@ -30,6 +33,8 @@ SESSION_STAMP = "stamp"  # fingerprint of the password at login: a password chan
 SESSION_STARTED = "iat"  # when the session was made (absolute expiry, DANGAN_SESSION_MAX_AGE)
 SESSION_SEEN = "seen"  # last request (idle expiry, DANGAN_SESSION_IDLE_SECONDS)
 SEEN_RESOLUTION = 60  # refresh `seen` at most once a minute: the cookie is not rewritten on every request
+SESSION_PRACTICE = "practice"  # practice mode (练习模式): this session's requests are served by a sandbox
+_hub_guard = threading.Lock()
 
 
 def now() -> float:
@@ -66,9 +71,26 @@ class LoginRequired(AuthenticationFailed):
         super().__init__("请先登录", code="unauthenticated")
 
 
+def practice_hub(request: Request) -> PracticeHub:
+    """The app's practice sandboxes (made on first use)."""
+    with _hub_guard:
+        hub = getattr(request.app.state, "practice", None)
+        if not isinstance(hub, PracticeHub):
+            hub = request.app.state.practice = PracticeHub(request.app.state.archive.settings)
+        return hub
+
+
 def get_archive(request: Request) -> Archive:
-    archive: Archive = request.app.state.archive
-    return archive
+    """The real archive, or the user's sandbox while his session is in practice mode (练习模式).
+
+    Loading the user first settles which one: the session is checked against the real archive, and
+    `load_user` puts the sandbox on `request.state.archive` when practice mode is on."""
+    load_user(request)
+    archive = getattr(request.state, "archive", None)
+    if isinstance(archive, Archive):
+        return archive
+    real: Archive = request.app.state.archive
+    return real
 
 
 ArchiveDep = Annotated[Archive, Depends(get_archive)]
@@ -93,7 +115,25 @@ def load_user(request: Request) -> Principal | None:
     except NotFound:
         request.session.clear()
         return None
+    if request.session.get(SESSION_PRACTICE):
+        principal = _in_practice(request, principal)
     request.state.user = principal
+    return principal
+
+
+def _in_practice(request: Request, real: Principal) -> Principal:
+    """The same-named account in the user's sandbox; the sandbox serves the rest of the request."""
+    hub = practice_hub(request)
+    sandbox = hub.sandbox(real.username)
+    if sandbox is None:  # thrown away meanwhile: back to the real archive, never half in both
+        request.session.pop(SESSION_PRACTICE, None)
+        return real
+    try:
+        principal = hub.principal(sandbox, real.username)
+    except NotFound:
+        request.session.pop(SESSION_PRACTICE, None)
+        return real
+    request.state.archive = sandbox
     return principal
 
 
@@ -109,7 +149,7 @@ def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> P
 
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
-# The API authenticates people by session for now; per-system API keys will be accepted here too.
+# People by session only (utilization requests, proofs); what business systems may read takes `ApiReader`.
 ApiUser = CurrentUser
 
 
@@ -136,8 +176,9 @@ QuarantineUser = Annotated[Principal, _signed_in_as(require_quarantine_access)]
 SynonymEditor = Annotated[Principal, _signed_in_as(require_synonym_editor)]
 
 
-def api_key(request: Request) -> ApiKeyInfo:
-    """The business system's key from `Authorization: Bearer KEY` (401 when absent, wrong or revoked)."""
+def _bearer_key(request: Request) -> ApiKeyInfo:
+    """The business system's key from `Authorization: Bearer KEY` (401 when absent, wrong or revoked),
+    counted against its per-minute budget (429 beyond it)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("请在 Authorization 头中提供 API Key（Bearer）", code="api_key_required")
@@ -152,4 +193,28 @@ def api_key(request: Request) -> ApiKeyInfo:
     return info
 
 
+def api_key(request: Request) -> ApiKeyInfo:
+    """A key that may push cases (scope ingest or both); a read-only key is refused with 403."""
+    info = _bearer_key(request)
+    if not info.may_ingest:
+        raise PermissionDenied("该 API Key 仅用于查询，不能推送案卷", code="api_key_scope")
+    return info
+
+
 ApiKeyDep = Annotated[ApiKeyInfo, Depends(api_key)]
+
+
+def api_reader(request: Request) -> Principal:
+    """Who reads through `/api/v1`: a business system by its read-scoped key (`Authorization: Bearer`,
+    its department's system under the one policy), else the signed-in person."""
+    if request.headers.get("authorization", "").strip():
+        cached = getattr(request.state, "api_reader", None)
+        if isinstance(cached, Principal):
+            return cached
+        principal = key_reader(request.app.state.archive, _bearer_key(request))
+        request.state.api_reader = principal
+        return principal
+    return current_user(load_user(request))
+
+
+ApiReader = Annotated[Principal, Depends(api_reader)]

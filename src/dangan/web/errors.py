@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from dangan.core import DanganError
 
 from .deps import LoginRequired, load_user
+from .help import help_url
 from .render import render
 from .security import apply_security_headers
 
@@ -75,10 +76,13 @@ def error_json(
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
+    headers = {**(headers or {}), "Link": f'<{help_url(code)}>; rel="help"'}  # the code's explanation (#21)
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-def error_page(request: Request, status: int, message: str | None = None) -> Response:
+def error_page(
+    request: Request, status: int, message: str | None = None, code: str | None = None
+) -> Response:
     try:
         load_user(request)
     except Exception:  # the error may be the database itself; the page must still render
@@ -87,6 +91,7 @@ def error_page(request: Request, status: int, message: str | None = None) -> Res
         "status": status,
         "title": PAGE_TITLES.get(status, "出错了"),
         "message": message or STATUS_MESSAGES.get(status, "请求无法完成"),
+        "help_url": help_url(code or STATUS_CODES.get(status, "error")),  # "查看说明" (#21)
     }
     return render(request, "error.html", context, status_code=status)
 
@@ -169,7 +174,7 @@ async def on_dangan_error(request: Request, exc: Exception) -> Response:
         return error_json(exc.status, body["code"], body["message"], body.get("details"), headers)
     if isinstance(exc, LoginRequired):
         return login_redirect(request)
-    return error_page(request, exc.status, exc.message)
+    return error_page(request, exc.status, exc.message, exc.code)
 
 
 async def on_data_error(request: Request, exc: Exception) -> Response:

@@ -144,7 +144,7 @@ def render(
     otherwise) and a `notice`; both default to nothing, so a route that catches an error passes just
     `error=exc`."""
     templates: Jinja2Templates = request.app.state.templates
-    archive = request.app.state.archive
+    archive = getattr(request.state, "archive", None) or request.app.state.archive  # a sandbox in 练习模式
     ctx: dict[str, Any] = {
         "user": page_user(request),
         "csrf_token": csrf_token(request),

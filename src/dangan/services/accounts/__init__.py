@@ -2,6 +2,7 @@
 of business systems, and the grants approved requests give."""
 
 from dangan.services.accounts._apikeys import (
+    KEY_SCOPES,
     ApiKeyInfo,
     authenticate_api_key,
     create_api_key,
@@ -20,7 +21,13 @@ from dangan.services.accounts._auth_factors import (
     totp_status,
 )
 from dangan.services.accounts._grants import aware, note_grant_use, with_grants
-from dangan.services.accounts._shares import current_rules, shares_in, system_principal, with_shares
+from dangan.services.accounts._shares import (
+    current_rules,
+    key_reader,
+    shares_in,
+    system_principal,
+    with_shares,
+)
 from dangan.services.accounts._user_admin import (
     UserInfo,
     create_user,
@@ -49,6 +56,7 @@ from dangan.services.accounts._users import (
 )
 
 __all__ = [
+    "KEY_SCOPES",
     "ApiKeyInfo",
     "LoginStep",
     "TotpEnrolment",
@@ -68,6 +76,7 @@ __all__ = [
     "finish_login",
     "get_principal",
     "get_user",
+    "key_reader",
     "list_api_keys",
     "list_users",
     "may_manage_api_keys",

@@ -4,6 +4,10 @@ A key reads `dgk_<id>_<secret>`: the id is public (it names the key in lists, lo
 secret is 256 random bits of which only the SHA-256 is kept. A key is bound to one source system and
 one department, optionally to some approval matters, so a leaked key can only push that department's
 cases under that system's name.
+
+A key also has a scope (migration 0028): `ingest` (push cases, the default and what every older key
+is), `read` (search, metadata, downloads and feeds as that department's business system, through the
+one access policy within the key's clearance) or `both`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dangan.core import (
     ValidationFailed,
     utcnow,
 )
+from dangan.domain import SecurityLevel
 from dangan.services.archive import Archive, record_event
 from dangan.store.catalog import ApiKey
 
@@ -35,6 +40,8 @@ _SYSTEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-/]{0,127}$")
 # Writing last_used_at on every push would take the catalogue's write lock once more per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 KEY_ADMINS = frozenset({Role.SYSADMIN})
+SCOPE_INGEST, SCOPE_READ, SCOPE_BOTH = "ingest", "read", "both"
+KEY_SCOPES = {SCOPE_INGEST: "仅推送", SCOPE_READ: "仅查询", SCOPE_BOTH: "推送和查询"}
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,20 @@ class ApiKeyInfo:
     revoked_at: datetime | None = None
     revoked_by: str | None = None
     last_used_at: datetime | None = None
+    scope: str = SCOPE_INGEST
+    clearance: str = SecurityLevel.INTERNAL.label
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def may_ingest(self) -> bool:
+        return self.scope in (SCOPE_INGEST, SCOPE_BOTH)
+
+    @property
+    def may_read(self) -> bool:
+        return self.scope in (SCOPE_READ, SCOPE_BOTH)
 
     @property
     def actor(self) -> str:
@@ -72,6 +89,7 @@ class ApiKeyInfo:
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "revoked_by": self.revoked_by,
             "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+            "scope": self.scope, "clearance": self.clearance,
         }  # fmt: skip
 
 
@@ -97,6 +115,7 @@ def _info(row: ApiKey) -> ApiKeyInfo:
         id=row.id, system=row.system, department=row.department, matters=tuple(row.matters or ()),
         label=row.label, created_at=created, created_by=row.created_by, revoked_at=_aware(row.revoked_at),
         revoked_by=row.revoked_by, last_used_at=_aware(row.last_used_at),
+        scope=row.scope or SCOPE_INGEST, clearance=row.clearance or SecurityLevel.INTERNAL.label,
     )  # fmt: skip
 
 
@@ -120,6 +139,8 @@ def create_api_key(
     *,
     label: str | None = None,
     actor: str = "system",
+    scope: str = SCOPE_INGEST,
+    clearance: str = SecurityLevel.INTERNAL.label,
 ) -> tuple[ApiKeyInfo, str]:
     """A new key and its full text; the text is never stored and cannot be shown again."""
     system, department, label = system.strip(), department.strip(), (label or "").strip() or None
@@ -137,6 +158,16 @@ def create_api_key(
         problems.add("invalid_matters", "审批事项过多或名称过长", "matters")
     if label and len(label) > 200:
         problems.add("too_long", "备注最多200个字符", "label")
+    scope = (scope or SCOPE_INGEST).strip().lower()
+    if scope not in KEY_SCOPES:
+        problems.add(
+            "invalid_scope", "密钥用途只能是 ingest（仅推送）、read（仅查询）或 both（推送和查询）", "scope"
+        )
+    try:
+        level = SecurityLevel.parse(clearance).label
+    except ValueError:
+        level = ""
+        problems.add("invalid_clearance", "密级上限只能是 公开、内部、秘密 或 机密", "clearance")
     if problems:
         raise ValidationFailed("API Key 信息有误", problems=problems.items)
     key_id = secrets.token_hex(6)
@@ -144,10 +175,11 @@ def create_api_key(
     with archive.db.write() as s:
         row = ApiKey(
             id=key_id, secret_sha256=_digest(secret), system=system, department=department,
-            matters=list(chosen), label=label, created_at=utcnow(), created_by=actor,
+            matters=list(chosen), label=label, created_at=utcnow(), created_by=actor, scope=scope, clearance=level,
         )  # fmt: skip
         s.add(row)
-        detail = {"key_id": key_id, "system": system, "department": department, "matters": list(chosen)}
+        detail = {"key_id": key_id, "system": system, "department": department, "matters": list(chosen),
+                  "scope": scope, "clearance": level}  # fmt: skip
         record_event(s, "apikey_create", actor, None, detail)
         s.flush()
         info = _info(row)

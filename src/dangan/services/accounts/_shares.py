@@ -15,11 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.access import DEPARTMENT_SCOPED, Principal, Role, Share
+from dangan.core import PermissionDenied
 from dangan.domain import SecurityLevel
 from dangan.services.archive import Archive
 from dangan.share import Category, SharingRule, view_for
 from dangan.store.catalog import Department, Matter
 from dangan.store.catalog import SharingRule as RuleRow
+
+from ._apikeys import ApiKeyInfo
 
 
 def current_rules(s: Session) -> list[SharingRule]:
@@ -95,3 +98,11 @@ def system_principal(
     `clearance` and never through grants (a system cannot file a 利用申请)."""
     user = Principal(f"system:{system}"[:64], Role.CLERK, department, clearance, display_name=system)
     return with_shares(archive, user)
+
+
+def key_reader(archive: Archive, key: ApiKeyInfo) -> Principal:
+    """The business system behind a read-scoped API key, as the policy's principal; an ingest-only key
+    is refused (403), so a leaked push key cannot read the archive."""
+    if not key.may_read:
+        raise PermissionDenied("该 API Key 仅用于推送案卷，不能查询档案", code="api_key_scope")
+    return system_principal(archive, key.system, key.department, SecurityLevel.parse(key.clearance))

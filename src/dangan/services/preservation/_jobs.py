@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from dangan.core import Settings, utcnow
+from dangan.core import Settings, current_request_id, request_id_context, utcnow
 from dangan.index import catch_up, engine_wanted
 from dangan.services.archive import Archive, make_checkpoint, open_archive, record_event
 from dangan.services.records import embed_pending
@@ -76,6 +76,41 @@ def make_huey(settings: Settings) -> Huey:
         return RedisHuey(name, url=settings.redis_url, utc=True)
     settings.home.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=str(settings.home / JOBS_DB), utc=True)
+
+
+REQUEST_ID_KWARG = "_dangan_request_id"
+
+
+def _carry_request_id(huey: Huey) -> None:
+    """A task queued while serving a request carries the request's id in its message, and the worker
+    runs it (and logs) under that id; a task interrupted by a shutdown is queued again (every task is
+    idempotent), so stopping a worker hands its work back instead of dropping it."""
+    from huey.api import PeriodicTask
+    from huey.signals import SIGNAL_INTERRUPTED
+
+    enqueue, execute = huey.enqueue, huey.execute
+    handed_back: set[str] = set()
+
+    def enqueue_with_id(task: Any) -> Any:
+        rid = current_request_id()
+        if rid and not isinstance(task, PeriodicTask) and getattr(task, "kwargs", None) is not None:
+            task.kwargs.setdefault(REQUEST_ID_KWARG, rid)
+        return enqueue(task)
+
+    def execute_with_id(task: Any, timestamp: Any = None) -> Any:
+        rid = task.kwargs.pop(REQUEST_ID_KWARG, None) if task.kwargs else None
+        with request_id_context(rid):
+            return execute(task, timestamp)
+
+    def hand_back(_signal: str, task: Any) -> None:
+        if isinstance(task, PeriodicTask) or task.id in handed_back:
+            return
+        handed_back.add(task.id)
+        log.warning("任务 %s 因停止而中断，已放回队列", task.name)
+        enqueue_with_id(task)
+
+    huey.enqueue, huey.execute = enqueue_with_id, execute_with_id
+    huey.signal(SIGNAL_INTERRUPTED)(hand_back)
 
 
 def every(minutes: int) -> Callable[[datetime], bool]:
@@ -191,6 +226,7 @@ class Jobs:
         self._owned = False  # an archive handed in (dangan serve) stays open: its owner closes it
         self._guard = threading.Lock()
         h = self.huey
+        _carry_request_id(h)
         self.audit = h.task(name="fixity_audit")(self._audit)
         self.checkpoint = h.task(name="ledger_checkpoint")(self._checkpoint)
         self.embed = h.task(name="record_embed")(self._embed)

@@ -38,6 +38,7 @@ from dangan.services.utilisation._requests import (
     request_json,
     request_state,
     revoke_request,
+    sharing_types,
 )
 from dangan.services.utilisation._results import SearchHit, SearchResult
 from dangan.services.utilisation._search import SORTS, clean_query, search
@@ -101,5 +102,6 @@ __all__ = [
     "revoke_request",
     "search",
     "set_synonym",
+    "sharing_types",
     "synonym_kind",
 ]

@@ -3,6 +3,10 @@ purpose; the department head of the records' department or an archivist approves
 never wider than asked) or rejects with a reason; an approved request is a time-limited grant that the
 approver or an archivist may revoke. Every step is a ledger event.
 
+Records another department shares with the requester's as 有条件共享 are decided by one kind of approver
+only, as `DANGAN_CONDITIONAL_APPROVER` says: the owning department's head (default) or the archive's
+archivists; the other kind does not see them in its queue and cannot lend them.
+
 Nothing about the catalogue is told to the requester while he writes: the request keeps what he typed
 (档号 list or a set description) and is resolved only by the approver, against the approver's own view
 by role (never through grants the approver himself holds), capped by the requester's clearance.
@@ -14,14 +18,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from dangan.access import THREE_ADMINS, Principal, Role, record_filter
+from dangan.access import SHARE_CONDITIONAL, THREE_ADMINS, Principal, Role, record_filter
 from dangan.core import Conflict, NotFound, PermissionDenied, ValidationFailed, utcnow
 from dangan.domain import ACCESS_SCOPES, AccessScope, RequestStatus, SecurityLevel
-from dangan.services.accounts import aware
+from dangan.services.accounts import aware, current_rules, shares_in
 from dangan.services.archive import Archive, record_event
+from dangan.share import sharing_kind
 from dangan.store.catalog import Department, Matter, Record, User, UtilizationItem, UtilizationRequest
 
 MAX_DAYS = 365
@@ -121,29 +126,58 @@ def _requester(s: Session, req: UtilizationRequest) -> User | None:
     return s.scalar(select(User).where(User.username == req.requester, User.active.is_(True)))
 
 
-def _resolve(s: Session, approver: Principal, req: UtilizationRequest, limit: int) -> list[Record]:
-    """The records this approver may lend for `req`: his own view by role, within the requester's clearance."""
+CONDITIONAL_DECIDERS = {"dept_head": Role.DEPT_HEAD, "archive": Role.ARCHIVIST}
+
+
+def _not_his(
+    s: Session, approver: Principal, req: UtilizationRequest, rule: str
+) -> ColumnElement[bool] | None:
+    """The records this approver may not decide for `req`: those shared 有条件共享 with the requester's
+    department, when the setting gives them to the other kind of approver (None: nothing is withheld)."""
+    if approver.role is CONDITIONAL_DECIDERS.get(rule, Role.DEPT_HEAD) or not req.requester_department:
+        return None
+    conditional = [
+        sh.clause() for sh in shares_in(s, req.requester_department) if sh.kind == SHARE_CONDITIONAL
+    ]
+    return or_(*conditional) if conditional else None
+
+
+def _view(s: Session, approver: Principal, req: UtilizationRequest, rule: str) -> ColumnElement[bool]:
+    where = and_(record_filter(approver.without_grants()), _target(req))
+    withheld = _not_his(s, approver, req, rule)
+    return where if withheld is None else and_(where, not_(withheld))
+
+
+def _resolve(
+    s: Session, approver: Principal, req: UtilizationRequest, limit: int, rule: str = "dept_head"
+) -> list[Record]:
+    """The records this approver may lend for `req`: his own view by role (less what the setting gives
+    the other kind of approver), within the requester's clearance."""
     requester = _requester(s, req)
     if requester is None or Role.parse(requester.role) in THREE_ADMINS:
         return []
     cap = SecurityLevel.parse(requester.clearance).rank
-    where = and_(record_filter(approver.without_grants()), _target(req), Record.security_rank <= cap)
+    where = and_(_view(s, approver, req, rule), Record.security_rank <= cap)
     return list(s.scalars(select(Record).where(where).order_by(Record.archival_code).limit(limit)).all())
 
 
-def _beyond_clearance(s: Session, approver: Principal, req: UtilizationRequest) -> int:
+def _beyond_clearance(
+    s: Session, approver: Principal, req: UtilizationRequest, rule: str = "dept_head"
+) -> int:
     """How many records in the approver's view match `req` but cannot be lent (above the requester's
     clearance, or the requester is gone or one of the 三员): told to the approver, never the requester."""
     requester = _requester(s, req)
-    where = and_(record_filter(approver.without_grants()), _target(req))
+    where = _view(s, approver, req, rule)
     if requester is not None and Role.parse(requester.role) not in THREE_ADMINS:
         where = and_(where, Record.security_rank > SecurityLevel.parse(requester.clearance).rank)
     return int(s.scalar(select(func.count()).select_from(Record).where(where)) or 0)
 
 
-def _concerns(s: Session, approver: Principal, req: UtilizationRequest, lendable: list[Record]) -> bool:
+def _concerns(
+    s: Session, approver: Principal, req: UtilizationRequest, lendable: list[Record], rule: str = "dept_head"
+) -> bool:
     """Whether a department head has a say: the request names records of his department."""
-    return approver.role is Role.ARCHIVIST or bool(lendable) or _beyond_clearance(s, approver, req) > 0
+    return approver.role is Role.ARCHIVIST or bool(lendable) or _beyond_clearance(s, approver, req, rule) > 0
 
 
 def _decidable(user: Principal) -> None:
@@ -153,15 +187,17 @@ def _decidable(user: Principal) -> None:
         raise PermissionDenied("只有部门负责人或档案管理员可以审批利用申请", code="approve_forbidden")
 
 
-def _for_decision(s: Session, user: Principal, rid: str) -> tuple[UtilizationRequest, list[Record]]:
+def _for_decision(
+    s: Session, user: Principal, rid: str, rule: str = "dept_head"
+) -> tuple[UtilizationRequest, list[Record]]:
     _decidable(user)
     req = s.get(UtilizationRequest, rid, with_for_update=True)
     if req is None:
         raise NotFound(_NOT_FOUND, code="request_not_found")
     if req.requester == user.username:
         raise PermissionDenied("不能审批本人提交的利用申请", code="self_approval")
-    records = _resolve(s, user, req, MAX_ITEMS + 1)
-    if not _concerns(s, user, req, records):
+    records = _resolve(s, user, req, MAX_ITEMS + 1, rule)
+    if not _concerns(s, user, req, records, rule):
         raise NotFound(_NOT_FOUND, code="request_not_found")  # not his department's records
     if req.status != RequestStatus.PENDING:
         raise Conflict(f"该申请已处理（{req.status}）", code="request_decided")
@@ -174,7 +210,7 @@ def approve_request(
 ) -> UtilizationRequest:  # fmt: skip
     """Approve: the approver may narrow the scope and shorten the term, never widen either."""
     with archive.db.write() as s:
-        req, records = _for_decision(s, user, rid)
+        req, records = _for_decision(s, user, rid, archive.settings.conditional_approver)
         scope = scope or req.scope
         if scope not in ACCESS_SCOPES or (scope == AccessScope.DOWNLOAD and req.scope == AccessScope.VIEW):
             raise ValidationFailed("批准的利用方式不能超出申请的范围", code="invalid_scope")
@@ -212,7 +248,7 @@ def approve_request(
 def reject_request(archive: Archive, user: Principal, rid: str, reason: str) -> UtilizationRequest:
     reason = _clean(reason, 1000)
     with archive.db.write() as s:
-        req, _records = _for_decision(s, user, rid)
+        req, _records = _for_decision(s, user, rid, archive.settings.conditional_approver)
         if len(reason) < 2:
             raise ValidationFailed("驳回须填写理由", code="reason_required")
         req.status, req.decided_by, req.decided_at, req.reason = (
@@ -277,9 +313,10 @@ def approval_queue(archive: Archive, user: Principal) -> list[QueueEntry]:
             .order_by(UtilizationRequest.created_at).limit(200)
         ).all()  # fmt: skip
         out = []
+        rule = archive.settings.conditional_approver
         for req in pending:
-            records = _resolve(s, user, req, 50)
-            beyond = _beyond_clearance(s, user, req)
+            records = _resolve(s, user, req, 50, rule)
+            beyond = _beyond_clearance(s, user, req, rule)
             if records or beyond or user.role is Role.ARCHIVIST:
                 for r in records:
                     _ = (r.department, r.matter)
@@ -356,7 +393,28 @@ def get_request(archive: Archive, user: Principal, rid: str) -> UtilizationReque
         if req is None:
             raise NotFound(_NOT_FOUND, code="request_not_found")
         mine = req.requester == user.username or req.decided_by == user.username
-        if not mine and not (user.role in APPROVERS and _concerns(s, user, req, _resolve(s, user, req, 1))):
+        rule = archive.settings.conditional_approver
+        if not mine and not (
+            user.role in APPROVERS and _concerns(s, user, req, _resolve(s, user, req, 1, rule), rule)
+        ):
             raise NotFound(_NOT_FOUND, code="request_not_found")
         _ = req.items
         return req
+
+
+def sharing_types(
+    archive: Archive, department: str | None, records: list[Record] | list[str]
+) -> dict[str, str]:
+    """How the sharing catalogue opens each record to `department` (无条件共享 / 有条件共享 / 不予共享), or
+    本部门 for its own: shown beside each record of a request, so the approver knows what he lends."""
+    if not records or not department:
+        return {}
+    with archive.db.read() as s:
+        rules = current_rules(s)
+        if isinstance(records[0], str):  # record ids (a request's lent items): their rows
+            records = list(s.scalars(select(Record).where(Record.id.in_(records))).unique())
+    return {
+        r.id: "本部门" if r.department.name == department
+        else sharing_kind(rules, department, r.department.name, r.matter.name, r.security_level)
+        for r in records
+    }  # fmt: skip

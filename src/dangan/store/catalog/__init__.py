@@ -55,6 +55,7 @@ from dangan.store.catalog._queries import (
 )
 from dangan.store.catalog._search import SearchClick, SearchLog, SearchOutbox, SearchSynonym
 from dangan.store.catalog._sharing import SharingRule, SharingRuleVersion
+from dangan.store.catalog._subscriptions import Subscription, WebhookAttempt, WebhookDelivery
 from dangan.store.catalog._utilization import UtilizationItem, UtilizationRequest
 
 __all__ = [
@@ -102,9 +103,12 @@ __all__ = [
     "SeriesCounter",
     "SharingRule",
     "SharingRuleVersion",
+    "Subscription",
     "User",
     "UtilizationItem",
     "UtilizationRequest",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "allocate_item",
     "derivative_objects",
     "derivative_verified_since",

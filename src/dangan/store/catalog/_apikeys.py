@@ -31,3 +31,6 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[str | None] = mapped_column(String(64))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # migration 0028: what the key may do (ingest / read / both) and the clearance it reads within
+    scope: Mapped[str] = mapped_column(String(8), default="ingest", server_default="ingest")
+    clearance: Mapped[str] = mapped_column(String(8), default="内部", server_default="内部")

@@ -1,17 +1,22 @@
-"""`/api/v1`: JSON for systems and scripts (session-authenticated for now; API keys come later)."""
+"""`/api/v1`: JSON for systems and scripts. People authenticate with their session; business systems
+with a read-scoped API key (`Authorization: Bearer`), reading as their department's system under the one
+access policy (its own records and what the sharing catalogue shares with it), every read audited."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+from starlette.responses import Response, StreamingResponse
 
 from dangan.access import RecordView
 from dangan.services.records import BrowseFilter, browse, overview, read_record, similar_views
-from dangan.services.utilisation import search
+from dangan.services.share import log_machine_read
+from dangan.services.utilisation import download_file, search
 
-from ..deps import ApiUser, ArchiveDep
-from ..present import district_name, file_urls, industry_name
+from ..deps import ApiReader, ArchiveDep
+from ..present import content_disposition, district_name, file_name, file_urls, industry_name
 from ..schemas import (
     Applicant,
     CodedValue,
@@ -27,7 +32,8 @@ from ..schemas import (
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "未登录"},
+    401: {"model": ErrorResponse, "description": "未登录或 API Key 无效"},
+    403: {"model": ErrorResponse, "description": "API Key 无查询权限"},
     422: {"model": ErrorResponse, "description": "参数有误"},
 }
 router = APIRouter(prefix="/api/v1", tags=["档案"], responses=ERRORS)
@@ -103,7 +109,7 @@ def _detail(record: RecordView) -> RecordDetail:
 @router.get("/records", summary="浏览档案（可按部门、事项、年度、分类筛选，分页）")
 def list_records(
     archive: ArchiveDep,
-    user: ApiUser,
+    user: ApiReader,
     department: Annotated[str | None, Query(max_length=200, description="形成部门名称")] = None,
     matter: Annotated[str | None, Query(max_length=200, description="审批事项名称")] = None,
     year: Annotated[int | None, Query(ge=1900, le=9999, description="年度")] = None,
@@ -120,6 +126,8 @@ def list_records(
         page,
         per_page,
     )
+    log_machine_read(archive, user, "list", {"page": page, "total": result.total,
+                                             "records": [r.id for r in result.items]})  # fmt: skip
     return RecordList(
         total=result.total,
         page=result.page,
@@ -134,7 +142,7 @@ def list_records(
     summary="一件档案的元数据与文件",
     responses={404: {"model": ErrorResponse, "description": "档案不存在或无权查看"}},
 )
-def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDetail:
+def get_record(archive: ArchiveDep, user: ApiReader, record_id: str) -> RecordDetail:
     return _detail(read_record(archive, user, record_id, "api").view)
 
 
@@ -145,11 +153,13 @@ def get_record(archive: ArchiveDep, user: ApiUser, record_id: str) -> RecordDeta
 )
 def similar(
     archive: ArchiveDep,
-    user: ApiUser,
+    user: ApiReader,
     record_id: str,
     limit: Annotated[int, Query(ge=1, le=50, description="最多返回几件")] = 10,
 ) -> SimilarRecords:
     found = similar_views(archive, user, record_id, k=limit)
+    log_machine_read(archive, user, "similar", {"record_id": record_id,
+                                                "records": [s.view.id for s in found or []]})  # fmt: skip
     items = [
         SimilarRecordModel(**_summary(s.view).model_dump(), score=round(s.score, 4)) for s in found or []
     ]
@@ -163,7 +173,7 @@ def similar(
 )
 def search_records(
     archive: ArchiveDep,
-    user: ApiUser,
+    user: ApiReader,
     q: Annotated[str, Query(min_length=1, max_length=200, description="检索式")],
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -173,9 +183,40 @@ def search_records(
     facets: Annotated[bool, Query(description="同时返回分面计数")] = False,
 ) -> SearchResponse:
     result = search(archive, user, q, limit=limit, offset=offset, sort=sort, facets=facets)
-    return SearchResponse.model_validate(result.as_json())
+    doc = result.as_json()
+    log_machine_read(archive, user, "search", {"query": q, "total": doc.get("total"),
+                                               "records": [h.get("record_id") for h in doc.get("hits", [])]})  # fmt: skip
+    return SearchResponse.model_validate(doc)
 
 
 @router.get("/stats", summary="馆藏概况（当前用户可见范围内）")
-def stats(archive: ArchiveDep, user: ApiUser) -> Stats:
-    return Stats(**overview(archive, user))
+def stats(archive: ArchiveDep, user: ApiReader) -> Stats:
+    figures = overview(archive, user)
+    log_machine_read(archive, user, "stats", {"records": figures.get("records")})
+    return Stats(**figures)
+
+
+@router.get(
+    "/records/{record_id}/files/{position}",
+    summary="下载一件档案的文件（共享类型允许下载时；按查看者打水印、遮盖个人信息）",
+    responses={404: {"model": ErrorResponse, "description": "档案或文件不存在或无权查看"},
+               410: {"model": ErrorResponse, "description": "档案已销毁"}},
+    response_class=Response,
+)  # fmt: skip
+def download(
+    archive: ArchiveDep,
+    user: ApiReader,
+    record_id: str,
+    position: Annotated[int, PathParam(ge=0, le=100_000)],
+) -> Response:
+    delivery = download_file(archive, user, record_id, position)  # audited as a download by the reader
+    headers = {"Cache-Control": "private, no-store"}
+    if delivery.request_id:
+        headers["X-Request-ID"] = delivery.request_id
+    if delivery.filename is not None:
+        headers["Content-Disposition"] = content_disposition(file_name(delivery.filename))
+    if delivery.chunks is not None:
+        if delivery.length is not None:
+            headers["Content-Length"] = str(delivery.length)
+        return StreamingResponse(delivery.chunks, media_type=delivery.media_type, headers=headers)
+    return Response(delivery.body, media_type=delivery.media_type, headers=headers)

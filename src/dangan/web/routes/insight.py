@@ -1,5 +1,8 @@
-"""Decision-support dashboards (/insight): approvals by department, month, result, district and industry,
-processing time per matter, enterprise registrations and a policy's effect — ECharts served from /static,
+"""Decision-support dashboards, one page per theme: /insight 审批概况 (approvals by month, department,
+result, top matters), /insight/market 市场主体 (enterprise registrations, districts, industries),
+/insight/timeliness 办理时效 (processing time per matter), /insight/policy 政策效果 (a policy's effect;
+/insight?pivot=… redirects there, as that URL used to show it), and the monthly report as PDF
+(/insight/report/monthly.pdf?month=YYYY-MM) — ECharts served from /static,
 every chart filtered by time range, department, matter, district and industry, each exportable as CSV or
 XLSX; the same numbers as JSON under /api/v1/insight.
 
@@ -8,11 +11,12 @@ department's records, a leader's or an archivist's all of them within their clea
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from dangan.core import DanganError
 from dangan.insight import (
@@ -22,11 +26,17 @@ from dangan.insight import (
     StatsFilter,
     check_dimension,
     dashboard,
+    enterprise_registrations,
     export_panel,
     filter_options,
+    monthly_report_pdf,
     parse_day,
+    parse_month,
     policy_effect,
+    processing_times,
+    results_ratio,
     stats,
+    top_matters,
 )
 
 from ..deps import ArchiveDep, CurrentUser
@@ -58,21 +68,79 @@ def _given(request: Request) -> dict[str, str]:
     return {k: q.get(k, "").strip()[:200] for k in (*FILTER_KEYS, "pivot", "window")}
 
 
-@pages.get("/insight")
-def insight_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+THEMES = (
+    ("overview", "/insight", "审批概况"),
+    ("market", "/insight/market", "市场主体"),
+    ("timeliness", "/insight/timeliness", "办理时效"),
+    ("policy", "/insight/policy", "政策效果"),
+)
+
+
+def _panels(archive: Any, user: Any, theme: str, f: StatsFilter, given: dict[str, str]) -> dict[str, Any]:
+    """The panels of one theme page only: each page counts what it shows."""
+    if theme == "overview":
+        return {"doc": {"by_month": stats(archive, user, "month", f).as_json(),
+                        "by_department": stats(archive, user, "department", f).as_json(),
+                        "results": results_ratio(archive, user, f),
+                        "top_matters": top_matters(archive, user, f).as_json()}}  # fmt: skip
+    if theme == "market":
+        return {"doc": {"enterprises": enterprise_registrations(archive, user, f),
+                        "by_district": stats(archive, user, "district", f).as_json(),
+                        "by_industry": stats(archive, user, "industry", f).as_json()}}  # fmt: skip
+    if theme == "timeliness":
+        return {"doc": {"processing": processing_times(archive, user, f)}}
+    out: dict[str, Any] = {"doc": {}}
+    pivot = parse_day(given["pivot"], field="pivot")
+    if pivot is not None:
+        window = int(given["window"]) if given["window"].isdigit() and len(given["window"]) < 6 else 90
+        out["policy"] = policy_effect(archive, user, pivot, f, window_days=window)
+    return out
+
+
+def _theme_page(request: Request, archive: Any, user: Any, theme: str) -> Response:
     given = _given(request)
     context: dict[str, Any] = {"given": given, "titles": PANEL_TITLES, "labels": DIMENSION_LABELS, "options": filter_options(archive),
-                               "export_query": urlencode({k: given[k] for k in FILTER_KEYS if given[k]})}  # fmt: skip
+                               "export_query": urlencode({k: given[k] for k in FILTER_KEYS if given[k]}),
+                               "theme": theme, "themes": THEMES, "action": dict((t, u) for t, u, _ in THEMES)[theme],
+                               "this_month": f"{date.today():%Y-%m}"}  # fmt: skip
     try:
-        f = _filters(given)
-        context["doc"] = dashboard(archive, user, f)
-        pivot = parse_day(given["pivot"], field="pivot")
-        if pivot is not None:
-            window = int(given["window"]) if given["window"].isdigit() and len(given["window"]) < 6 else 90
-            context["policy"] = policy_effect(archive, user, pivot, f, window_days=window)
+        context.update(_panels(archive, user, theme, _filters(given), given))
     except DanganError as exc:
         return render(request, "insight.html", {**context, "doc": None, "error": exc})
     return render(request, "insight.html", context)
+
+
+@pages.get("/insight")
+def insight_page(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    if request.query_params.get("pivot"):  # the policy comparison had no page of its own before
+        return RedirectResponse(f"/insight/policy?{request.url.query}", status_code=303)
+    return _theme_page(request, archive, user, "overview")
+
+
+@pages.get("/insight/market")
+def insight_market(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    return _theme_page(request, archive, user, "market")
+
+
+@pages.get("/insight/timeliness")
+def insight_timeliness(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    return _theme_page(request, archive, user, "timeliness")
+
+
+@pages.get("/insight/policy")
+def insight_policy(request: Request, archive: ArchiveDep, user: CurrentUser) -> Response:
+    return _theme_page(request, archive, user, "policy")
+
+
+@pages.get("/insight/report/monthly.pdf")
+def insight_monthly_report(
+    archive: ArchiveDep, user: CurrentUser, month: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    """The printable monthly report of `month` (YYYY-MM) over what the user may read."""
+    _report, pdf, name = monthly_report_pdf(archive, user, parse_month(month))
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name)}
+    )
 
 
 def _export(request: Request, archive: Any, user: Any, fmt: str) -> Response:

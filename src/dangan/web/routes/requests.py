@@ -27,6 +27,7 @@ from dangan.services.utilisation import (
     reject_request,
     request_json,
     revoke_request,
+    sharing_types,
 )
 
 from ..deps import ApiUser, ArchiveDep, CurrentUser
@@ -66,8 +67,12 @@ def _mine_page(
 ) -> Response:
     if not user.sees_records:
         raise PermissionDenied("三员不能申请利用档案内容", code="request_forbidden")
+    mine = [_shown(r) for r in my_requests(archive, user)]
+    lent = [i["record_id"] for r in mine for i in r["records"]]
+    kinds = sharing_types(archive, user.department, lent[:1000])
     context = {
-        "requests": [_shown(r) for r in my_requests(archive, user)],
+        "requests": mine,
+        "sharing": kinds,
         "scopes": SCOPE_LABELS,
         "is_approver": user.role in APPROVER_ROLES,
         "form": {},
@@ -111,9 +116,11 @@ def _review_page(
         raise PermissionDenied("只有部门负责人或档案管理员可以审批利用申请", code="approve_forbidden")
     queue = []
     for entry in approval_queue(archive, user):
+        kinds = sharing_types(archive, entry.request.requester_department, entry.records)
         shown = [
             {"record_id": r.id, "archival_code": r.archival_code, "department": r.department.name,
-             "title": mask_text(r.title, r) if should_mask(user, r) else r.title, "security_level": r.security_level}
+             "title": mask_text(r.title, r) if should_mask(user, r) else r.title, "security_level": r.security_level,
+             "sharing": kinds.get(r.id)}
             for r in entry.records
         ]  # fmt: skip
         queue.append({**_shown(entry.request), "resolved": shown, "beyond": entry.beyond_clearance})
