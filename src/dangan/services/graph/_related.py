@@ -37,6 +37,9 @@ from ._view import KIND_LABELS, node_json, view_labels
 # answer says "truncated". Every edge shown costs its nodes' labels under the viewer's rights, so the cap
 # is what keeps the heaviest centre's answer near the typical one's time (bench/graph.py --records).
 EDGE_LIMIT = 1000
+# The second step's share: enough to show who surrounds the first ring, bounded so that an enterprise at
+# a business centre (whose address reaches thousands) answers in tens of milliseconds at 10^6 records.
+SECOND_HOP_LIMIT = 300
 
 
 def resolve(session: Session, user: Principal, readable: ColumnElement[bool], id_or_name: str) -> NodeRow:
@@ -99,7 +102,9 @@ def related(archive: Archive, user: Principal, id_or_name: str, hops: int = 1) -
         nodes = nodes_by_id(s, ends | {center.id})
         if hops == 2 and len(edges) < EDGE_LIMIT and not short:
             frontier = {n for n in ends - {center.id} if walkable(nodes[n])}
-            more, short = edges_around(s, frontier, readable, limit=EDGE_LIMIT - len(edges), attributes=False)
+            budget = min(SECOND_HOP_LIMIT, EDGE_LIMIT - len(edges))
+            more, short = edges_around(s, frontier, readable, limit=budget, attributes=False)
+            short = short or len(more) >= budget
             edges += more
             nodes.update(nodes_by_id(s, {n for e in edges for n in (e.from_id, e.to_id)} - set(nodes)))
         labels = view_labels(s, user, readable, nodes.values(), with_flags=False)

@@ -36,6 +36,8 @@ def demo_accounts() -> list[DemoAccount]:
 
     accounts = [
         DemoAccount("archivist", "archivist", "王档案（档案管理员）", clearance="秘密"),
+        # a second archivist: destruction needs two approvals by others than the proposer (鉴定销毁)
+        DemoAccount("archhead", "archivist", "李馆长（档案馆负责人）", clearance="秘密"),
         DemoAccount("admin", "sysadmin", "系统管理员", clearance="公开"),
         DemoAccount("secadmin", "secadmin", "安全保密管理员", clearance="公开"),
         DemoAccount("auditor", "auditor", "安全审计员", clearance="公开"),
