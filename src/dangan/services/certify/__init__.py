@@ -1,5 +1,6 @@
 """Certified copies (出证): issue a signed PDF with its verification data, and check one handed back;
-the archive's PAdES signing helper shared by every PDF it issues (handover papers, registers)."""
+the archive's PAdES signing helper shared by every PDF it issues (handover papers, registers); the
+public page's side-by-side check of an uploaded copy."""
 
 from dangan.services.certify._certificates import (
     CertificateEntry,
@@ -30,6 +31,7 @@ from dangan.services.certify._signing_keys import (
     make_signing_ca,
     signing_certificates,
 )
+from dangan.services.certify._upload_check import check_uploaded_copy, seal_image
 
 __all__ = [
     "COVER_SEAL",
@@ -43,12 +45,14 @@ __all__ = [
     "certificates_for",
     "check_certificate",
     "check_pades",
+    "check_uploaded_copy",
     "find_by_pdf_hash",
     "get_certificate",
     "import_signing_certificate",
     "issue_certificate",
     "make_signing_ca",
     "may_certify",
+    "seal_image",
     "sign_as_archive",
     "sign_pdf",
     "signing_certificates",

@@ -26,6 +26,11 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
+def _name(name: Any, key: str) -> str | None:
+    value = name.native.get(key) if name is not None else None
+    return str(value) if value else None
+
+
 def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
                 now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
     """The verdict on the last signature of `pdf`; `roots` None judges everything but the signer's trust."""
@@ -67,6 +72,10 @@ def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
         "field": sig.field_name,
         "signer": cert.subject.human_friendly if cert is not None else None,
         "issuer": cert.issuer.human_friendly if cert is not None else None,
+        # the names alone, for pages read by people (the lines above carry pyHanko's English labels)
+        "signer_name": _name(cert.subject if cert is not None else None, "common_name"),
+        "signer_org": _name(cert.subject if cert is not None else None, "organization_name"),
+        "issuer_name": _name(cert.issuer if cert is not None else None, "common_name"),
         "cert_sha256": cert.sha256.hex() if cert is not None else None,
         "signing_time": _iso(status.signer_reported_dt),
         "timestamp": _iso(ts.timestamp) if ts is not None else None,
@@ -93,7 +102,14 @@ def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
         problems.append(f"签名证书已于 {not_after:%Y-%m-%d} 过期")
     if not_yet:
         problems.append(f"签名证书在 {not_before:%Y-%m-%d} 之后才生效")
-    if roots is not None and not status.trusted and not (expired or not_yet):
+    # an altered signature cannot say who signed it: trust is judged only over an intact, valid one
+    if (
+        roots is not None
+        and not status.trusted
+        and status.intact
+        and status.valid
+        and not (expired or not_yet)
+    ):
         problems.append("签名者证书不受信任：不能链接到本馆或已配置的可信根证书")
     if ts is not None and not (ts.intact and ts.valid):
         problems.append("签名时间戳无效")

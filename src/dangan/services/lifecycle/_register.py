@@ -2,6 +2,8 @@
 
 Register lines are written once, when a record is destroyed, and never change. Who reads them: the
 operator at the shell (all), archivists (all), department heads and clerks (their department's lines).
+Both PDFs carry the archive's PAdES signature with its seal at the foot of the last page (the helper the
+certified copies and handover papers use), so the lifecycle's paper trail is verifiable outside the system.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dangan.access import DEPARTMENT_SCOPED, Principal, Role
 from dangan.core import PermissionDenied, as_local
 from dangan.lifecycle import DESTROY, KEEP
 from dangan.services.archive import Archive
+from dangan.services.certify import RECEIPT_SEAL, sign_as_archive
 from dangan.services.quality import build_pdf, local_time
 from dangan.store.catalog import DisposalRegister
 
@@ -105,7 +108,8 @@ def register_pdf(archive: Archive, entries: list[DisposalRegister]) -> bytes:
     rows = [_row(archive, n, e) for n, e in enumerate(entries, start=1)]
     notes = ["本清册永久保存。销毁前制作的备份中的副本须待备份轮换后才消失，恢复备份时须对照本清册重新销毁。",
              "档案部门负责人（签字）：                监销人（签字）：                日期："]  # fmt: skip
-    return build_pdf("档案销毁清册", facts, HEADER, rows, _WIDTHS, notes=notes)
+    pdf = build_pdf("档案销毁清册", facts, HEADER, rows, _WIDTHS, notes=notes)
+    return sign_as_archive(archive, pdf, placement=RECEIPT_SEAL, reason=f"档案销毁清册（{len(entries)} 件）")
 
 
 _REPORT_HEADER = ["序号", "档号", "题名", "年度", "原保管期限", "到期日", "鉴定意见", "新期限", "理由"]
@@ -135,6 +139,6 @@ def appraisal_report_pdf(archive: Archive, user: Principal | None, batch_id: str
         "鉴定小组成员（签字）：",
         "档案部门负责人（签字）：                分管领导（签字）：                日期：",
     ]
-    return f"鉴定报告-{batch.id}.pdf", build_pdf(
-        "档案鉴定报告", facts, _REPORT_HEADER, rows, _REPORT_WIDTHS, notes=notes
-    )
+    pdf = build_pdf("档案鉴定报告", facts, _REPORT_HEADER, rows, _REPORT_WIDTHS, notes=notes)
+    pdf = sign_as_archive(archive, pdf, placement=RECEIPT_SEAL, reason=f"档案鉴定报告 {batch.id}")
+    return f"鉴定报告-{batch.id}.pdf", pdf

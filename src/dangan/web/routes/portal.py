@@ -2,21 +2,27 @@
 
 `/verify/{id}` needs no login — the QR code on the certificate leads there — and shows only what the
 certificate's summary holds (档号, 题名, file names and hashes), never the applicant's personal data.
-The upload form on it is an ordinary POST with the CSRF token the GET put in the session.
+The upload form on it is an ordinary POST with the CSRF token the GET put in the session; an uploaded PDF
+is judged by the certify service on its two halves (PAdES signature, ledger proof) shown side by side.
 The rest of the public portal (search, record pages, progress lookup) is in `portal_public`, included here.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dangan.services.archive import Archive, ledger_public_keys
-from dangan.services.certify import certificate_pdf, check_certificate, find_by_pdf_hash, issue_certificate
+from dangan.services.certify import (
+    certificate_pdf,
+    check_certificate,
+    check_uploaded_copy,
+    issue_certificate,
+)
 
 from ..deps import ArchiveDep, CurrentUser, OptionalUser
 from ..present import content_disposition
@@ -81,26 +87,19 @@ async def verify_upload(
     certificate_id: str,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Hash the uploaded PDF and say whether it is exactly this (or another) issued certificate."""
+    """Check the uploaded PDF's signature and ledger proof, and whether it is exactly this certificate."""
     check_certificate(archive, certificate_id)  # 404 for an unknown id before reading the upload
     if file is None or not file.filename:
         return _page(request, archive, certificate_id, {"error": "请选择要核验的证明文件（PDF）"}, 422)
-    digest, size, limit = hashlib.sha256(), 0, archive.settings.max_upload_bytes
+    chunks, size, limit = [], 0, archive.settings.max_upload_bytes
     while chunk := await file.read(CHUNK):
         size += len(chunk)
         if size > limit:
             return _page(request, archive, certificate_id, {"error": "文件过大"}, 413)
-        digest.update(chunk)
-    sha = digest.hexdigest()
-    found = find_by_pdf_hash(archive, sha)
-    result = {
-        "name": file.filename,
-        "size": size,
-        "sha256": sha,
-        "matches": found is not None and found.id == certificate_id,
-        "other": found.id if found is not None and found.id != certificate_id else None,
-    }
-    return _page(request, archive, certificate_id, result)
+        chunks.append(chunk)
+    pdf = b"".join(chunks)
+    result = await run_in_threadpool(check_uploaded_copy, archive, pdf, certificate_id)
+    return _page(request, archive, certificate_id, result | {"name": file.filename})
 
 
 # -- the machine-readable view ---------------------------------------------------------------------

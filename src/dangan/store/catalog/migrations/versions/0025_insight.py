@@ -1,4 +1,7 @@
-"""insight: decision-support read models
+"""insight: nothing to change — a no-op kept in the chain
+
+Reserved for the dashboards' read models; they came to need none (a DuckDB snapshot beside the
+catalogue, see docs/decisions.md), and later revisions already name this one as their parent.
 
 Revision ID: 0025
 Revises: 0024
