@@ -6,6 +6,7 @@ which the manual and its PDF embed. Run it after changing a page to refresh the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -63,3 +64,55 @@ def test_manual_screens_show_what_the_manual_names(server: str, browser: Browser
             context.close()
     assert not missing, missing
     assert 10 <= shots <= 20
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+NEW_USER_ROLES = ("archivist", "clerk", "dept_head")
+
+
+def _enter_practice(page: Page, server: str) -> None:
+    """进入练习模式 as a new user does: the first time the sandbox is built in the background, and the
+    practice page asks to press the button again once it is ready."""
+    page.goto(server + "/practice")
+    for _ in range(90):
+        if page.locator("#practice-banner").count():
+            return
+        if page.locator("#practice-enter").count():
+            page.click("#practice-enter")
+            page.wait_for_load_state("networkidle")
+        else:
+            page.wait_for_timeout(2000)
+            page.goto(server + "/practice")
+    raise AssertionError("practice mode did not open")
+
+
+def test_tour_and_practice_screenshots_for_new_users(server: str, browser: Browser) -> None:  # noqa: F811
+    """docs/screenshots/: the first two tour steps and practice mode of three roles, as a new user sees
+    them (the README's tour section links these files)."""
+    from tests.e2e.test_tour import walk_tour
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for role in NEW_USER_ROLES:
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            _login(page, server, DEMO_ACCOUNTS[role])
+            page.screenshot(path=str(SCREENSHOTS / f"tour-{role}-0.png"))  # the welcome card
+            problems += walk_tour(page, server, role, SCREENSHOTS)
+            _enter_practice(page, server)
+            page.screenshot(path=str(SCREENSHOTS / f"practice-{role}.png"), full_page=True)
+            page.goto(server + "/search?q=" + "食品经营许可")
+            page.wait_for_load_state("networkidle")
+            assert page.locator("#practice-banner").is_visible(), role  # the banner is on every page
+            page.screenshot(path=str(SCREENSHOTS / f"practice-{role}-search.png"))
+        finally:
+            context.close()
+    assert not problems, problems
+    names = {p.name for p in SCREENSHOTS.glob("*.png")}
+    for role in NEW_USER_ROLES:
+        expected = {f"tour-{role}-{n}.png" for n in (0, 1, 2)} | {
+            f"practice-{role}.png",
+            f"practice-{role}-search.png",
+        }
+        assert expected <= names, expected - names

@@ -2,6 +2,7 @@
 (required materials), and check reports as PDF and XLSX."""
 
 from dangan.services.quality._check_export import quarantine_report_xlsx, record_report_xlsx, report_xlsx
+from dangan.services.quality._check_items import CheckItemInfo, check_items
 from dangan.services.quality._check_pdf import (
     build_pdf,
     local_time,
@@ -43,12 +44,14 @@ from dangan.services.quality._quarantine_form import CASE_FIELDS, CaseField, cas
 __all__ = [
     "CASE_FIELDS",
     "CaseField",
+    "CheckItemInfo",
     "MatterRuleView",
     "QuarantineView",
     "Screening",
     "build_pdf",
     "case_fields",
     "check_department_of_copy",
+    "check_items",
     "check_package",
     "check_path",
     "count_held",

@@ -6,31 +6,40 @@ Content is Markdown under `content/` (one task per file, front matter naming its
 
 from __future__ import annotations
 
+from ._checks import CheckHelp, check_help, check_help_all
 from ._errors import ErrorHelp, error_help, help_url, known_codes
 from ._markdown import to_html
 from ._pages import ADMIN_GUIDE, IMG_DIR, ROLES, HelpPage, Manual, load_manual
 from ._pdf import manual_pdf
 from ._search import Hit, search
 from ._settings_ref import MARKER, UndocumentedSetting, admin_guide, settings_reference, settings_rows
+from ._tours import TourStep, load_tours, parse_tours, tour_for
 
 __all__ = [
     "ADMIN_GUIDE",
     "IMG_DIR",
     "MARKER",
     "ROLES",
+    "CheckHelp",
     "ErrorHelp",
     "HelpPage",
     "Hit",
     "Manual",
+    "TourStep",
     "UndocumentedSetting",
     "admin_guide",
+    "check_help",
+    "check_help_all",
     "error_help",
     "help_url",
     "known_codes",
     "load_manual",
+    "load_tours",
     "manual_pdf",
+    "parse_tours",
     "search",
     "settings_reference",
     "settings_rows",
     "to_html",
+    "tour_for",
 ]

@@ -4,6 +4,11 @@ explanation of every error code, a printable PDF per role and the administrator'
 The manual describes pages, not records, so it reads no archive data; still, staff manuals need a login
 (the public's manual and the error explanations do not: errors happen on the portal and at login too),
 and the administrator's guide is for the 系统管理员.
+
+The guided first tour (`/help/tour`) keeps its progress in the browser's localStorage, keyed by user, and
+a "seen" flag in the session once it is finished or skipped: no table and no migration for what is a
+hint, at the price that a new browser offers the tour once more. `/help/checks/{code}` explains each
+四性检测 item the report lists; `/help/topic/{slug}` sends a contextual tip to the reader's own manual page.
 """
 
 from __future__ import annotations
@@ -11,22 +16,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from dangan.access import Principal
 from dangan.core import NotFound, PermissionDenied
 
-from ..deps import LoginRequired, OptionalUser
+from ..deps import CurrentUser, LoginRequired, OptionalUser
 from ..help import (
     IMG_DIR,
     ROLES,
     admin_guide,
+    check_help,
+    check_help_all,
     error_help,
     known_codes,
     load_manual,
     manual_pdf,
     search,
     to_html,
+    tour_for,
 )
 from ..present import content_disposition
 from ..render import render
@@ -34,6 +42,7 @@ from ..render import render
 router = APIRouter(include_in_schema=False)
 PUBLIC = "public"
 ADMIN_ROLES = ("sysadmin",)
+TOUR_SEEN = "tour_seen"
 
 
 def _role_of(user: Principal | None) -> str:
@@ -107,6 +116,49 @@ def help_error(request: Request, user: OptionalUser, code: str) -> Response:
             pages.insert(0, main)
     links = [(p, next(r for r in _readable_roles(user) if r in p.roles)) for p in pages]
     return render(request, "help_error.html", {"entry": entry, "links": links})
+
+
+@router.get("/help/tour")
+def help_tour(request: Request, user: CurrentUser) -> Response:
+    """The reader's own tour for static/js/tour.js; `key` names its progress in localStorage."""
+    steps = [s.as_json() for s in tour_for(_role_of(user))]
+    body = {
+        "role": _role_of(user),
+        "key": f"dangan.tour.{user.username}",
+        "seen": bool(request.session.get(TOUR_SEEN)),
+        "steps": steps,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/help/tour/seen")
+def help_tour_seen(request: Request, user: CurrentUser) -> Response:
+    """Finished or skipped: the session stops offering the tour (CSRF checked app-wide)."""
+    request.session[TOUR_SEEN] = True
+    return Response(status_code=204)
+
+
+@router.get("/help/checks")
+def help_checks(request: Request) -> Response:
+    return render(request, "help_checks.html", {"items": check_help_all(), "entry": None})
+
+
+@router.get("/help/checks/{code}")
+def help_check(request: Request, code: str) -> Response:
+    entry = check_help(code)
+    if entry is None:
+        raise NotFound("没有这个检测项", code="help_not_found")
+    return render(request, "help_checks.html", {"items": check_help_all(), "entry": entry})
+
+
+@router.get("/help/topic/{slug}")
+def help_topic(user: OptionalUser, slug: str) -> Response:
+    """A tip links to a task, not a role: the reader lands on his own role's page of it when he has one."""
+    page = load_manual().page(slug)
+    role = next((r for r in _readable_roles(user) if r in page.roles), None)
+    if role is None:
+        raise LoginRequired()
+    return RedirectResponse(f"/help/{role}/{slug}", status_code=303)
 
 
 @router.get("/help/img/{name}")
