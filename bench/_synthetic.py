@@ -194,8 +194,9 @@ def _tokens(batch: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, str
     return [(seq, *document_tokens(title, body)) for seq, title, body in batch]
 
 
-def load(db: Path, n: int, seed: int = 7, progress: object = None) -> None:
-    """Write `n` records and their search documents into the (already migrated) catalogue at `db`."""
+def open_catalogue(db: Path) -> tuple[sqlite3.Connection, dict[str, int], dict[str, int]]:
+    """A fast-writing connection to the migrated catalogue at `db`, with the fonds, departments and matters
+    the synthetic rows name (ids by name)."""
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=OFF")
@@ -210,6 +211,12 @@ def load(db: Path, n: int, seed: int = 7, progress: object = None) -> None:
                     (dept_ids[m.department], m.name, m.code))  # fmt: skip
         matter_ids[m.name] = con.execute("SELECT id FROM matter WHERE name = ?", (m.name,)).fetchone()[0]
     con.commit()
+    return con, dept_ids, matter_ids
+
+
+def load(db: Path, n: int, seed: int = 7, progress: object = None) -> None:
+    """Write `n` records and their search documents into the (already migrated) catalogue at `db`."""
+    con, dept_ids, matter_ids = open_catalogue(db)
     placeholders = ", ".join("?" * len(COLUMNS.split(",")))
     batch: list[Row] = []
     with ProcessPoolExecutor(2) as pool:

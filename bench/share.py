@@ -30,11 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import RESULTS, machine, print_table, write_json
 from _share_api import section_api_search, section_progress
-from _synthetic import COLUMNS, rows
+from _synthetic import COLUMNS, open_catalogue, rows
 
 from dangan.core import Settings, load_settings
-from dangan.demo import DEPARTMENTS, MATTERS
-from dangan.domain import SecurityLevel
 from dangan.services.archive import Archive, open_archive
 from dangan.services.share import oai_response
 
@@ -44,28 +42,11 @@ OPEN_SHARE = 0.2  # of synthetic rows: 公开 (0.25) and open (0.8)
 
 def load_records(db: Path, n: int, seed: int = 7) -> int:
     """The synthetic loader's catalogue rows only (OAI reads no search text); returns how many are open."""
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
-    con.execute("INSERT OR IGNORE INTO fonds(code, name) VALUES ('Z001', '秦皇岛市行政审批档案馆')")
-    dept_ids: dict[str, int] = {}
-    for d in DEPARTMENTS:
-        con.execute("INSERT OR IGNORE INTO department(name, org_code) VALUES (?, ?)", (d.name, d.id_prefix))
-        dept_ids[d.name] = con.execute("SELECT id FROM department WHERE name = ?", (d.name,)).fetchone()[0]
-    matter_ids: dict[str, int] = {}
-    for m in MATTERS:
-        con.execute("INSERT OR IGNORE INTO matter(department_id, name, code) VALUES (?, ?, ?)",
-                    (dept_ids[m.department], m.name, m.code))  # fmt: skip
-        matter_ids[m.name] = con.execute("SELECT id FROM matter WHERE name = ?", (m.name,)).fetchone()[0]
-    names = [c.strip() for c in COLUMNS.split(",")]
-    placeholders = ", ".join("?" * len(names))
-    level_at, rank_at = names.index("security_level"), names.index("security_rank")
-    ranks = {level.label: level.rank for level in SecurityLevel}
+    con, dept_ids, matter_ids = open_catalogue(db)
+    placeholders = ", ".join("?" * len(COLUMNS.split(",")))
     batch: list[tuple[object, ...]] = []
     for row in rows(n, seed, dept_ids, matter_ids):
-        values = list(row.values)  # ranks from the labels, whatever loader version made the rows
-        values[rank_at] = ranks[str(values[level_at])]
-        batch.append(tuple(values))
+        batch.append(row.values)
         if len(batch) == 20_000:
             con.executemany(f"INSERT INTO record({COLUMNS}) VALUES ({placeholders})", batch)
             batch = []
