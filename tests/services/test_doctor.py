@@ -43,7 +43,8 @@ def test_a_fresh_archive_passes_all_but_the_missing_virus_signatures(home: Path)
     report = run_doctor(_settings(home))
     checks = _by_name(report)
     assert list(checks) == ["configuration", "keys", "database", "storage:primary", "storage:replica",
-                            "job_queue", "clamav", "fonts", "clock", "disk", "signing_certificate"]  # fmt: skip
+                            "job_queue", "clamav", "fonts", "clock", "disk", "signing_certificate",
+                            "seal_certificate"]  # fmt: skip
     for name in (
         "configuration",
         "keys",
@@ -172,3 +173,27 @@ def test_a_cvd_is_dated_by_its_header_not_its_file_time(tmp_path: Path) -> None:
     cvd.write_bytes(header.encode("ascii"))  # written now, built a month ago
     check = check_clamav(load_settings(tmp_path / "data", clamav_db=str(cvd)))
     assert not check.ok and "30 天未更新" in check.message
+
+
+def test_the_ofd_seal_is_reported_with_its_expiry_and_key_mode(home: Path) -> None:
+    from dangan.services.certify import make_seal
+
+    settings = _settings(home)
+    assert _by_name(run_doctor(settings))["seal_certificate"].ok  # none yet: made on the first OFD copy
+    archive = open_archive(settings)
+    try:
+        make_seal(archive, days=20)
+    finally:
+        archive.close()
+    seal = _by_name(run_doctor(settings))["seal_certificate"]
+    assert not seal.ok and "过期" in seal.message and "dangan keys seal" in seal.message
+    archive = open_archive(settings)
+    try:
+        make_seal(archive, days=400)
+    finally:
+        archive.close()
+    assert _by_name(run_doctor(settings))["seal_certificate"].ok
+    key = sorted((home / "keys" / "seal").rglob("*key*.pem"))[-1]
+    key.chmod(0o644)
+    loose = _by_name(run_doctor(settings))["seal_certificate"]
+    assert not loose.ok and "chmod 600" in loose.message

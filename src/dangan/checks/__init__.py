@@ -21,6 +21,8 @@ from dangan.checks.model import (
 from dangan.checks.ofd import OfdDocument, OfdError, read_ofd
 from dangan.checks.registry import REGISTRY, ItemSpec, item_codes
 from dangan.checks.scheme import Scheme, default_scheme, run_scheme, scheme_for
+from dangan.checks.ses import seal_picture_of
+from dangan.checks.signatures import ofd_trust_roots, verify_ofd_signatures
 from dangan.checks.virus import ScanResult, scan_tree, scan_tree_clamd
 
 __all__ = [
@@ -44,9 +46,12 @@ __all__ = [
     "default_scheme",
     "identify",
     "item_codes",
+    "ofd_trust_roots",
     "read_ofd",
     "run_scheme",
     "scan_tree",
     "scan_tree_clamd",
     "scheme_for",
+    "seal_picture_of",
+    "verify_ofd_signatures",
 ]

@@ -269,3 +269,19 @@ def parse_ses(data: bytes) -> SesSignature:
         raise
     except (IndexError, ValueError, TypeError) as exc:
         raise Damaged(f"电子签章数据的结构不完整：{exc}") from exc
+
+
+_PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def seal_picture_of(signed_value: bytes) -> bytes | None:
+    """The seal's own picture (SES_ESPictureInfo data, PNG or JPEG) carried by a signature, to show a
+    visitor what the signer's seal looks like; None when it is not a seal signature or the picture is in a
+    format a browser cannot show (OFD vector seals). Showing it proves nothing: the verdict is the
+    signature's."""
+    try:
+        info = _seq(der(parse_ses(signed_value).seal.raw))[0]
+        data = _seq(_seq(info)[3])[1].octets()
+    except (Damaged, NotSes, IndexError, ValueError, TypeError):
+        return None
+    return data if data.startswith(_PICTURE_MAGIC) else None

@@ -171,6 +171,15 @@ def chains_to(
     return fingerprint(current) in anchors
 
 
+def _common_name(cert: x509.Certificate) -> str | None:
+    """The subject's CN alone, which a Chinese page shows (asn1crypto's friendly form has English labels)."""
+    try:
+        name = cert.subject.native.get("common_name")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return str(name[0] if isinstance(name, list) and name else name) if name else None
+
+
 def describe(cert: x509.Certificate | None) -> dict[str, Any] | None:
     """What a report shows of a certificate: subject, issuer, serial and validity."""
     if cert is None:
@@ -178,6 +187,7 @@ def describe(cert: x509.Certificate | None) -> dict[str, Any] | None:
     validity = cert["tbs_certificate"]["validity"]
     return {
         "subject": subject(cert),
+        "subject_name": _common_name(cert),
         "issuer": issuer(cert),
         "serial": format(cert.serial_number, "x"),
         "not_before": validity["not_before"].native.isoformat(),

@@ -7,7 +7,8 @@ import typer
 from ._common import DataOpt, JsonOpt, finish
 
 NAMES = {"configuration": "配置", "keys": "密钥", "database": "目录数据库", "job_queue": "任务队列",
-         "clamav": "病毒特征库", "fonts": "中文字体", "clock": "时钟", "disk": "磁盘空间"}  # fmt: skip
+         "clamav": "病毒特征库", "fonts": "中文字体", "clock": "时钟", "disk": "磁盘空间",
+         "signing_certificate": "出证签名证书", "seal_certificate": "电子印章"}  # fmt: skip
 
 
 def _label(name: str) -> str:

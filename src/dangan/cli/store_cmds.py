@@ -10,7 +10,8 @@ import typer
 from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 keys_app = typer.Typer(
-    help="密钥管理：主密钥轮换；出证签名证书（本地 CA 或导入外部证书）", no_args_is_help=True
+    help="密钥管理：主密钥轮换；出证签名证书（本地 CA 或导入外部证书）；OFD 证明的电子印章",
+    no_args_is_help=True,
 )
 
 
@@ -176,6 +177,30 @@ def keys_import_cert(
     with archive_from(data) as archive:
         doc = import_signing_certificate(archive, cert, key, chain)
     finish(doc, json_out, lambda: _print_certificate(doc, "已导入签名证书"))
+
+
+@keys_app.command("seal")
+def keys_seal(
+    days: Annotated[int, typer.Option("--days", help="电子印章与签章者证书的有效期（天）")] = 730,
+    new_root: Annotated[bool, typer.Option("--new-root", help="同时生成新的电子印章根证书")] = False,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """生成本馆的电子印章（SM2，GB/T 38540），用于 OFD 格式的档案证明；已有印章时即为轮换，旧印章保留。"""
+    from dangan.services.certify import make_seal
+
+    with archive_from(data) as archive:
+        doc = make_seal(archive, days=days, new_root=new_root)
+
+    def human() -> None:
+        seal = doc["seal"]
+        err.print(f"[green]已生成电子印章[/green] {seal['name']}（编码 {seal['es_id']}）")
+        typer.echo(f"有效期 {seal['not_before'][:10]} 至 {seal['not_after'][:10]}\n"
+                   f"签章者证书 SHA-256 {seal['certificate_sha256']}\n密钥目录 {doc['keys_dir']}")  # fmt: skip
+        if doc.get("previous"):
+            typer.echo(f"原电子印章 {doc['previous']} 已保留，此前出具的 OFD 证明仍可验证")
+
+    finish(doc, json_out, human)
 
 
 @keys_app.command("certs")

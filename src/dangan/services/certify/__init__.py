@@ -1,4 +1,5 @@
-"""Certified copies (出证): issue a signed PDF with its verification data, and check one handed back;
+"""Certified copies (出证): issue a signed PDF (or a sealed OFD) with its verification data, and check one
+handed back;
 the archive's PAdES signing helper shared by every PDF it issues (handover papers, registers); the
 public page's side-by-side check of an uploaded copy."""
 
@@ -16,6 +17,14 @@ from dangan.services.certify._certificates import (
     signing_roots,
     verify_certificate_file,
 )
+from dangan.services.certify._ofd_copy import (
+    OFD_MEDIA_TYPE,
+    is_ofd,
+    issue_ofd_certificate,
+    ofd_roots,
+    verify_ofd_file,
+)
+from dangan.services.certify._ofd_seal import archive_seal, seal_picture
 from dangan.services.certify._pades import (
     COVER_SEAL,
     RECEIPT_SEAL,
@@ -28,6 +37,7 @@ from dangan.services.certify._pades import (
 from dangan.services.certify._pades_check import check_pades
 from dangan.services.certify._signing_keys import (
     import_signing_certificate,
+    make_seal,
     make_signing_ca,
     signing_certificates,
 )
@@ -35,12 +45,14 @@ from dangan.services.certify._upload_check import check_uploaded_copy, seal_imag
 
 __all__ = [
     "COVER_SEAL",
+    "OFD_MEDIA_TYPE",
     "RECEIPT_SEAL",
     "CertificateEntry",
     "IssuedCertificate",
     "SealPlacement",
     "archive_identity",
     "archive_keys",
+    "archive_seal",
     "certificate_pdf",
     "certificates_for",
     "check_certificate",
@@ -49,14 +61,20 @@ __all__ = [
     "find_by_pdf_hash",
     "get_certificate",
     "import_signing_certificate",
+    "is_ofd",
     "issue_certificate",
+    "issue_ofd_certificate",
+    "make_seal",
     "make_signing_ca",
     "may_certify",
+    "ofd_roots",
     "seal_image",
+    "seal_picture",
     "sign_as_archive",
     "sign_pdf",
     "signing_certificates",
     "signing_roots",
     "timestamper_for",
     "verify_certificate_file",
+    "verify_ofd_file",
 ]

@@ -122,7 +122,7 @@ def _attachments(
     return files, pages
 
 
-def _entry_body(archive: Archive, index: int) -> bytes:
+def entry_body(archive: Archive, index: int) -> bytes:
     with archive.db.read() as s:
         body = (
             s.connection()
@@ -134,10 +134,20 @@ def _entry_body(archive: Archive, index: int) -> bytes:
     return bytes(body)
 
 
-def issue_certificate(
-    archive: Archive, user: Principal, record_id: str, purpose: str = "核验", *, base_url: str | None = None
-) -> IssuedCertificate:
-    """Issue a certified copy of a record the archivist may read (others: 404 if unreadable, else 403)."""
+@dataclass(frozen=True)
+class Draft:
+    """A certified copy before it is logged: what its cover says and the PDF body of its pages."""
+
+    record: Record
+    info: CoverInfo
+    body: bytes
+    issued: datetime
+    redacted: bool
+
+
+def admit(archive: Archive, user: Principal, record_id: str, purpose: str) -> tuple[Record, str]:
+    """The record and the normalised purpose, when this user may certify it (others: 404 if
+    unreadable, else 403; 410 when destroyed; a clear error for a bad purpose)."""
     record = record_for(archive, user, record_id)
     refuse_if_destroyed(record.lifecycle_status, record.archival_code)  # 410: content gone, metadata kept
     if not may_certify(user):
@@ -145,16 +155,16 @@ def issue_certificate(
     purpose = " ".join(purpose.split())
     if not purpose or len(purpose) > MAX_PURPOSE:
         raise ValidationFailed(f"用途须为 1–{MAX_PURPOSE} 个字", code="certify_purpose")
+    return record, purpose
+
+
+def draft(archive: Archive, user: Principal, record: Record, purpose: str, base_url: str | None) -> Draft:
+    """The cover and pages of a copy of `record`, as `user` may see them (personal data covered below
+    the unmask right)."""
     terms = redaction_terms(user, record)
-    identity, stamper = (
-        archive_identity(archive.settings),
-        timestamper_for(archive.settings),
-    )  # fail before logging
     files, pages = _attachments(archive, record, terms)
     cert_id = new_id()
     issued = utcnow()
-    url = verify_url(archive, cert_id, base_url)
-    issuer = user.display_name or user.username
     info = CoverInfo(
         certificate_id=cert_id,
         fonds_name=archive.settings.fonds_name,
@@ -164,40 +174,41 @@ def issue_certificate(
         applicant=record.applicant_name,
         decided_at=record.decided_at.isoformat(),
         issued_at=local_text(issued, archive.settings.timezone, seconds=False, label=True),
-        issuer=issuer,
+        issuer=user.display_name or user.username,
         purpose=purpose,
-        verify_url=url,
+        verify_url=verify_url(archive, cert_id, base_url),
         files=files,
         redacted=terms is not None,
     )
-    body = assemble(info, pages)
-    body_sha = hashlib.sha256(body).hexdigest()
-    file_list = [{"name": f.name, "sha256": f.sha256, "size": f.size, "appended": f.appended} for f in files]
-    detail = {
-        "certificate_id": cert_id,
-        "record_sha256": hashlib.sha256(canonical_json(record_snapshot(record))).hexdigest(),
-        "files": file_list,
+    return Draft(record, info, assemble(info, pages), issued, terms is not None)
+
+
+def ledger_detail(d: Draft, body_sha: str, body_size: int, signature: str) -> dict[str, Any]:
+    """The ``certify`` event's detail: what the ledger vouches for."""
+    return {
+        "certificate_id": d.info.certificate_id,
+        "record_sha256": hashlib.sha256(canonical_json(record_snapshot(d.record))).hexdigest(),
+        "files": _file_list(d.info),
         "body_sha256": body_sha,
-        "body_size": len(body),
-        "purpose": purpose,
-        "issuer": issuer,
-        "signature": "pades",  # the copy must carry a PDF signature: one stripped off is reported
-        **({"redacted": True} if terms is not None else {}),
+        "body_size": body_size,
+        "purpose": d.info.purpose,
+        "issuer": d.info.issuer,
+        "signature": signature,  # the copy must carry this signature: one stripped off is reported
+        **({"redacted": True} if d.redacted else {}),
     }
-    with archive.db.write() as s:
-        leaf = record_event(s, "certify", user.username, record.id, detail)
-    cp = make_checkpoint(archive)
-    proof = _proof(archive, leaf, cp) | {
-        "certificate_id": cert_id,
-        "signed_length": len(body),
-        "verify_url": url,
-    }
-    sealed = seal(body, proof, f"档案证明 {cert_id}", archive.settings.fonds_name)
-    pdf = sign_pdf(sealed, identity, seal_name=archive.settings.fonds_name, placement=COVER_SEAL,
-                   reason=f"档案证明 {cert_id}", location=archive.settings.fonds_name, timestamper=stamper)  # fmt: skip
-    pdf_sha = hashlib.sha256(pdf).hexdigest()
+
+
+def _file_list(info: CoverInfo) -> list[dict[str, Any]]:
+    return [{"name": f.name, "sha256": f.sha256, "size": f.size, "appended": f.appended} for f in info.files]
+
+
+def register(archive: Archive, d: Draft, leaf: int, data: bytes, body_sha: str,
+             extra: dict[str, Any] | None = None) -> tuple[str, bool]:  # fmt: skip
+    """Store the finished copy and write its `certificate` row; its SHA-256 and whether encrypted."""
+    record, info = d.record, d.info
+    sha = hashlib.sha256(data).hexdigest()
     encrypt = not record.open_to_public or archive.settings.encrypt_public
-    archive.objects.put_bytes(pdf, encrypt=encrypt)
+    archive.objects.put_bytes(data, encrypt=encrypt)
     summary = {
         "fonds_name": archive.settings.fonds_name,
         "fonds_code": archive.settings.fonds_code,
@@ -205,31 +216,61 @@ def issue_certificate(
         "title": mask_text(record.title, record),  # the public verification page shows it to anyone
         "doc_number": record.doc_number,
         "decided_at": info.decided_at,
-        "files": file_list,
-        "verify_url": url,
-        "redacted": terms is not None,
+        "files": _file_list(info),
+        "verify_url": info.verify_url,
+        "redacted": d.redacted,
+        **(extra or {}),
     }
     with archive.db.write() as s:
         s.add(
             Certificate(
-                id=cert_id,
+                id=info.certificate_id,
                 record_id=record.id,
-                issuer=issuer,
-                issued_at=issued,
-                purpose=purpose,
-                pdf_sha256=pdf_sha,
+                issuer=info.issuer,
+                issued_at=d.issued,
+                purpose=info.purpose,
+                pdf_sha256=sha,
                 body_sha256=body_sha,
-                size=len(pdf),
+                size=len(data),
                 encrypted=encrypt,
                 leaf_index=leaf,
                 summary=summary,
             )
         )
-    return IssuedCertificate(cert_id, record.id, pdf, pdf_sha, leaf, url)
+    return sha, encrypt
 
 
-def _proof(archive: Archive, leaf: int, cp: Checkpoint) -> dict[str, Any]:
-    body = _entry_body(archive, leaf)
+def issue_certificate(
+    archive: Archive, user: Principal, record_id: str, purpose: str = "核验", *, base_url: str | None = None
+) -> IssuedCertificate:
+    """Issue a certified copy of a record the archivist may read (others: 404 if unreadable, else 403)."""
+    record, purpose = admit(archive, user, record_id, purpose)
+    identity, stamper = (
+        archive_identity(archive.settings),
+        timestamper_for(archive.settings),
+    )  # fail before logging
+    d = draft(archive, user, record, purpose, base_url)
+    cert_id, body = d.info.certificate_id, d.body
+    body_sha = hashlib.sha256(body).hexdigest()
+    with archive.db.write() as s:
+        leaf = record_event(
+            s, "certify", user.username, record.id, ledger_detail(d, body_sha, len(body), "pades")
+        )
+    cp = make_checkpoint(archive)
+    proof = proof_of(archive, leaf, cp) | {
+        "certificate_id": cert_id,
+        "signed_length": len(body),
+        "verify_url": d.info.verify_url,
+    }
+    sealed = seal(body, proof, f"档案证明 {cert_id}", archive.settings.fonds_name)
+    pdf = sign_pdf(sealed, identity, seal_name=archive.settings.fonds_name, placement=COVER_SEAL,
+                   reason=f"档案证明 {cert_id}", location=archive.settings.fonds_name, timestamper=stamper)  # fmt: skip
+    pdf_sha, _encrypted = register(archive, d, leaf, pdf, body_sha)
+    return IssuedCertificate(cert_id, record.id, pdf, pdf_sha, leaf, d.info.verify_url)
+
+
+def proof_of(archive: Archive, leaf: int, cp: Checkpoint) -> dict[str, Any]:
+    body = entry_body(archive, leaf)
     with archive.db.read() as s:
         path = inclusion_proof_at(s.connection(), leaf, cp.tree_size)
     verify_inclusion(leaf_hash(body), leaf, cp.tree_size, path, cp.root)
@@ -304,7 +345,7 @@ def certificates_for(archive: Archive, user: Principal, record: Record) -> list[
     ]  # fmt: skip
 
 
-def _trusted(cp: Checkpoint, keys: dict[str, PublicKey]) -> bool:
+def trusted_checkpoint(cp: Checkpoint, keys: dict[str, PublicKey]) -> bool:
     key = keys.get(cp.key_id)
     return key is not None and cp.signed_by(key)
 
@@ -321,7 +362,7 @@ def check_certificate(archive: Archive, certificate_id: str) -> dict[str, Any]:
     if cp is None or cp.tree_size <= row.leaf_index:
         cp = make_checkpoint(archive)
     try:
-        body = _entry_body(archive, row.leaf_index)
+        body = entry_body(archive, row.leaf_index)
         detail = json.loads(body).get("detail", {})
         if detail.get("certificate_id") != row.id or detail.get("body_sha256") != row.body_sha256:
             problems.append("账本条目与证明登记不一致")
@@ -330,7 +371,7 @@ def check_certificate(archive: Archive, certificate_id: str) -> dict[str, Any]:
         verify_inclusion(leaf_hash(body), row.leaf_index, cp.tree_size, path, cp.root)
     except (ProofError, LedgerCorrupt, NotFound, ValueError) as exc:
         problems.append(f"账本包含证明不成立：{exc}")
-    if not _trusted(cp, key_store(archive).public_keys()):
+    if not trusted_checkpoint(cp, key_store(archive).public_keys()):
         problems.append("检查点签名不是本馆公钥签署的")
     return {
         "certificate_id": row.id,
@@ -402,7 +443,7 @@ def verify_certificate_file(
         verify_inclusion(leaf_hash(body), index, size, path, cp.root)
     except ProofError as exc:
         problems.append(f"包含证明不成立：{exc}")
-    if not _trusted(cp, keys):
+    if not trusted_checkpoint(cp, keys):
         problems.append("检查点签名无法用本馆公钥验证")
     proof_ok = not problems
     if pades["present"] or detail.get("signature") == "pades":

@@ -1,9 +1,10 @@
 """`dangan keys ca` / `keys import-cert` / `keys list`: the archive's signing certificate, made by a
-local CA or adopted from an outside one, with each change written to the ledger so that which
+local CA or adopted from an outside one; `keys seal`: the electronic seal of OFD copies, with each change written to the ledger so that which
 certificate signed when can be shown later, next to the copies it signed."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,15 @@ from dangan.services.archive import Archive, record_event
 from dangan.store.crypto import (
     SigningIdentity,
     create_local_ca,
+    create_seal,
     current_identity,
+    current_seal,
     import_certificate,
+    seal_identities,
     signing_identities,
 )
+
+from ._ofd_seal import seal_picture
 
 
 def _log(archive: Archive, actor: str, action: str, identity: SigningIdentity) -> None:
@@ -69,3 +75,20 @@ def signing_certificates(archive: Archive) -> dict[str, Any]:
         "current": current.id if current else None,
         "certificates": [i.as_json() for i in signing_identities(keys)],
     }
+
+
+def make_seal(
+    archive: Archive, *, days: int = 730, new_root: bool = False, actor: str = "cli"
+) -> dict[str, Any]:
+    """A new electronic seal for OFD copies (rotation: the old seal stays for the copies it sealed)."""
+    settings = archive.settings
+    keys = settings.home / "keys"
+    previous = current_seal(keys)
+    made = create_seal(keys, settings.fonds_name, settings.fonds_code, seal_picture(settings.fonds_name),
+                       days=days, new_root=new_root)  # fmt: skip
+    detail = {"action": "seal", "certificate_sha256": hashlib.sha256(made.cert).hexdigest(), "seal": made.name,
+              "es_id": made.es_id, "not_after": made.not_after.isoformat()}  # fmt: skip
+    with archive.db.write() as s:
+        record_event(s, "signing_certificate", actor, None, detail)
+    return {"seal": made.as_json(), "previous": previous.id if previous else None,
+            "seals": len(seal_identities(keys)), "keys_dir": str(keys / "seal")}  # fmt: skip

@@ -17,10 +17,13 @@ import base64
 import io
 from typing import Any
 
+from dangan.checks import seal_picture_of
 from dangan.core import PDFIUM
 from dangan.services.archive import Archive, key_store
 
 from ._certificates import find_by_pdf_hash, signing_roots, verify_certificate_file
+from ._ofd_container import read_parts
+from ._ofd_copy import is_ofd, ofd_roots, verify_ofd_file
 
 SEAL_SCALE = 2.0
 _PROOF_KEYS = ("certificate_id", "record_id", "issued_at", "issuer", "leaf_index", "tree_size",
@@ -79,8 +82,51 @@ def seal_image(pdf: bytes) -> bytes | None:
     return out.getvalue()
 
 
+def _ofd_seal_picture(ofd: bytes) -> bytes | None:
+    try:
+        parts = read_parts(ofd)
+    except Exception:  # an unreadable container has no seal to show; the checks say why
+        return None
+    for name in sorted(parts):
+        if name.endswith("SignedValue.dat") and (picture := seal_picture_of(parts[name])):
+            return picture
+    return None
+
+
+def _check_uploaded_ofd(archive: Archive, ofd: bytes, certificate_id: str) -> dict[str, Any]:
+    """The same two halves for an OFD copy: the electronic seal (SES signature) instead of PAdES."""
+    report = verify_ofd_file(ofd, key_store(archive).public_keys(), ofd_roots(archive.settings))
+    sha = report["sha256"]
+    registered = find_by_pdf_hash(archive, sha)
+    matches = registered is not None and registered.id == certificate_id
+    seal: dict[str, Any] = report["seal"]
+    proof = {k: report.get(k) for k in _PROOF_KEYS} | {
+        "ok": bool(report["proof_valid"]),
+        "present": "certificate_id" in report,
+        "problems": [p for p in report["problems"] if p not in seal["problems"]],
+    }
+    claimed = report.get("certificate_id")
+    other = registered.id if registered is not None and not matches else None
+    if other is None and claimed and claimed != certificate_id:
+        other = str(claimed)
+    picture = _ofd_seal_picture(ofd)
+    return {
+        "format": "ofd",
+        "sha256": sha,
+        "size": len(ofd),
+        "valid": bool(report["valid"]) and matches,
+        "matches": matches,
+        "other": other,
+        "seal": seal,
+        "proof": proof,
+        "seal_png": base64.b64encode(picture).decode("ascii") if picture else None,
+    }
+
+
 def check_uploaded_copy(archive: Archive, pdf: bytes, certificate_id: str) -> dict[str, Any]:
-    """The public page's verdict on `pdf`, offered as the certificate `certificate_id`."""
+    """The public page's verdict on `pdf` (or an OFD copy), offered as the certificate `certificate_id`."""
+    if is_ofd(pdf):
+        return _check_uploaded_ofd(archive, pdf, certificate_id)
     report = verify_certificate_file(pdf, key_store(archive).public_keys(), signing_roots(archive.settings))
     pades: dict[str, Any] = report["pades"]
     sha = report["pdf_sha256"]
@@ -101,6 +147,7 @@ def check_uploaded_copy(archive: Archive, pdf: bytes, certificate_id: str) -> di
         other = str(claimed)
     seal = seal_image(pdf)
     return {
+        "format": "pdf",
         "sha256": sha,
         "size": len(pdf),
         "valid": bool(report["valid"]) and matches,

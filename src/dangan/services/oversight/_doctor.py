@@ -27,6 +27,7 @@ from ._health import (
     check_database,
     check_job_queue,
     check_keys,
+    check_seal_certificate,
     check_signing_certificate,
     check_storage,
     guarded,
@@ -159,7 +160,8 @@ def run_doctor(settings: Settings) -> DoctorReport:
               guarded("job_queue", lambda: check_job_queue(s)), guarded("clamav", lambda: check_clamav(s)),
               guarded("fonts", check_fonts), guarded("clock", lambda: check_clock(s)),
               guarded("disk", lambda: check_disk(s)),
-              guarded("signing_certificate", lambda: check_signing_certificate(s))]  # fmt: skip
+              guarded("signing_certificate", lambda: check_signing_certificate(s)),
+              guarded("seal_certificate", lambda: check_seal_certificate(s))]  # fmt: skip
     return DoctorReport(checks)
 
 

@@ -30,7 +30,13 @@ from dangan.core import DanganError, Settings
 from dangan.services.archive import store_location
 from dangan.services.preservation import Jobs
 from dangan.store.catalog import head_revisions, make_engine, stored_revisions
-from dangan.store.crypto import current_identity, load_keyring, signing_key_files
+from dangan.store.crypto import (
+    current_identity,
+    current_seal,
+    load_keyring,
+    seal_key_files,
+    signing_key_files,
+)
 from dangan.store.objects import LocalLocation, Location
 
 # Object keys are hex digests (`ab/cd/<sha256>`), so nothing the archive stores can begin with this.
@@ -258,6 +264,30 @@ def check_signing_certificate(settings: Settings, now: datetime | None = None) -
     return Check(
         "signing_certificate", True, f"出证签名证书有效至 {until}（剩余 {days:.0f} 天）：{current.subject}"
     )
+
+
+def check_seal_certificate(settings: Settings, now: datetime | None = None) -> Check:
+    """The SM2 seal that OFD copies carry: its signer certificate and root expire like the PDF one."""
+    keys = settings.home / "keys"
+    seal = current_seal(keys)
+    if seal is None:
+        return Check(
+            "seal_certificate", True, "尚无电子印章：首次出具 OFD 证明时自动生成，也可运行 dangan keys seal"
+        )
+    loose = [p for p in seal_key_files(keys) if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    if loose:
+        command = "chmod 600 " + " ".join(str(p) for p in loose)
+        return Check("seal_certificate", False, f"电子印章私钥文件对同组或其他用户开放：运行 {command}")
+    seal.private_key()  # raises (→ a failed check) when the key file is missing or unreadable
+    days = seal.days_left(now)
+    until = f"{seal.not_after:%Y-%m-%d}"
+    if days <= 0:
+        return Check("seal_certificate", False, f"电子印章“{seal.name}”已于 {until} 过期，新出具的 OFD 证明将无法通过验证："
+                     "运行 dangan keys seal 轮换")  # fmt: skip
+    if days < SIGNING_MIN_DAYS:
+        return Check("seal_certificate", False, f"电子印章“{seal.name}”将于 {until} 过期（剩余 {days:.0f} 天）："
+                     "运行 dangan keys seal 轮换")  # fmt: skip
+    return Check("seal_certificate", True, f"电子印章“{seal.name}”有效至 {until}（剩余 {days:.0f} 天）")
 
 
 def _cvd_time(path: Path) -> float:

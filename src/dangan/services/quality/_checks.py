@@ -36,6 +36,7 @@ from dangan.digitize import pdf_text
 from dangan.domain import QuarantineStatus
 from dangan.services.archive import Archive, record_event
 from dangan.store.catalog import CheckReportRow, MatterRule, QuarantineEntry, Record
+from dangan.store.crypto import seal_root_files
 
 from ._quarantine import quarantine_package, reasons_of
 
@@ -95,12 +96,15 @@ def check_config(archive: Archive, matter: str | None = None, **overrides: Any) 
         required = overrides.pop("required_materials")
     else:
         required = _required_materials(archive, matter)
+    # DANGAN_TRUST_ROOTS and the archive's own seal roots (an OFD copy it sealed comes back trusted)
+    extra = (settings.trust_roots,) if settings.trust_roots else ()
+    roots = extra + seal_root_files(settings.home / "keys")
     values: dict[str, Any] = {
         "accepted_formats": frozenset(accepted) if accepted is not None else DEFAULT_ACCEPTED,
         "required_materials": required,
         "clamav_db": settings.clamav_db,
         "clamd_socket": settings.clamd_socket,
-        "trust_roots": (settings.trust_roots,) if settings.trust_roots else (),
+        "trust_roots": roots,
         "text_of": pdf_text,
     }
     values.update(overrides)

@@ -21,18 +21,29 @@ from dangan.store.crypto._envelope import (
     encrypt_chunks,
 )
 from dangan.store.crypto._keyring import KeyRing, create_master_key_file, key_record_bytes, load_keyring
+from dangan.store.crypto._seal import (
+    SealIdentity,
+    create_seal,
+    current_seal,
+    seal_identities,
+    seal_key_files,
+    seal_root_files,
+)
 from dangan.store.crypto._sm3 import new_sm3
 
 __all__ = [
     "DecryptionFailed",
     "KeyRing",
     "MasterKey",
+    "SealIdentity",
     "SigningIdentity",
     "WrappedKey",
     "build_certificate",
     "create_local_ca",
     "create_master_key_file",
+    "create_seal",
     "current_identity",
+    "current_seal",
     "decrypt_chunks",
     "encrypt_chunks",
     "import_certificate",
@@ -40,6 +51,9 @@ __all__ = [
     "load_certificates",
     "load_keyring",
     "new_sm3",
+    "seal_identities",
+    "seal_key_files",
+    "seal_root_files",
     "signing_identities",
     "signing_key_files",
     "trusted_roots",

@@ -18,10 +18,12 @@ from starlette.responses import Response
 
 from dangan.services.archive import Archive, ledger_public_keys
 from dangan.services.certify import (
+    OFD_MEDIA_TYPE,
     certificate_pdf,
     check_certificate,
     check_uploaded_copy,
     issue_certificate,
+    issue_ofd_certificate,
 )
 
 from ..deps import ArchiveDep, CurrentUser, OptionalUser
@@ -35,9 +37,9 @@ router.include_router(portal_public.router)
 CHUNK = 1024 * 1024
 
 
-def _pdf(name: str, data: bytes) -> Response:
+def _pdf(name: str, data: bytes, media_type: str = "application/pdf") -> Response:
     headers = {"Content-Disposition": content_disposition(name), "Cache-Control": "no-store"}
-    return Response(data, media_type="application/pdf", headers=headers)
+    return Response(data, media_type=media_type, headers=headers)
 
 
 @router.post("/records/{record_id}/certify", include_in_schema=False)
@@ -47,8 +49,15 @@ def certify_record(
     user: CurrentUser,
     record_id: str,
     purpose: Annotated[str, Form(max_length=200)] = "核验",
+    format: Annotated[str, Form(max_length=8)] = "pdf",
 ) -> Response:
-    """Issue a certified copy and hand it straight to the archivist's browser."""
+    """Issue a certified copy (PDF, or OFD with the seal when the form says so) and hand it straight
+    to the archivist's browser."""
+    if format == "ofd":
+        cert = issue_ofd_certificate(
+            archive, user, record_id, purpose or "核验", base_url=str(request.base_url)
+        )
+        return _pdf(f"档案证明-{cert.id}.ofd", cert.pdf, OFD_MEDIA_TYPE)
     cert = issue_certificate(archive, user, record_id, purpose or "核验", base_url=str(request.base_url))
     return _pdf(f"档案证明-{cert.id}.pdf", cert.pdf)
 
@@ -56,6 +65,8 @@ def certify_record(
 @router.get("/certificates/{certificate_id}.pdf", include_in_schema=False)
 def certificate_download(archive: ArchiveDep, user: CurrentUser, certificate_id: str) -> Response:
     row, data = certificate_pdf(archive, user, certificate_id)
+    if row.summary.get("format") == "ofd":
+        return _pdf(f"档案证明-{row.id}.ofd", data, OFD_MEDIA_TYPE)
     return _pdf(f"档案证明-{row.id}.pdf", data)
 
 
