@@ -16,12 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from dangan.access import ANONYMOUS, Principal, Role, mask_address, mask_text, record_filter, should_mask
 from dangan.demo import generate_cases, write_case
 from dangan.domain import SecurityLevel
 from dangan.graph import LABELLED, Assertion, NodeRow, edges_into, nodes_by_id, settle
+from dangan.graph import _query as query_module
 from dangan.services.archive import Archive
 from dangan.services.graph import rebuild_graph
 from dangan.services.graph._view import records_by_id, view_labels
@@ -160,3 +162,19 @@ def test_labels_equal_the_former_rule_for_every_node_and_viewer(any_archive: Arc
     address = next(n for n in nodes if n.kind == "address" and n.label.endswith("建设大街8号"))
     assert keeper[address.id][0] == address.label and "*" in clerk[address.id][0]
     assert len(ids) == len(CASES)
+
+
+def test_labels_equal_the_former_rule_across_chunks(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probes, flags and name conflicts are asked per chunk of nodes: with chunks of three, every
+    statement runs over several chunks (dated ones answered, the undated rest asked again), and the
+    answer must not change at a chunk's edge."""
+    _build(archive, tmp_path / "cases")
+    with archive.db.read() as s:
+        nodes = list(nodes_by_id(s, s.scalars(select(GraphNode.id))).values())
+    expected = {who: _reference(archive, user, nodes) for who, user in USERS.items()}
+    monkeypatch.setattr(query_module, "CHUNK", 3)
+    assert len([n for n in nodes if n.kind in ("enterprise", "person", "address", "licence")]) > 3 * 3
+    for who, user in USERS.items():
+        assert _labels(archive, user, nodes) == expected[who], who

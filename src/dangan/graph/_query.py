@@ -13,12 +13,12 @@ Public ids: an enterprise with a valid USCC is its USCC, a record is its record 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, null, or_, select, union_all
+from sqlalchemy import ColumnElement, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from dangan.domain import uscc_problem
@@ -60,13 +60,21 @@ def _node(row: Any) -> NodeRow:
 _NODE_COLUMNS = (GraphNode.id, GraphNode.kind, GraphNode.key, GraphNode.label, GraphNode.flags)
 
 
+# ids per statement: a bound list of this size stays well under both backends' parameter limits, and
+# every statement built over a chunk (the label probes especially) is the same statement for each one
+CHUNK = 500
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
 def nodes_by_id(session: Session, ids: Iterable[int]) -> dict[int, NodeRow]:
     wanted = sorted(set(ids))
     out: dict[int, NodeRow] = {}
-    for start in range(0, len(wanted), 500):
-        for row in session.execute(
-            select(*_NODE_COLUMNS).where(GraphNode.id.in_(wanted[start : start + 500]))
-        ):
+    for chunk in _chunks(wanted):
+        for row in session.execute(select(*_NODE_COLUMNS).where(GraphNode.id.in_(chunk))):
             out[row.id] = _node(row)
     return out
 
@@ -89,17 +97,6 @@ def find_nodes(session: Session, id_or_name: str) -> list[NodeRow]:
 SCAN_FACTOR = 4  # edges read per direction before the record filter, per edge asked for
 _EDGE_COLUMNS = (GraphEdge.id, GraphEdge.kind, GraphEdge.from_id, GraphEdge.to_id, GraphEdge.record_id,
                  GraphEdge.asserted_on, GraphEdge.attributes)  # fmt: skip
-
-
-def _columns_of(half: Any) -> tuple[Any, ...]:
-    return (
-        half.c.kind,
-        half.c.from_id,
-        half.c.to_id,
-        half.c.record_id,
-        half.c.asserted_on,
-        half.c.attributes,
-    )
 
 
 def _readable_edges_select(readable: ColumnElement[bool]) -> Any:
@@ -139,42 +136,56 @@ def edges_touching(
 
 def edges_around(
     session: Session, ids: Iterable[int], readable: ColumnElement[bool], *, limit: int,
-    kinds: Iterable[str] | None = None, attributes: bool = True,
+    kinds: Iterable[str] | None = None, attributes: bool = True, beyond: Iterable[int] = (),
+    sample: bool = False,
 ) -> tuple[list[EdgeRow], bool]:  # fmt: skip
     """`edges_touching`, and whether the read stopped short: each direction reads at most
     `SCAN_FACTOR * limit` edges before the record filter, so a hub with 100,000 edges (or a clerk
     asking about another department's hub, where nearly every edge is filtered out) costs a bounded
     read, not a walk of all its edges and their records. Short reads are the caller's "truncated".
     `attributes=False` leaves each edge's attributes empty: a caller drawing the graph needs none, and
-    decoding a thousand JSON documents was a fifth of a capped walk's time."""
+    decoding a thousand JSON documents was a fifth of a capped walk's time.
+
+    `beyond`: nodes already walked — edges with an end among them are known to the caller and left out,
+    so the budget goes to edges that reach further. `sample=True` stops each direction at `limit`
+    readable edges instead of ordering all `SCAN_FACTOR * limit` it scanned: for a capped ring (a
+    business centre's 12,000 enterprises) which `limit` edges show is a sample either way, and joining
+    four times as many edges to their records only to drop three quarters was half of a 2-hop walk's
+    database time (bench/graph.py --records 1000000). Not for a caller listing the oldest edges of one
+    node (the 360° page): the index hands them grouped by kind, not by date."""
     wanted = sorted(set(ids))
     if not wanted:
         return [], False
     scan = SCAN_FACTOR * limit
-    halves, capped = [], False
+    known = sorted(set(beyond))
+    columns = _EDGE_COLUMNS if attributes else (*_EDGE_COLUMNS[:-1], null().label("attributes"))
+    rows: dict[tuple[Any, ...], Any] = {}  # an edge between two wanted nodes comes back from both ends
+    capped = False
     for column in (GraphEdge.from_id, GraphEdge.to_id):
         where = [column.in_(wanted)]
         if kinds is not None:
             where.append(GraphEdge.kind.in_(sorted(set(kinds))))
-        columns = _EDGE_COLUMNS if attributes else (*_EDGE_COLUMNS[:-1], null().label("attributes"))
-        halves.append(select(*columns).where(*where).limit(scan).subquery())
-        if not capped:  # index entries only: bounded by `scan` whatever the node's degree
-            probe = select(GraphEdge.id).where(*where).limit(scan).subquery()
-            capped = (session.scalar(select(func.count()).select_from(probe)) or 0) >= scan
-    both = union_all(
-        *(select(*_columns_of(h)).join(Record, Record.id == h.c.record_id).where(readable) for h in halves)
-    )
-    sub = both.subquery()
-    rows = session.execute(select(sub).order_by(sub.c.asserted_on, sub.c.record_id).limit(limit)).all()
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for r in rows:
-        key = (r.kind, r.from_id, r.to_id, r.record_id)
-        if key not in seen:  # an edge between two wanted nodes comes back from both halves
-            seen.add(key)
-            out.append(
-                EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
-            )
+        # index entries only: bounded by `scan` whatever the node's degree
+        scanned = select(GraphEdge.id).where(*where).limit(scan)
+        if not capped:
+            capped = (session.scalar(select(func.count()).select_from(scanned.subquery())) or 0) >= scan
+        # the record filter first, from the indexes where they hold the edge's record (to_id's does), so
+        # an edge the viewer may not read is never fetched; then the rows by id, as far as the LIMIT
+        # needs them; each end apart, merged here (a UNION under an ORDER BY cost more to build than run)
+        ends = select(GraphEdge.id, GraphEdge.record_id).where(*where).limit(scan).subquery()
+        allowed = select(ends.c.id).join(Record, Record.id == ends.c.record_id).where(readable)
+        half = select(*columns).where(GraphEdge.id.in_(allowed))
+        if known:
+            half = half.where(GraphEdge.from_id.not_in(known), GraphEdge.to_id.not_in(known))
+        if not sample:  # each end's oldest `limit` hold the oldest `limit` of both
+            half = half.order_by(GraphEdge.asserted_on.asc().nulls_first(), GraphEdge.record_id)
+        for r in session.execute(half.limit(limit)):
+            rows.setdefault((r.kind, r.from_id, r.to_id, r.record_id), r)
+    # oldest first, undated before dated (as `settle` reads them), the same on both backends
+    oldest = sorted(rows.values(), key=lambda r: (r.asserted_on is not None, r.asserted_on or date.min,
+                                                   r.record_id))[:limit]  # fmt: skip
+    out = [EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
+           for r in oldest]  # fmt: skip
     return out, capped
 
 
@@ -184,9 +195,9 @@ def edges_into(
     """Readable edges of the given kinds that end at `ids` (what the records call those nodes)."""
     wanted = sorted(set(ids))
     out: list[EdgeRow] = []
-    for start in range(0, len(wanted), 500):
+    for chunk in _chunks(wanted):
         query = _readable_edges_select(readable).where(
-            GraphEdge.to_id.in_(wanted[start : start + 500]), GraphEdge.kind.in_(sorted(set(kinds)))
+            GraphEdge.to_id.in_(chunk), GraphEdge.kind.in_(sorted(set(kinds)))
         )
         out.extend(EdgeRow(r.kind, r.from_id, r.to_id, r.record_id, r.asserted_on, dict(r.attributes or {}))
                    for r in session.execute(query))  # fmt: skip
@@ -200,10 +211,13 @@ def latest_labelled(
     label, in the order `settle` reads assertions (decision date, undated first, then record id): what
     that node is called, and which record says so.
 
-    One probe per node, newest first along `ix_graph_edge_to_order`, stopping at the first edge the viewer
-    may read, so a business centre's 12,000 edges cost a step or two instead of a read of them all. Dated
-    and undated edges are asked apart: the two backends sort NULL at opposite ends of a descending order,
-    and each part alone needs no NULL ordering at all."""
+    One statement per `CHUNK` nodes, in which each node is one correlated probe, newest first along
+    `ix_graph_edge_to_order`, stopping at the first edge the viewer may read: a business centre's 12,000
+    edges cost a step or two instead of a read of them all. A grouped form (ROW_NUMBER over each node's
+    readable edges, or a MAX(asserted_on) join) reads every edge of every node instead, the busy ones
+    whole: 140-180 ms for the ~280 nodes of a business-centre enterprise's 2-hop ring at 10^6 records,
+    against 2-3 ms for the probes (bench/graph.py). Dated and undated edges are asked apart: the two
+    backends sort NULL at opposite ends of a descending order, and each part alone needs no NULL order."""
     wanted = sorted(set(ids))
     kinds = sorted(set(kinds))
     label = GraphEdge.attributes["label"].as_string()
@@ -214,18 +228,17 @@ def latest_labelled(
         latest = (
             select(GraphEdge.id)
             .join(Record, Record.id == GraphEdge.record_id)
-            .where(GraphEdge.to_id == GraphNode.id, GraphEdge.kind.in_(kinds), when, label.is_not(None),
-                   label != "", readable)
+            .where(GraphEdge.to_id == GraphNode.id, GraphEdge.kind.in_(kinds), when, label != "", readable)
             .order_by(GraphEdge.asserted_on.desc(), GraphEdge.record_id.desc())
             .limit(1)
             .correlate(GraphNode)
             .scalar_subquery()
         )  # fmt: skip
-        for start in range(0, len(rest), 500):
+        for chunk in _chunks(rest):
             query = (
                 select(GraphNode.id, label, GraphEdge.record_id)
                 .join(GraphEdge, GraphEdge.id == latest)
-                .where(GraphNode.id.in_(rest[start : start + 500]))
+                .where(GraphNode.id.in_(chunk))
             )
             out.update({node: (str(text), record) for node, text, record in session.execute(query)})
     return out
@@ -242,12 +255,12 @@ def name_conflicts(
     change = GraphEdge.attributes["change"].as_boolean()
     order = (GraphEdge.asserted_on.asc().nulls_first(), GraphEdge.record_id.asc())
     out: set[int] = set()
-    for start in range(0, len(wanted), 500):
+    for chunk in _chunks(wanted):
         named = (
             select(GraphEdge.to_id, label.label("name"), func.coalesce(change, False).label("change"),
                    func.lag(label).over(partition_by=GraphEdge.to_id, order_by=order).label("before"))
             .join(Record, Record.id == GraphEdge.record_id)
-            .where(GraphEdge.to_id.in_(wanted[start : start + 500]), GraphEdge.kind.in_(sorted(set(kinds))),
+            .where(GraphEdge.to_id.in_(chunk), GraphEdge.kind.in_(sorted(set(kinds))),
                    label.is_not(None), label != "", readable)
             .subquery()
         )  # fmt: skip
@@ -268,11 +281,11 @@ def labelled_flags(
     label = GraphEdge.attributes["label"].as_string()
     flags = GraphEdge.attributes["flags"].as_string()
     out: dict[int, set[str]] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in _chunks(wanted):
         query = (
             select(GraphEdge.to_id, flags)
             .join(Record, Record.id == GraphEdge.record_id)
-            .where(GraphEdge.to_id.in_(wanted[start : start + 500]), GraphEdge.kind.in_(sorted(set(kinds))),
+            .where(GraphEdge.to_id.in_(chunk), GraphEdge.kind.in_(sorted(set(kinds))),
                    flags.is_not(None), label.is_not(None), label != "", readable)
             .distinct()
         )  # fmt: skip

@@ -1,14 +1,16 @@
 """Writing a record's part of the graph, inside the caller's transaction.
 
 A record's edges are replaced whole (deleted by record id, added again), so ingest, a confirmation and a
-rebuild all reach the same rows. The nodes its old or new edges touch are settled again from every edge
-that reaches them (label, flags: `_history.settle`), and a node no edge reaches any more is removed —
+rebuild all reach the same rows. The nodes its old edges touched are settled again from every edge that
+reaches them (label, flags: `_history.settle`), those that only gain an edge from that edge's neighbours
+in `settle`'s order, with the same result (`_relabel`), and a node no edge reaches any more is removed —
 which is what makes the graph built record by record equal to the one rebuilt from the catalogue.
 
 Writes are Core statements, a few per record whatever its size: the ingest pays for the graph inside its
 write transaction (issue #18: at most 10 % of ingest time), so a record costs one look-up of the nodes it
 names, one multi-row insert of its new nodes (settled already: every edge reaching a new node is this
-record's), one multi-row insert of its edges and one read of the existing nodes it relabels. The ids of
+record's), one multi-row insert of its edges and one statement of bounded probes for the existing nodes
+it relabels (`_relabel`: a business centre's 12,000 edges are not read again per record). The ids of
 hub nodes (department, matter, district, industry — reused by nearly every record) and the graph secret
 are kept for the rest of the session's transaction; a rollback (a savepoint's included) drops them,
 since the rows they name may have gone with it.
@@ -27,6 +29,7 @@ from dangan.store.catalog import ConfirmedDescription, GraphEdge, GraphNode, Gra
 
 from ._extract import HUBS, LABELLED, RecordGraph, extract, facts_of
 from ._history import Assertion, settle
+from ._relabel import settle_added
 
 _SETTLED = ("enterprise", "person", "address", "licence")
 _NODES = cast(Table, GraphNode.__table__)
@@ -113,9 +116,16 @@ def add_record_to_graph(
     ]  # fmt: skip
     if rows:
         session.execute(insert(_EDGES), rows)
-    # a node created just now was settled as it was inserted (every edge reaching it is this record's)
-    touched = old | {ids[e.target] for e in graph.edges if e.kind in LABELLED and e.target not in created}
-    _settle(session, touched)
+    # a node created just now was settled as it was inserted (every edge reaching it is this record's);
+    # one that only gains an edge is settled from that edge's neighbours (`_relabel`), one that lost
+    # edges (the record asserted something before) from all the edges that reach it now
+    gained: dict[int, list[dict[str, Any]]] = {}
+    for e in graph.edges:
+        if e.kind in LABELLED and e.target not in created:
+            gained.setdefault(ids[e.target], []).append(e.attributes)
+    single = {node: found[0] for node, found in gained.items() if len(found) == 1 and node not in old}
+    again = settle_added(session, single, graph.asserted_on, graph.record_id)
+    _settle(session, old | again | (set(gained) - set(single)))
     _drop_orphans(session, old - set(ids.values()))
     return graph
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from dangan.graph import add_record_to_graph, clear_graph, graph_secret, latest_confirmed
 from dangan.services.archive import Archive
@@ -52,7 +52,22 @@ def rebuild_graph(archive: Archive, progress: Callable[[int, int], None] | None 
         done += len(batch)
         if progress is not None:
             progress(done, max(total, done))
+    _refresh_statistics(archive)
     with archive.db.read() as s:
         nodes = s.scalar(select(func.count()).select_from(GraphNode)) or 0
         edges = s.scalar(select(func.count()).select_from(GraphEdge)) or 0
     return RebuildReport(done, nodes, edges)
+
+
+def _refresh_statistics(archive: Archive) -> None:
+    """SQLite plans without statistics until ANALYZE runs, and nothing runs it by itself; a rebuild
+    rewrites the graph's tables whole, so their statistics are given afresh here. Sampled (at most
+    `analysis_limit` rows per index): the cost stays a fraction of a second at any size. Measured on
+    3,000 demo cases: the "people who represent many enterprises" list 64-82 ms → 42-63 ms, walks and the
+    360° page unchanged. PostgreSQL's autovacuum analyses by itself."""
+    if not archive.db.is_sqlite:
+        return
+    with archive.db.write() as s:
+        s.execute(text("PRAGMA analysis_limit=1000"))
+        s.execute(text("ANALYZE"))
+        s.execute(text("PRAGMA analysis_limit=0"))
