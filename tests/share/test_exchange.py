@@ -132,10 +132,27 @@ def _rewrite_case_and_rehash(bag: Path) -> None:
     bagit.Bag(str(bag)).save(manifests=True)
 
 
+def _rewrite_xml_and_rehash(bag: Path) -> None:
+    """A forger who edits the DA/T 46 XML (what another system reads) and recomputes every manifest."""
+    xml = next((bag / "data" / "metadata").glob("*.xml"))
+    text = xml.read_text(encoding="utf-8")
+    assert "<题名>" in text
+    xml.write_text(text.replace("<题名>", "<题名>（已改）", 1), encoding="utf-8")
+    bagit.Bag(str(bag)).save(manifests=True)
+
+
+def _rename_source_and_rehash(bag: Path) -> None:
+    """bag-info's Source-Organization names another archive; the tag manifest is recomputed to match."""
+    forged = bagit.Bag(str(bag))
+    forged.info["Source-Organization"] = "另一档案馆（全宗号 Z999）"
+    forged.save(manifests=True)
+
+
 @pytest.mark.parametrize(
     ("damage", "code"),
     [(_tamper_file, "bag_checksum_mismatch"), (_remove_file, "bag_file_missing"),
-     (_edit_info, "bag_tag_checksum_mismatch"), (_rewrite_case_and_rehash, "exchange_mismatch")],
+     (_edit_info, "bag_tag_checksum_mismatch"), (_rewrite_case_and_rehash, "exchange_mismatch"),
+     (_rewrite_xml_and_rehash, "exchange_mismatch"), (_rename_source_and_rehash, "exchange_source_mismatch")],
 )  # fmt: skip
 def test_damaged_bags_are_refused_and_nothing_is_written(
     source: tuple[Archive, Path], tmp_path: Path, damage: Any, code: str

@@ -16,6 +16,7 @@ from dangan.core import DanganError
 
 from .deps import LoginRequired, load_user
 from .help import help_url
+from .outage import RETRY_AFTER, exception_types, outage_of
 from .render import render
 from .security import apply_security_headers
 
@@ -49,7 +50,13 @@ STATUS_MESSAGES: dict[int, str] = {
     429: "请求过于频繁，请稍后再试",
     500: "系统内部错误，请稍后重试或联系系统管理员",
 }
-PAGE_TITLES: dict[int, str] = {403: "无权访问", 404: "未找到", 410: "已销毁", 500: "系统错误"}
+PAGE_TITLES: dict[int, str] = {
+    403: "无权访问",
+    404: "未找到",
+    410: "已销毁",
+    500: "系统错误",
+    503: "服务暂不可用",
+}
 # Starlette's form parser refuses oversize forms with a 400 and an English detail; they are answered as
 # what they are, 413, in Chinese.
 FORM_LIMITS: dict[str, str] = {
@@ -189,9 +196,27 @@ async def on_data_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_server_error(request: Request, exc: Exception) -> Response:
-    """Last resort (runs outside the other middleware, so it sets the security headers itself)."""
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    """Last resort (runs outside the other middleware, so it sets the security headers itself).
+
+    A backing service that is down (database, S3, Redis) is answered 503, not 500 (see outage.py)."""
     response: Response
+    outage = outage_of(exc)
+    if outage is not None:
+        code, message = outage
+        log.warning(
+            "%s on %s %s: %s", code, request.method, request.url.path, (str(exc).splitlines() or [""])[0]
+        )
+        if is_api(request):
+            response = error_json(503, code, message, headers={"Retry-After": RETRY_AFTER})
+        else:
+            try:
+                response = error_page(request, 503, message, code=code)
+            except Exception:
+                response = HTMLResponse(f"<h1>{message}</h1>", status_code=503)
+            response.headers["Retry-After"] = RETRY_AFTER
+        apply_security_headers(response.headers)
+        return response
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
     if is_api(request):
         response = error_json(500, "internal_error", STATUS_MESSAGES[500])
     else:
@@ -208,4 +233,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(DanganError, on_dangan_error)
     app.add_exception_handler(DataError, on_data_error)
+    for outage in exception_types():  # a backing service down: 503 (on_server_error tells)
+        app.add_exception_handler(outage, on_server_error)
     app.add_exception_handler(Exception, on_server_error)

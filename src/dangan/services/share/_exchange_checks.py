@@ -29,7 +29,16 @@ from dangan.collect import PackageRejected, read_folder, validate_bag
 from dangan.core import Problem
 from dangan.services.archive import Archive
 from dangan.services.intake import fingerprint
-from dangan.share import CHECKS, EXCHANGE_LABEL, EXCHANGE_VERSION, MANIFEST, METADATA, PROOFS, RECORDS
+from dangan.share import (
+    CHECKS,
+    EXCHANGE_LABEL,
+    EXCHANGE_VERSION,
+    MANIFEST,
+    METADATA,
+    PROOFS,
+    RECORDS,
+    record_xml,
+)
 from dangan.store.catalog import Record, find_by_sources
 from dangan.store.objects import hash_file
 
@@ -110,6 +119,10 @@ def _manifest_doc(root: Path, info: dict[str, list[str]], problems: list[Problem
     if not source or source != archive_id:
         problems.append(Problem("exchange_source_mismatch",
                                 f"bag-info.txt 的 External-Identifier（{source}）与 data/{MANIFEST} 的导出方（{archive_id}）不符"))  # fmt: skip
+    named = f"{doc['archive'].get('name')}（全宗号 {doc['archive'].get('fonds_code')}）"
+    if _info(info, "Source-Organization") != named:
+        problems.append(Problem("exchange_source_mismatch",
+                                f"bag-info.txt 的 Source-Organization 与 data/{MANIFEST} 的导出方（{named}）不符"))  # fmt: skip
     if source and source.rsplit(":", 1)[-1] not in keys:
         problems.append(Problem("exchange_source_mismatch", "导出方标识中的密钥不在交换包列出的检查点公钥中"))
     doc["_keys"] = keys
@@ -138,8 +151,12 @@ def _check_record(data: Path, entry: dict[str, Any], doc: dict[str, Any], digest
                   problems: list[Problem]) -> None:  # fmt: skip
     rid = str(entry["record_id"])
     meta = _read_json(data / METADATA / f"{rid}.json", f"data/{METADATA}/{rid}.json", problems)
-    if not (data / METADATA / f"{rid}.xml").is_file():
+    xml = data / METADATA / f"{rid}.xml"
+    if not xml.is_file():
         problems.append(Problem("exchange_incomplete", f"交换包缺少 data/{METADATA}/{rid}.xml"))
+    elif isinstance(meta, dict) and not _xml_agrees(xml, meta):
+        problems.append(Problem("exchange_mismatch", f"data/{METADATA}/{rid}.xml 与 {rid}.json 的著录不一致",
+                                f"data/{METADATA}/{rid}.xml"))  # fmt: skip
     proof = _read_json(data / PROOFS / f"{rid}.json", f"data/{PROOFS}/{rid}.json", problems)
     if (data / CHECKS / f"{rid}.json").exists():
         _read_json(data / CHECKS / f"{rid}.json", f"data/{CHECKS}/{rid}.json", problems)
@@ -154,7 +171,9 @@ def _check_record(data: Path, entry: dict[str, Any], doc: dict[str, Any], digest
     key = [pkg.metadata.source_system, pkg.metadata.source_id]
     if key != [entry.get("source_system"), entry.get("source_id")]:
         problems.append(Problem("exchange_mismatch", f"档案 {rid} 的 case.json 来源编号与 {MANIFEST} 不符"))
-    if isinstance(meta, dict) and (meta.get("record_id") != rid or (meta.get("archive") or {}).get("id") != doc["archive"]["id"]
+    if isinstance(meta, dict) and (meta.get("record_id") != rid or meta.get("archive") != doc["archive"]
+                                   or [(meta.get("catalogue") or {}).get(k) for k in ("archival_code", "fingerprint")]
+                                   != [entry.get("archival_code"), entry.get("fingerprint")]
                                    or [(meta.get("catalogue") or {}).get(k) for k in ("source_system", "source_id")] != key):  # fmt: skip
         problems.append(Problem("exchange_mismatch", f"data/{METADATA}/{rid}.json 与案卷包或导出方不符"))
     hashes = {f.path: digests.get(f"{RECORDS}/{rid}/{f.path}") or hash_file(f.source) for f in pkg.files}
@@ -164,6 +183,20 @@ def _check_record(data: Path, entry: dict[str, Any], doc: dict[str, Any], digest
     if proof is not None:
         found, _ = verify_exchange_proof(proof, rid, print_, hashes, doc["_keys"])
         problems.extend(found)
+
+
+def _xml_agrees(path: Path, meta: dict[str, Any]) -> bool:
+    """The DA/T 46 XML is written from the JSON metadata (`record_xml`), so a bag whose XML says
+    something else was edited after export (its manifests recomputed): the two must be byte-equal. Bags
+    of another exchange version are refused earlier, so a change to the writer comes with a new version."""
+    try:
+        expected = record_xml(meta)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    try:
+        return path.stat().st_size == len(expected) and path.read_bytes() == expected
+    except OSError:
+        return False
 
 
 def _claims(archive: Archive, doc: dict[str, Any], ours: str, problems: list[Problem]) -> None:

@@ -36,7 +36,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    # pre-ping: a connection the server dropped (restart, failover) is replaced, not handed out; a server
+    # that is down fails the connect within `connect_timeout` seconds rather than the OS's minutes.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -134,6 +134,14 @@ class _Body:
         self.close()
 
 
+# A location that is down must fail a request within bounds (the web answers 503, see web/outage.py), not
+# hang it: botocore's defaults wait 60 s to connect and 60 s per read. "standard" retries back off with
+# jitter on connection errors, throttling and 5xx; 5 attempts ride out a restart of a few seconds.
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+RETRIES = {"max_attempts": 5, "mode": "standard"}
+
+
 class S3Location:
     """An S3-compatible bucket (MinIO, Ceph RGW, SeaweedFS, cloud OSS). A successful PUT is durable."""
 
@@ -151,7 +159,8 @@ class S3Location:
 
         client = boto3.client(
             "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-            region_name=region, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5}),
+            region_name=region, config=Config(s3={"addressing_style": "path"}, connect_timeout=CONNECT_TIMEOUT_S,
+                                              read_timeout=READ_TIMEOUT_S, retries=RETRIES),
         )  # fmt: skip
         return cls(client, bucket, prefix, name)
 
