@@ -197,9 +197,16 @@ def test_flow_destroys_every_copy_and_keeps_the_record(world: dict[str, Any], tm
         assert "监销人" in _refused(archive, execute, archive, ARCH1, batch, ["甲"])  # two witnesses needed
     finally:
         archive.close()
+    # cached preview renderings (sealed entries of the page cache, one folder per object)
+    pages = home / "cache" / "pages"
+    for sha in hashes | kept_hashes:
+        (pages / sha[:2] / sha).mkdir(parents=True, exist_ok=True)
+        (pages / sha[:2] / sha / "0.page").write_bytes(b"sealed")
     done = _ok(
         data, "disposal", "execute", batch, "--as", "arch1", "--witness", "张监销", "--witness", "李监销"
     )
+    assert not [h for h in hashes if (pages / h[:2] / h).exists()], "a destroyed object's pages stay cached"
+    assert all((pages / h[:2] / h / "0.page").exists() for h in kept_hashes - hashes)
     assert done["batch_id"] == batch and sorted(done["destroyed"]) == sorted(targets)
     twice = _cli(
         data, "disposal", "execute", batch, "--as", "arch1", "--witness", "甲", "--witness", "乙", "--json"

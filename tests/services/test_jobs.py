@@ -4,7 +4,9 @@ processes sharing one audit without checking or repairing anything twice."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from dangan.core import load_settings, utcnow
 from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
 from dangan.services.preservation import ALERT_KIND, Jobs, run_audit, serve_jobs, worker_lock
-from dangan.services.preservation._jobs import _verified_since, every, make_huey
+from dangan.services.preservation._jobs import JOB_NICE, _verified_since, every, make_huey
 from dangan.store.catalog import Event, RecordFile
 from dangan.store.objects import LocalLocation, object_key
 from tests.factories import package_dir
@@ -112,6 +114,11 @@ def test_serve_runs_jobs_unless_a_worker_holds_the_lock(filled: Archive) -> None
         result = Jobs(filled.settings).checkpoint()
         doc = result.get(blocking=True, timeout=30)
         assert doc["tree_size"] > 0
+        # The job threads yield the CPU to web requests (nice 10); the web server's own threads do not.
+        threads = [t for _, t in consumer.worker_threads]
+        assert threads and all(t.native_id for t in threads)
+        assert all(os.getpriority(os.PRIO_PROCESS, t.native_id or 0) >= JOB_NICE for t in threads)
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < JOB_NICE
     with worker_lock(filled.settings) as got, serve_jobs(filled) as consumer:
         assert got and consumer is None, "a running `dangan worker` does the jobs; serve stays out"
     scaled = open_archive(load_settings(filled.settings.home, redis_url="redis://127.0.0.1:1/0"))

@@ -39,6 +39,7 @@ from dangan.lifecycle import (
     years_kept,
 )
 from dangan.services.archive import Archive, lock_log, record_event
+from dangan.services.utilisation import forget_pages
 from dangan.store.catalog import (
     DigitizationFile,
     DigitizationPage,
@@ -181,6 +182,7 @@ def _shred(archive: Archive, record_id: str, leaving: set[str]) -> list[str]:
     `dangan.lifecycle.disposed_objects`). `leaving`: the records destroyed together with this one.
     """
     removed: list[str] = []
+    gone: set[str] = set()
     with archive.db.write() as s:
         lock_log(s)
         refs: set[ObjectRef] = objects_of(s, [record_id]).get(record_id, set())
@@ -191,6 +193,9 @@ def _shred(archive: Archive, record_id: str, leaving: set[str]) -> list[str]:
             if named.get((sha, enc), set()) & alive:
                 continue  # a live record names these very bytes now: they are its, not ours to destroy
             removed += archive.objects.destroy(sha, enc)
+            gone.add(sha)
+    for sha in sorted(gone):  # the preview cache's renderings of them too (sealed, but still their pages)
+        forget_pages(archive, sha)
     return removed
 
 

@@ -17,6 +17,7 @@ from dangan.services.utilisation._engine_search import reindex
 from dangan.services.utilisation._evaluate import evaluate, read_judged
 from dangan.services.utilisation._facets import FACETS
 from dangan.services.utilisation._learning import log_click, log_search
+from dangan.services.utilisation._page_cache import forget_pages
 from dangan.services.utilisation._progress import (
     ApplicationProgress,
     ProgressLimits,
@@ -81,6 +82,7 @@ __all__ = [
     "download_preservation_copy",
     "evaluate",
     "file_kind",
+    "forget_pages",
     "get_request",
     "granted_by_me",
     "image_png",

@@ -30,6 +30,8 @@ from dangan.services.archive import Archive, log_access
 from dangan.services.records import FileContent, file_for
 from dangan.store.catalog import Record, RecordFile
 
+from ._page_cache import page_cache, page_key
+
 if TYPE_CHECKING:
     from dangan.digitize import Watermark
 
@@ -149,27 +151,35 @@ def _marked_png(
 
 
 def page_png(archive: Archive, user: Principal, record_id: str, position: int, number: int) -> Delivery:
-    """One PDF page as a PNG, personal data covered below the unmask right, watermarked unless public."""
+    """One PDF page as a PNG, personal data covered below the unmask right, watermarked unless public.
+
+    The rendered (and covered) page comes from `_page_cache` when this viewer's view of it was rendered
+    before; the watermark is burnt in per delivery."""
     from dangan.digitize import render_pdf_page, render_redacted_page
 
     record, f, content = file_for(archive, user, record_id, position)
     if file_kind(f.media_type) != "pdf":
         raise NotFound("该文件不是 PDF，没有分页预览")
     terms = redaction_terms(user, record)
-    with content.path() as path:
-        count = _page_count(path)
-        if count is None:
-            raise _unrenderable()
-        if number > count:
-            raise NotFound(f"该文件只有 {count} 页")
-        try:
-            if terms is None:
-                png = render_pdf_page(path, number - 1, PREVIEW_WIDTH)
-            else:
-                png = render_redacted_page(path, number - 1, PREVIEW_WIDTH, terms)
-        except Exception as exc:
-            log.warning("cannot render page %s of %s", number, f.sha256, exc_info=True)
-            raise _unrenderable() from exc
+    cache = page_cache(archive)
+    key = page_key(f.sha256, number - 1, PREVIEW_WIDTH, terms)  # this viewer's redaction view is in it
+    png = cache.get(key, f.encrypted)
+    if png is None:
+        with content.path() as path:
+            count = _page_count(path)
+            if count is None:
+                raise _unrenderable()
+            if number > count:
+                raise NotFound(f"该文件只有 {count} 页")
+            try:
+                if terms is None:
+                    png = render_pdf_page(path, number - 1, PREVIEW_WIDTH)
+                else:
+                    png = render_redacted_page(path, number - 1, PREVIEW_WIDTH, terms)
+            except Exception as exc:
+                log.warning("cannot render page %s of %s", number, f.sha256, exc_info=True)
+                raise _unrenderable() from exc
+        cache.put(key, f.encrypted, png)
     detail: dict[str, Any] = {"via": "page", "page": number, **({"redacted": True} if terms else {})}
     return _marked_png(archive, user, record, f, png, detail)
 
