@@ -6,6 +6,7 @@ scripts/setup.sh
 export DANGAN_HOME=${DANGAN_HOME:-$PWD/dangan-data}
 .venv/bin/dangan init
 .venv/bin/dangan demo --count "${DANGAN_DEMO_COUNT:-1000}"
+.venv/bin/dangan practice prepare   # 练习模式的演示档案：第一位学员进入时不必等待
 cat >&2 <<MSG
 
 ============================================================

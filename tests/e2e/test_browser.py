@@ -138,8 +138,9 @@ def test_archivist_logs_in_searches_and_previews(server: str, browser: Browser) 
 
         # Search for the most frequent approval matter: a word we know is in the demo data.
         matter = page.locator(".facet-grid .panel").nth(1).locator(".facet-name").first.inner_text()
-        page.fill(".hero-search input[name=q]", matter)
-        page.click(".hero-search button")
+        assert page.locator("form[role=search]").count() == 1  # one search box on the home page, the header's
+        page.fill(".quick-search input[name=q]", matter)
+        page.click(".quick-search button")
         page.wait_for_url(re.compile(r".*/search\?q=.*"))
         total = int(page.locator(".search-summary .total").inner_text())
         assert total >= 1

@@ -85,7 +85,7 @@ def test_the_public_reads_only_the_public_manual(client: TestClient) -> None:
 def test_a_task_page_renders_markdown_with_linked_error_codes(as_role: Callable[[str], TestClient]) -> None:
     page = as_role("clerk").get("/help/clerk/quarantine")
     assert page.status_code == 200
-    assert "<h2>步骤</h2>" in page.text and "重新检测" in page.text
+    assert '<h2 id="步骤">步骤</h2>' in page.text and "重新检测" in page.text
     assert 'href="/help/errors/quarantine_closed"' in page.text
     # a page not in the role's manual, and a role that does not exist
     assert as_role("clerk").get("/help/clerk/audit").status_code == 404

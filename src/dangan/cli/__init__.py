@@ -20,6 +20,7 @@ from .insight_cmds import stats_cmd
 from .intake_cmds import apikey_app, watch
 from .ledger_cmds import ledger_app
 from .lifecycle_cmds import disposal_app, hold_app
+from .practice_cmds import practice_app
 from .preserve_cmds import preserve_cmd
 from .report_cmds import report_app
 from .request_cmds import request_app
@@ -78,6 +79,7 @@ app.add_typer(digitization_app, name="digitize")
 app.add_typer(graph_app, name="graph")
 app.add_typer(disposal_app, name="disposal")
 app.add_typer(hold_app, name="hold")
+app.add_typer(practice_app, name="practice")
 app.add_typer(help_app, name="help")  # 用户手册 PDF 与系统管理员手册 (issue #21)
 app.command("stats")(stats_cmd)
 

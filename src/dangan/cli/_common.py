@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from dangan.access import Principal
     from dangan.services.archive import Archive
 
+T = TypeVar("T")
 err = Console(stderr=True)
 DataOpt = Annotated[
     Path | None, typer.Option("--data", help="数据目录（默认取环境变量 DANGAN_HOME，否则 ./dangan-data）")
@@ -84,6 +85,16 @@ def archive_from(data: Path | None) -> Iterator[Archive]:
     finally:
         if archive is not None:
             archive.close()
+
+
+def run_as(
+    data: Path | None, as_user: str | None, act: Callable[[Archive, Principal], T], *, public: bool = False
+) -> T:
+    """Most commands open the archive, act as the --as user and then report: `act` runs inside, so its
+    errors become a Chinese message and exit status, and what it returns is used after the archive is
+    closed (so it must be read whole: JSON, or rows loaded while open)."""
+    with archive_from(data) as archive:
+        return act(archive, principal_from(archive, as_user, public=public))
 
 
 def progress_bar(description: str) -> Progress:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar, run_as
 
 if TYPE_CHECKING:
     from dangan.services.digitization import PageDone
@@ -114,9 +114,7 @@ def show(
     """查看一件案卷各扫描件逐页的质量检查、识别结果（含文字位置）与失败原因；个人信息按该用户的权限脱敏。"""
     from dangan.services.digitization import record_digitization
 
-    with archive_from(data) as archive:
-        user = principal_from(archive, as_user)
-        doc = record_digitization(archive, user, record_id)
+    doc = run_as(data, as_user, lambda archive, user: record_digitization(archive, user, record_id))
 
     def human() -> None:
         typer.echo(f"案卷 {doc['archival_code']}（{doc['record_id']}）")

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, write_file_atomically
+from ._common import (
+    AsOpt,
+    DataOpt,
+    JsonOpt,
+    archive_from,
+    err,
+    finish,
+    principal_from,
+    run_as,
+    write_file_atomically,
+)
 
 if TYPE_CHECKING:
     from dangan.services.handover import HandoverBatch
@@ -81,8 +91,7 @@ def handover_list(
     """列出该用户可见的移交批次（档案管理员见全部，部门用户见本部门）。"""
     from dangan.services.handover import list_batches
 
-    with archive_from(data) as archive:
-        batches = list_batches(archive, principal_from(archive, as_user), status)
+    batches = run_as(data, as_user, lambda archive, user: list_batches(archive, user, status))
 
     def human() -> None:
         for b in batches:
@@ -98,8 +107,7 @@ def handover_submit(
     """部门确认移交（待移交 → 已移交）。"""
     from dangan.services.handover import submit_batch
 
-    with archive_from(data) as archive:
-        batch = submit_batch(archive, principal_from(archive, as_user), batch_id)
+    batch = run_as(data, as_user, lambda archive, user: submit_batch(archive, user, batch_id))
     _show(batch, json_out)
 
 
@@ -110,8 +118,7 @@ def handover_check(
     """档案管理员对已移交的批次做移交环节四性检测；未通过时退出码为 1。"""
     from dangan.services.handover import check_batch
 
-    with archive_from(data) as archive:
-        outcome = check_batch(archive, principal_from(archive, as_user), batch_id)
+    outcome = run_as(data, as_user, lambda archive, user: check_batch(archive, user, batch_id))
 
     def human() -> None:
         for r in outcome.records:
@@ -156,8 +163,7 @@ def handover_return(
     """档案管理员附理由退回批次（已退回）；其中的档案可重新编入新的批次。"""
     from dangan.services.handover import return_batch
 
-    with archive_from(data) as archive:
-        batch = return_batch(archive, principal_from(archive, as_user), batch_id, reason)
+    batch = run_as(data, as_user, lambda archive, user: return_batch(archive, user, batch_id, reason))
     _show(batch, json_out)
 
 
@@ -168,6 +174,5 @@ def handover_show(
     """显示一个移交批次及其清单。"""
     from dangan.services.handover import get_batch
 
-    with archive_from(data) as archive:
-        batch = get_batch(archive, principal_from(archive, as_user), batch_id)
+    batch = run_as(data, as_user, lambda archive, user: get_batch(archive, user, batch_id))
     _show(batch, json_out)

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, write_file_atomically
+from ._common import (
+    AsOpt,
+    DataOpt,
+    JsonOpt,
+    archive_from,
+    err,
+    finish,
+    principal_from,
+    run_as,
+    write_file_atomically,
+)
 
 if TYPE_CHECKING:
     from dangan.services.lifecycle import DisposalBatch
@@ -90,8 +100,7 @@ def disposal_approve(batch_id: BatchArg, as_user: AsOpt = None, data: DataOpt = 
     """按审批链审批鉴定销毁批次（提出人不能审批自己的批次）。"""
     from dangan.services.lifecycle import approve
 
-    with archive_from(data) as archive:
-        batch = approve(archive, principal_from(archive, as_user), batch_id)
+    batch = run_as(data, as_user, lambda archive, user: approve(archive, user, batch_id))
     _show(batch, json_out)
 
 
@@ -101,8 +110,7 @@ def disposal_reject(batch_id: BatchArg, reason: ReasonOpt = "", as_user: AsOpt =
     """驳回鉴定销毁批次，批次中的档案可重新鉴定。"""
     from dangan.services.lifecycle import reject
 
-    with archive_from(data) as archive:
-        batch = reject(archive, principal_from(archive, as_user), batch_id, reason)
+    batch = run_as(data, as_user, lambda archive, user: reject(archive, user, batch_id, reason))
     _show(batch, json_out)
 
 
@@ -117,8 +125,7 @@ def disposal_execute(
     """执行已批准批次的销毁：删除所有副本及加密数据密钥，目录信息保留并登记销毁清册；中断后再次执行即可续完。"""
     from dangan.services.lifecycle import execute
 
-    with archive_from(data) as archive:
-        done = execute(archive, principal_from(archive, as_user), batch_id, list(witness or []))
+    done = run_as(data, as_user, lambda archive, user: execute(archive, user, batch_id, list(witness or [])))
 
     def human() -> None:
         err.print(f"批次 {done.batch_id}：已销毁 {len(done.destroyed)} 件")
@@ -182,9 +189,8 @@ def _hold(
 ) -> None:
     from dangan.services.lifecycle import add_hold, remove_hold
 
-    with archive_from(data) as archive:
-        user = principal_from(archive, as_user)
-        view = (add_hold if action == "add" else remove_hold)(archive, user, record, reason)
+    act = add_hold if action == "add" else remove_hold
+    view = run_as(data, as_user, lambda archive, user: act(archive, user, record, reason))
     finish(
         view,
         json_out,

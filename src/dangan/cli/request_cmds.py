@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
 
 request_app = typer.Typer(
     help="利用申请：申请利用档案，部门负责人或档案管理员审批，授权限期自动失效", no_args_is_help=True
@@ -44,8 +44,7 @@ def request_create(
 
     form = RequestForm(purpose=purpose, scope=scope, days=days, codes=tuple(code or ()), department=department,
                        matter=matter, year=year, keyword=keyword, unmask=unmask)  # fmt: skip
-    with archive_from(data) as archive:
-        req = create_request(archive, principal_from(archive, as_user), form)
+    req = run_as(data, as_user, lambda archive, user: create_request(archive, user, form))
     _show(request_json(req), json_out)
 
 
@@ -107,8 +106,7 @@ def request_reject(
     """驳回利用申请，须填写理由。"""
     from dangan.services.utilisation import reject_request, request_json
 
-    with archive_from(data) as archive:
-        req = reject_request(archive, principal_from(archive, as_user), request_id, reason)
+    req = run_as(data, as_user, lambda archive, user: reject_request(archive, user, request_id, reason))
     _show(request_json(req), json_out)
 
 
@@ -123,6 +121,5 @@ def request_revoke(
     """撤销生效中的授权（批准人或档案管理员）。"""
     from dangan.services.utilisation import request_json, revoke_request
 
-    with archive_from(data) as archive:
-        req = revoke_request(archive, principal_from(archive, as_user), request_id, reason)
+    req = run_as(data, as_user, lambda archive, user: revoke_request(archive, user, request_id, reason))
     _show(request_json(req), json_out)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
 
 share_app = typer.Typer(help="共享目录：各部门档案的共享类型与共享范围", no_args_is_help=True)
 rule_app = typer.Typer(help="共享规则：查看、设置、停用及版本历史", no_args_is_help=True)
@@ -87,8 +87,7 @@ def rule_set(
     form = RuleForm(
         department, _kind(kind), reason, matter, level, tuple(to or ()), to_all, download, conditions
     )
-    with archive_from(data) as archive:
-        doc = rule_json(set_rule(archive, principal_from(archive, as_user), form))
+    doc = run_as(data, as_user, lambda archive, user: rule_json(set_rule(archive, user, form)))
     finish(doc, json_out, lambda: typer.echo(_line(doc)))
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from
+from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
 
 if TYPE_CHECKING:
     from dangan.services.utilisation import SynonymEntry
@@ -66,8 +66,7 @@ def synonym_set(
     """添加或修改本馆的检索同义词（档案管理员），下一次检索即生效；修改记入账本。"""
     from dangan.services.utilisation import set_synonym
 
-    with archive_from(data) as archive:
-        entry = set_synonym(archive, principal_from(archive, as_user), kind, alias, target)
+    entry = run_as(data, as_user, lambda archive, user: set_synonym(archive, user, kind, alias, target))
 
     def human() -> None:
         over = f"（覆盖系统默认“{entry.default_target}”）" if entry.overrides else ""
@@ -85,8 +84,7 @@ def synonym_remove(
     """删除本馆的检索同义词（档案管理员）；系统默认的条目不能删除，只能以同一用语覆盖。"""
     from dangan.services.utilisation import remove_synonym
 
-    with archive_from(data) as archive:
-        removed = remove_synonym(archive, principal_from(archive, as_user), kind, alias)
+    removed = run_as(data, as_user, lambda archive, user: remove_synonym(archive, user, kind, alias))
 
     def human() -> None:
         again = f"，恢复使用系统默认“{removed.default_target}”" if removed.overrides else ""

@@ -15,6 +15,12 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 NAMESPACE_NOTE = "DA/T 46-2009"
+# (element, catalogue key) in the order the standard lists them: 内容描述, then what it has no element for
+_CONTENT = (("题名", "title"), ("文件编号", "doc_number"), ("责任者", "department"), ("日期", "decided_at"),
+            ("分类号", "category"), ("主题词", "matter"), ("密级", "security_level"))  # fmt: skip
+_EXTENSION = (("来源系统", "source_system"), ("来源编号", "source_id"), ("行政区划代码", "district"),
+              ("行业代码", "industry"), ("身份证件号码", "id_number"), ("联系电话", "phone"),
+              ("地址", "address"), ("是否开放", "open_to_public"))  # fmt: skip
 
 
 def _text(value: Any) -> str:
@@ -30,6 +36,16 @@ def _add(parent: ET.Element, name: str, value: Any = None, **attrs: str) -> ET.E
     if value is not None:
         el.text = _clean(_text(value))
     return el
+
+
+def _group(
+    parent: ET.Element, name: str, cat: dict[str, Any], fields: tuple[tuple[str, str], ...]
+) -> ET.Element:
+    """One element whose children are catalogue values copied as they are, so the table is the mapping."""
+    group = _add(parent, name)
+    for element, key in fields:
+        _add(group, element, cat[key])
+    return group
 
 
 def _clean(text: str) -> str:
@@ -55,14 +71,7 @@ def record_xml(meta: dict[str, Any]) -> bytes:
     _add(code, "保管期限", cat["retention"])
     _add(code, "机构或问题", meta.get("org_code"))
     _add(code, "件号", meta.get("item_no"))
-    content = _add(root, "内容描述")
-    _add(content, "题名", cat["title"])
-    _add(content, "文件编号", cat["doc_number"])
-    _add(content, "责任者", cat["department"])
-    _add(content, "日期", cat["decided_at"])
-    _add(content, "分类号", cat["category"])
-    _add(content, "主题词", cat["matter"])
-    _add(content, "密级", cat["security_level"])
+    _group(root, "内容描述", cat, _CONTENT)
     form = _add(root, "形式特征")
     files = meta["files"]
     _add(form, "文件组合类型", "组合文件" if len(files) > 1 else "单件")
@@ -94,15 +103,7 @@ def record_xml(meta: dict[str, Any]) -> bytes:
     _add(business, "行为时间", cat["decided_at"], 含义="办结")
     _add(business, "行为依据", cat["matter_code"])
     _add(business, "行为描述", cat["result"])
-    extra = _add(root, "扩展信息")
-    _add(extra, "来源系统", cat["source_system"])
-    _add(extra, "来源编号", cat["source_id"])
-    _add(extra, "行政区划代码", cat["district"])
-    _add(extra, "行业代码", cat["industry"])
-    _add(extra, "身份证件号码", cat["id_number"])
-    _add(extra, "联系电话", cat["phone"])
-    _add(extra, "地址", cat["address"])
-    _add(extra, "是否开放", cat["open_to_public"])
+    extra = _group(root, "扩展信息", cat, _EXTENSION)
     _add(extra, "其他字段", json.dumps(cat["extra"] or {}, ensure_ascii=False, sort_keys=True), 格式="JSON")
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

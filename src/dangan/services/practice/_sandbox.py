@@ -176,11 +176,19 @@ class PracticeHub:
             self._thread.start()
             return self._status
 
-    def build_now(self) -> TemplateStatus:
-        """Build the template in this thread (the command line, tests)."""
-        self.prepare()
-        if self._thread is not None:
-            self._thread.join()
+    def build_now(
+        self, on_status: Callable[[TemplateStatus], None] | None = None, *, poll: float = 0.2
+    ) -> TemplateStatus:
+        """Build the template and wait for it (the command line, tests); `on_status` sees its progress.
+
+        A template already there is left as it is, so running this again is a no-op."""
+        current = self.prepare()
+        thread = self._thread
+        while thread is not None and thread.is_alive() and not current.ready:
+            thread.join(poll)
+            current = self.status()
+            if on_status is not None:
+                on_status(current)
         return self.status()
 
     def _progress(self, phase: str, total: int) -> Callable[[int], None]:

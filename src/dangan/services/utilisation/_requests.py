@@ -3,13 +3,9 @@ purpose; the department head of the records' department or an archivist approves
 never wider than asked) or rejects with a reason; an approved request is a time-limited grant that the
 approver or an archivist may revoke. Every step is a ledger event.
 
-Records another department shares with the requester's as 有条件共享 are decided by one kind of approver
-only, as `DANGAN_CONDITIONAL_APPROVER` says: the owning department's head (default) or the archive's
-archivists; the other kind does not see them in its queue and cannot lend them.
-
 Nothing about the catalogue is told to the requester while he writes: the request keeps what he typed
-(档号 list or a set description) and is resolved only by the approver, against the approver's own view
-by role (never through grants the approver himself holds), capped by the requester's clearance.
+(档号 list or a set description) and is resolved only by the approver (who may decide which records is
+the concern of `_approvers`).
 """
 
 from __future__ import annotations
@@ -18,22 +14,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dangan.access import SHARE_CONDITIONAL, THREE_ADMINS, Principal, Role, record_filter
+from dangan.access import Principal, Role
 from dangan.core import Conflict, NotFound, PermissionDenied, ValidationFailed, utcnow
-from dangan.domain import ACCESS_SCOPES, AccessScope, RequestStatus, SecurityLevel
-from dangan.services.accounts import aware, current_rules, shares_in
+from dangan.domain import ACCESS_SCOPES, AccessScope, RequestStatus
+from dangan.services.accounts import aware, current_rules
 from dangan.services.archive import Archive, record_event
+from dangan.services.utilisation._approvers import (
+    APPROVERS,
+    beyond_clearance,
+    concerns,
+    require_approver,
+    resolve,
+)
 from dangan.share import sharing_kind
-from dangan.store.catalog import Department, Matter, Record, User, UtilizationItem, UtilizationRequest
+from dangan.store.catalog import Record, UtilizationItem, UtilizationRequest
 
 MAX_DAYS = 365
 MAX_CODES = 200
 MAX_ITEMS = 1000
 MAX_PURPOSE = 500
-APPROVERS = frozenset({Role.ARCHIVIST, Role.DEPT_HEAD})
 SCOPE_LABELS = {AccessScope.VIEW: "仅查看", AccessScope.DOWNLOAD: "查看并下载"}
 _NOT_FOUND = "利用申请不存在或您无权处理"
 
@@ -104,100 +106,17 @@ def create_request(archive: Archive, user: Principal, form: RequestForm) -> Util
         return req
 
 
-def _target(req: UtilizationRequest) -> ColumnElement[bool]:
-    if req.codes:
-        return Record.archival_code.in_(list(req.codes))
-    c = req.criteria or {}
-    clauses: list[ColumnElement[bool]] = []
-    if c.get("department"):
-        clauses.append(Record.department.has(Department.name == c["department"]))
-    if c.get("matter"):
-        clauses.append(Record.matter.has(Matter.name == c["matter"]))
-    if c.get("year"):
-        clauses.append(Record.year == int(c["year"]))
-    if c.get("keyword"):
-        kw = c["keyword"]
-        clauses.append(or_(Record.title.contains(kw), Record.applicant_name.contains(kw),
-                           Record.doc_number.contains(kw)))  # fmt: skip
-    return and_(*clauses)
-
-
-def _requester(s: Session, req: UtilizationRequest) -> User | None:
-    return s.scalar(select(User).where(User.username == req.requester, User.active.is_(True)))
-
-
-CONDITIONAL_DECIDERS = {"dept_head": Role.DEPT_HEAD, "archive": Role.ARCHIVIST}
-
-
-def _not_his(
-    s: Session, approver: Principal, req: UtilizationRequest, rule: str
-) -> ColumnElement[bool] | None:
-    """The records this approver may not decide for `req`: those shared 有条件共享 with the requester's
-    department, when the setting gives them to the other kind of approver (None: nothing is withheld)."""
-    if approver.role is CONDITIONAL_DECIDERS.get(rule, Role.DEPT_HEAD) or not req.requester_department:
-        return None
-    conditional = [
-        sh.clause() for sh in shares_in(s, req.requester_department) if sh.kind == SHARE_CONDITIONAL
-    ]
-    return or_(*conditional) if conditional else None
-
-
-def _view(s: Session, approver: Principal, req: UtilizationRequest, rule: str) -> ColumnElement[bool]:
-    where = and_(record_filter(approver.without_grants()), _target(req))
-    withheld = _not_his(s, approver, req, rule)
-    return where if withheld is None else and_(where, not_(withheld))
-
-
-def _resolve(
-    s: Session, approver: Principal, req: UtilizationRequest, limit: int, rule: str = "dept_head"
-) -> list[Record]:
-    """The records this approver may lend for `req`: his own view by role (less what the setting gives
-    the other kind of approver), within the requester's clearance."""
-    requester = _requester(s, req)
-    if requester is None or Role.parse(requester.role) in THREE_ADMINS:
-        return []
-    cap = SecurityLevel.parse(requester.clearance).rank
-    where = and_(_view(s, approver, req, rule), Record.security_rank <= cap)
-    return list(s.scalars(select(Record).where(where).order_by(Record.archival_code).limit(limit)).all())
-
-
-def _beyond_clearance(
-    s: Session, approver: Principal, req: UtilizationRequest, rule: str = "dept_head"
-) -> int:
-    """How many records in the approver's view match `req` but cannot be lent (above the requester's
-    clearance, or the requester is gone or one of the 三员): told to the approver, never the requester."""
-    requester = _requester(s, req)
-    where = _view(s, approver, req, rule)
-    if requester is not None and Role.parse(requester.role) not in THREE_ADMINS:
-        where = and_(where, Record.security_rank > SecurityLevel.parse(requester.clearance).rank)
-    return int(s.scalar(select(func.count()).select_from(Record).where(where)) or 0)
-
-
-def _concerns(
-    s: Session, approver: Principal, req: UtilizationRequest, lendable: list[Record], rule: str = "dept_head"
-) -> bool:
-    """Whether a department head has a say: the request names records of his department."""
-    return approver.role is Role.ARCHIVIST or bool(lendable) or _beyond_clearance(s, approver, req, rule) > 0
-
-
-def _decidable(user: Principal) -> None:
-    if user.role in THREE_ADMINS:
-        raise PermissionDenied("三员不参与档案利用审批", code="approve_forbidden")
-    if user.role not in APPROVERS:
-        raise PermissionDenied("只有部门负责人或档案管理员可以审批利用申请", code="approve_forbidden")
-
-
 def _for_decision(
     s: Session, user: Principal, rid: str, rule: str = "dept_head"
 ) -> tuple[UtilizationRequest, list[Record]]:
-    _decidable(user)
+    require_approver(user)
     req = s.get(UtilizationRequest, rid, with_for_update=True)
     if req is None:
         raise NotFound(_NOT_FOUND, code="request_not_found")
     if req.requester == user.username:
         raise PermissionDenied("不能审批本人提交的利用申请", code="self_approval")
-    records = _resolve(s, user, req, MAX_ITEMS + 1, rule)
-    if not _concerns(s, user, req, records, rule):
+    records = resolve(s, user, req, MAX_ITEMS + 1, rule)
+    if not concerns(s, user, req, records, rule):
         raise NotFound(_NOT_FOUND, code="request_not_found")  # not his department's records
     if req.status != RequestStatus.PENDING:
         raise Conflict(f"该申请已处理（{req.status}）", code="request_decided")
@@ -264,7 +183,7 @@ def reject_request(archive: Archive, user: Principal, rid: str, reason: str) -> 
 
 def revoke_request(archive: Archive, user: Principal, rid: str, reason: str = "") -> UtilizationRequest:
     """End a grant early: its approver, or any archivist."""
-    _decidable(user)
+    require_approver(user)
     with archive.db.write() as s:
         req = s.get(UtilizationRequest, rid, with_for_update=True)
         if req is None or (user.role is not Role.ARCHIVIST and req.decided_by != user.username):
@@ -315,8 +234,8 @@ def approval_queue(archive: Archive, user: Principal) -> list[QueueEntry]:
         out = []
         rule = archive.settings.conditional_approver
         for req in pending:
-            records = _resolve(s, user, req, 50, rule)
-            beyond = _beyond_clearance(s, user, req, rule)
+            records = resolve(s, user, req, 50, rule)
+            beyond = beyond_clearance(s, user, req, rule)
             if records or beyond or user.role is Role.ARCHIVIST:
                 for r in records:
                     _ = (r.department, r.matter)
@@ -395,7 +314,7 @@ def get_request(archive: Archive, user: Principal, rid: str) -> UtilizationReque
         mine = req.requester == user.username or req.decided_by == user.username
         rule = archive.settings.conditional_approver
         if not mine and not (
-            user.role in APPROVERS and _concerns(s, user, req, _resolve(s, user, req, 1, rule), rule)
+            user.role in APPROVERS and concerns(s, user, req, resolve(s, user, req, 1, rule), rule)
         ):
             raise NotFound(_NOT_FOUND, code="request_not_found")
         _ = req.items

@@ -7,9 +7,9 @@ Content is Markdown under `content/` (one task per file, front matter naming its
 from __future__ import annotations
 
 from ._checks import CheckHelp, check_help, check_help_all
-from ._errors import ErrorHelp, error_help, help_url, known_codes
-from ._markdown import to_html
-from ._pages import ADMIN_GUIDE, IMG_DIR, ROLES, HelpPage, Manual, load_manual
+from ._errors import ErrorHelp, error_help, help_url, known_codes, parse_errors
+from ._markdown import anchors, to_html
+from ._pages import ADMIN_GUIDE, GLOSSARY, IMG_DIR, ROLES, HelpPage, Manual, load_manual
 from ._pdf import manual_pdf
 from ._search import Hit, search
 from ._settings_ref import MARKER, UndocumentedSetting, admin_guide, settings_reference, settings_rows
@@ -17,6 +17,7 @@ from ._tours import TourStep, load_tours, parse_tours, tour_for
 
 __all__ = [
     "ADMIN_GUIDE",
+    "GLOSSARY",
     "IMG_DIR",
     "MARKER",
     "ROLES",
@@ -28,6 +29,7 @@ __all__ = [
     "TourStep",
     "UndocumentedSetting",
     "admin_guide",
+    "anchors",
     "check_help",
     "check_help_all",
     "error_help",
@@ -36,6 +38,7 @@ __all__ = [
     "load_manual",
     "load_tours",
     "manual_pdf",
+    "parse_errors",
     "parse_tours",
     "search",
     "settings_reference",

@@ -15,6 +15,7 @@ from dangan.core import NotFound
 CONTENT_DIR = Path(__file__).parent / "content"
 IMG_DIR = Path(__file__).parent / "img"
 ADMIN_GUIDE = "admin-guide"
+GLOSSARY = "glossary"  # the 术语表: a page of every role, one heading (anchor) per term
 
 # The manual's roles, in the order the index lists them (DESIGN.md §4's role codes).
 ROLES: dict[str, str] = {

@@ -9,6 +9,8 @@ The guided first tour (`/help/tour`) keeps its progress in the browser's localSt
 a "seen" flag in the session once it is finished or skipped: no table and no migration for what is a
 hint, at the price that a new browser offers the tour once more. `/help/checks/{code}` explains each
 四性检测 item the report lists; `/help/topic/{slug}` sends a contextual tip to the reader's own manual page.
+`/help/glossary` is the 术语表, one anchor per term, open to everyone like the public's manual: the
+words on the portal need explaining too, and it holds no archive data.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dangan.core import NotFound, PermissionDenied
 
 from ..deps import CurrentUser, LoginRequired, OptionalUser
 from ..help import (
+    GLOSSARY,
     IMG_DIR,
     ROLES,
     admin_guide,
@@ -159,6 +162,23 @@ def help_topic(user: OptionalUser, slug: str) -> Response:
     if role is None:
         raise LoginRequired()
     return RedirectResponse(f"/help/{role}/{slug}", status_code=303)
+
+
+@router.get("/help/glossary")
+def help_glossary(request: Request, user: OptionalUser) -> Response:
+    manual = load_manual()
+    page = manual.page(GLOSSARY)
+    role = _role_of(user)
+    context = {
+        "title": page.title,
+        "page": page,
+        "html": to_html(page.body, error_codes=_codes()),
+        "role": role,
+        "role_label": ROLES[role],
+        "siblings": manual.for_role(role),
+        "errors": [],
+    }
+    return render(request, "help_page.html", context)
 
 
 @router.get("/help/img/{name}")

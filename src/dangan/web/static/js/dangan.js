@@ -26,3 +26,30 @@ document.addEventListener("keydown", function (event) {
     box.select();
   }
 });
+
+// Esc dismisses an open ⓘ tooltip (WCAG 1.4.13: content on hover or focus is dismissible). The tip is
+// shown by CSS on :hover / :focus-within; "tip-dismissed" hides it until the pointer leaves the tip and
+// focus moves out of it, so the next hover or focus shows it again.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape" && event.key !== "Esc") {
+    return;
+  }
+  var open = document.querySelectorAll(".tip:hover, .tip:focus-within");
+  for (var i = 0; i < open.length; i++) {
+    open[i].classList.add("tip-dismissed");
+  }
+});
+
+function undismissTip(event) {
+  var tip = event.target.closest && event.target.closest(".tip.tip-dismissed");
+  if (!tip || (event.relatedTarget && tip.contains(event.relatedTarget))) {
+    return;
+  }
+  var stillHovered = event.type === "focusout" && tip.matches(":hover");
+  var stillFocused = event.type === "mouseout" && tip.contains(document.activeElement);
+  if (!stillHovered && !stillFocused) {
+    tip.classList.remove("tip-dismissed");
+  }
+}
+document.addEventListener("mouseout", undismissTip);
+document.addEventListener("focusout", undismissTip);
