@@ -255,3 +255,40 @@ def test_proof_attachment_is_covered_by_the_seal(issued: tuple[Archive, str, byt
     assert not verify_ofd_file(forged, archive_keys(archive.settings.home), ofd_roots(archive.settings))[
         "valid"
     ]
+
+
+def test_a_time_stamped_pdf_copy_after_an_ofd_copy_in_one_fresh_process(tmp_path: Path) -> None:
+    """asn1crypto caches name → OID maps when a value is first built by name (checking a garbage
+    SignedValue.dat as CMS does); pyHanko's time-stamping needs names asn1crypto.tsp adds. In a fresh
+    process (a web server's) an OFD copy and a forged one checked first must not break a B-T PDF copy
+    after it. A subprocess: this test run has long imported everything."""
+    import subprocess
+    import sys
+
+    archive, record_id = _archive(tmp_path)
+    archive.close()
+    script = f"""
+from dangan.access import Principal, Role
+from dangan.core import load_settings
+from dangan.domain import SecurityLevel
+from dangan.services.archive import open_archive
+from dangan.services.certify import archive_keys, issue_certificate, issue_ofd_certificate, ofd_roots
+from dangan.services.certify import verify_ofd_file
+import io, zipfile
+user = Principal("arch", Role.ARCHIVIST, clearance=SecurityLevel.SECRET, display_name="王档案")
+archive = open_archive(load_settings({str(tmp_path / "data")!r}, signing_timestamp="local"))
+ofd = issue_ofd_certificate(archive, user, {record_id!r}, "核验").pdf
+with zipfile.ZipFile(io.BytesIO(ofd)) as src, zipfile.ZipFile(out := io.BytesIO(), "w") as dst:
+    for info in src.infolist():
+        body = src.read(info)
+        garbage = bytes([0x30, 0x82, 0x01, 0x00]) + bytes(256)
+        dst.writestr(info, garbage if info.filename == {SIGNED_VALUE!r} else body)
+roots = ofd_roots(archive.settings)
+assert not verify_ofd_file(out.getvalue(), archive_keys(archive.settings.home), roots)["valid"]
+pdf = issue_certificate(archive, user, {record_id!r}, "核验").pdf
+archive.close()
+print(len(pdf))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip()) > 1000

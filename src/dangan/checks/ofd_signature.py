@@ -13,7 +13,9 @@ seal products it interoperates with do it, see docs/decisions.md). SignedValue.d
 
 The result says whether the signature is valid (mathematically, and the hashes agree), invalid (the
 document or the signature was changed, or the seal was not the signer's to use), or could not be
-verified (a format or algorithm this reader does not know), and separately whether it is trusted.
+verified (a format or algorithm this reader does not know), separately whether it is trusted, and
+whether a CRL handed over with the roots revokes the signer (`revoked`; see `sm2.revocation` for
+when a revocation spares a signature made before it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from asn1crypto import cms  # type: ignore[import-untyped]
+
+# asn1crypto caches each OID class's name → OID map the first time a value is built by name; asn1crypto.tsp
+# (which pyHanko's time-stamping needs) adds names such as tst_info to those classes when imported. Import it
+# before anything here builds a value, or a PDF time-stamped later in this process fails ("tst_info").
+from asn1crypto import tsp as _tsp  # noqa: F401
 
 from dangan.core import BEIJING
 
@@ -54,6 +61,7 @@ class SignedValueCheck:
     signer: dict[str, Any] | None = None
     seal: dict[str, Any] | None = None
     signed_at: str | None = None
+    revoked: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +74,7 @@ class SignedValueCheck:
             "signer": self.signer,
             "seal": self.seal,
             "signed_at": self.signed_at,
+            "revoked": self.revoked,
         }
 
 
@@ -108,7 +117,12 @@ def _digest_ok(expected: bytes, data: bytes) -> bool:
 
 
 def _ses(
-    ses: SesSignature, tbs: bytes, seal_file: bytes | None, roots: list[Any], when: datetime | None
+    ses: SesSignature,
+    tbs: bytes,
+    seal_file: bytes | None,
+    roots: list[Any],
+    when: datetime | None,
+    crls: Sequence[Any] = (),
 ) -> SignedValueCheck:
     """An electronic seal: dataHash, signer's signature, maker's seal, seal ↔ signer, then trust."""
     fmt = {1: "GM/T 0031-2014 电子签章（V1）", 4: "GB/T 38540-2020 电子签章（V4）"}.get(
@@ -161,8 +175,10 @@ def _ses(
         notes.append(f"签章时电子印章不在有效期内（{info['valid_from']} 至 {info['valid_to']}）")
     if seal_file is not None and seal_file != seal.raw:
         notes.append("印章文件（Seal.esl）与签章数据中的印章不一致")
+    revoked = sm2.revocation(cert, crls, when)
+    trusted = not notes and not (revoked and revoked["effective"])
     return SignedValueCheck(
-        status=VALID, trusted=not notes, trust_notes=tuple(dict.fromkeys(notes)), **common
+        status=VALID, trusted=trusted, trust_notes=tuple(dict.fromkeys(notes)), revoked=revoked, **common
     )
 
 
@@ -193,7 +209,9 @@ def _find_cert(sid: Any, certs: list[Any]) -> Any:
 
 
 def verify_signed_data(signed: Any, tbs: bytes, roots: list[Any], when: datetime | None) -> SignedValueCheck:
-    """A GB/T 35275 / PKCS#7 SignedData over `tbs` (Signature.xml, or OFDEntries.xml)."""
+    """A GB/T 35275 / PKCS#7 SignedData over `tbs` (Signature.xml, or OFDEntries.xml); `roots` may
+    carry CRLs beside the certificates."""
+    roots, crls = sm2.split_trust(roots)
     fmt = "GB/T 35275 SignedData 数字签名"
     certs = [c.chosen for c in (signed["certificates"] or []) if c.name == "certificate"]
     infos = list(signed["signer_infos"])
@@ -228,7 +246,11 @@ def verify_signed_data(signed: Any, tbs: bytes, roots: list[Any], when: datetime
         if not sm2.verify_with(cert, message, bytes(si["signature"].native)):
             return SignedValueCheck(status=INVALID, reason="签名值验证失败：签名数据被改动，或并非由所附证书签署", **common)  # fmt: skip
         notes = _trust(cert, when, roots, certs)
-    return SignedValueCheck(status=VALID, trusted=not notes, trust_notes=tuple(notes), **common)
+        revoked = sm2.revocation(cert, crls, when)
+    trusted = not notes and not (revoked and revoked["effective"])
+    return SignedValueCheck(
+        status=VALID, trusted=trusted, trust_notes=tuple(notes), revoked=revoked, **common
+    )
 
 
 def _octets(encap: Any) -> bytes | None:
@@ -274,11 +296,13 @@ def verify_signed_value(
     roots: list[Any] | None = None,
     signature_time: str | None = None,
 ) -> SignedValueCheck:
-    """Verify SignedValue.dat against the Signature.xml bytes it signs; never raises on bad input."""
-    roots = roots or []
+    """Verify SignedValue.dat against the Signature.xml bytes it signs; never raises on bad input.
+    `roots` may carry CRLs beside the certificates (see `signatures.ofd_trust_roots`)."""
+    material = roots or []
+    roots, crls = sm2.split_trust(material)
     when = parse_signature_time(signature_time)
     try:
-        return _ses(parse_ses(signed_value), signature_xml, seal_file, roots, when)
+        return _ses(parse_ses(signed_value), signature_xml, seal_file, roots, when, crls)
     except Damaged as exc:
         if kind != "Sign":
             return SignedValueCheck("电子签章", INVALID, f"签章数据（SignedValue.dat）已损坏：{exc}")
@@ -286,7 +310,7 @@ def verify_signed_value(
         pass
     signed = signed_data(signed_value)
     if signed is not None:
-        return verify_signed_data(signed, signature_xml, roots, when)
+        return verify_signed_data(signed, signature_xml, material, when)
     if sm2.raw_signature(signed_value) is not None:
         return _bare(signed_value, signature_xml, roots, when)
     if kind != "Sign":

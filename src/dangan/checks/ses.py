@@ -23,6 +23,11 @@ from datetime import UTC, datetime
 
 from asn1crypto import core, parser  # type: ignore[import-untyped]
 
+# asn1crypto caches each OID class's name → OID map the first time a value is built by name; asn1crypto.tsp
+# (which pyHanko's time-stamping needs) adds names such as tst_info to those classes when imported. Import it
+# before anything here builds a value, or a PDF time-stamped later in this process fails ("tst_info").
+from asn1crypto import tsp as _tsp  # noqa: F401
+
 SEQUENCE, INTEGER, BIT_STRING, OCTET_STRING, OID = 16, 2, 3, 4, 6
 _TEXT_TAGS = {12, 19, 22, 20, 26, 30}
 

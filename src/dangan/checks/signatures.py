@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from dangan.core import BEIJING
+
+from . import sm2
 from .ofd import OfdDocument, OfdSignature
 from .ofd_signature import (
     INVALID,
@@ -51,15 +56,26 @@ class PdfSignature:
         }
 
 
-def _trust_roots(paths: tuple[Path, ...]) -> list[Any]:
+def _material(paths: tuple[Path, ...]) -> tuple[list[Any], list[tuple[Path, bytes]]]:
+    """The certificates in `paths`, and the DER of each CRL among them (a ``.crl`` file or an
+    ``X509 CRL`` PEM block), left for the caller to verify."""
     from asn1crypto import pem, x509  # type: ignore[import-untyped]
 
     roots: list[Any] = []
+    crls: list[tuple[Path, bytes]] = []
     for path in paths:
         data = path.read_bytes()
-        blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
-        roots.extend(x509.Certificate.load(der) for der in blobs)
-    return roots
+        blobs = list(pem.unarmor(data, multiple=True)) if pem.detect(data) else [(None, None, data)]
+        for kind, _headers, der in blobs:
+            if kind == "X509 CRL" or (kind is None and path.suffix == ".crl"):
+                crls.append((path, der))
+            else:
+                roots.append(x509.Certificate.load(der))
+    return roots, crls
+
+
+def _trust_roots(paths: tuple[Path, ...]) -> list[Any]:
+    return _material(paths)[0]
 
 
 def verify_pdf_signatures(path: Path, trust_roots: tuple[Path, ...] = ()) -> list[PdfSignature]:
@@ -107,11 +123,24 @@ def verify_pdf_signatures(path: Path, trust_roots: tuple[Path, ...] = ()) -> lis
 
 
 def ofd_trust_roots(paths: tuple[Path, ...]) -> tuple[list[Any], str | None]:
-    """The configured roots, or none and the reason when the file cannot be read."""
+    """The configured roots followed by the CRLs among `paths`, or none and the reason when a file
+    cannot be read. A CRL that no root signed (damaged, forged) refuses the whole set: skipping it
+    would quietly turn the certificates it revokes back into valid ones."""
     try:
-        return _trust_roots(paths), None
+        roots, blobs = _material(paths)
+        crls = []
+        for path, der in blobs:
+            item = sm2.load_crl(der)
+            if item is None or not any(sm2.crl_signed_by(item, r) for r in roots):
+                raise ValueError(f"吊销列表 {path.name} 已损坏或不是由可信根证书签署的，拒绝使用")
+            crls.append(item)
+        return roots + crls, None
     except (OSError, ValueError, TypeError) as exc:
         return [], f"可信根证书无法读取：{exc}"
+
+
+def _beijing(iso: str) -> str:
+    return f"{datetime.fromisoformat(iso).astimezone(ZoneInfo(BEIJING)):%Y-%m-%d %H:%M}"
 
 
 def _ofd_outcome(sig: OfdSignature, check: SignedValueCheck) -> tuple[str, str]:
@@ -125,8 +154,17 @@ def _ofd_outcome(sig: OfdSignature, check: SignedValueCheck) -> tuple[str, str]:
         return "警告", check.reason
     if sig.unchecked:
         return "警告", f"签名有效，但部分引用无法核验：{'、'.join(sig.unchecked)}"
+    revoked = check.revoked
+    if revoked and revoked["effective"]:
+        return (
+            "不通过",
+            f"签章者证书已于 {_beijing(revoked['revoked_at'])}（北京时间）被吊销（原因：{revoked['reason_label']}）",
+        )
     if not check.trusted:
         return "警告", "签名有效但证书不受信任：" + "；".join(check.trust_notes)
+    if revoked:
+        return "通过", (f"签名有效，签名者证书可信；证书已于 {revoked['revoked_at'][:10]} 吊销（{revoked['reason_label']}），"
+                      "签章在吊销之前作出，仍然有效")  # fmt: skip
     return "通过", "签名有效，签名者证书可信"
 
 

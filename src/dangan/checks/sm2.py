@@ -22,7 +22,12 @@ from datetime import datetime
 from typing import Any
 
 import gmssl_fast
-from asn1crypto import algos, x509  # type: ignore[import-untyped]
+from asn1crypto import algos, crl, x509  # type: ignore[import-untyped]
+
+# asn1crypto caches each OID class's name → OID map the first time a value is built by name; asn1crypto.tsp
+# (which pyHanko's time-stamping needs) adds names such as tst_info to those classes when imported. Import it
+# before anything here builds a value, or a PDF time-stamped later in this process fails ("tst_info").
+from asn1crypto import tsp as _tsp  # noqa: F401
 
 SM2_CURVE = "1.2.156.10197.1.301"
 SM3_WITH_SM2 = "1.2.156.10197.1.501"
@@ -194,3 +199,66 @@ def describe(cert: x509.Certificate | None) -> dict[str, Any] | None:
         "not_after": validity["not_after"].native.isoformat(),
         "sha256": fingerprint(cert),
     }
+
+
+# -- revocation ----------------------------------------------------------------------------------
+# An offline reader learns of revocations only from CRLs it is handed beside its trust roots (the
+# archive keeps its seal roots' CRLs in DATA/keys/seal/crl). RFC 5280 §5.3.1: when the reason says the
+# key was never compromised (affiliation changed, superseded, cessation of operation) a signature made
+# before the revocation date still stands; any other reason condemns every signature of the key,
+# since whoever holds a compromised key can also write any signing time.
+
+REASON_LABELS = {0: "未说明原因", 1: "私钥泄露", 2: "CA 私钥泄露", 3: "隶属关系变更", 4: "已被新证书取代",
+                 5: "停止使用", 6: "证书冻结", 9: "权限被撤销", 10: "属性机构私钥泄露"}  # fmt: skip
+BENIGN_REASONS = frozenset({3, 4, 5})
+_REASON_CODE = "2.5.29.21"
+
+
+def load_crl(der: bytes) -> crl.CertificateList | None:
+    """The CRL in `der`, or None when it is not one."""
+    try:
+        item = crl.CertificateList.load(der, strict=True)
+        item.native  # noqa: B018  (force a full parse now)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return None
+    return item
+
+
+def crl_signed_by(item: crl.CertificateList, cert: x509.Certificate) -> bool:
+    """Whether `cert` (an SM2 CA) signed the CRL."""
+    if item["tbs_cert_list"]["issuer"] != cert.subject:
+        return False
+    if item["signature_algorithm"]["algorithm"].dotted not in SM2_ALGORITHMS:
+        return False
+    return verify_with(cert, item["tbs_cert_list"].dump(), bytes(item["signature"].native))
+
+
+def _reason_code(entry: Any) -> int:
+    for ext in entry["crl_entry_extensions"] or []:
+        if ext["extn_id"].dotted == _REASON_CODE:
+            return int.from_bytes(bytes(ext["extn_value"].contents)[2:], "big")
+    return 0
+
+
+def revocation(cert: x509.Certificate, crls: Sequence[crl.CertificateList],
+               when: datetime | None) -> dict[str, Any] | None:  # fmt: skip
+    """The CRL entry for `cert`, if any: when and why, and whether it condemns a signature made at
+    `when` (``effective``)."""
+    for item in crls:
+        tbs = item["tbs_cert_list"]
+        if tbs["issuer"] != cert.issuer:
+            continue
+        for entry in tbs["revoked_certificates"] or []:
+            if entry["user_certificate"].native != cert.serial_number:
+                continue
+            at, code = entry["revocation_date"].native, _reason_code(entry)
+            benign = code in BENIGN_REASONS and when is not None and when < at
+            return {"revoked_at": at.isoformat(), "reason_code": code,
+                    "reason_label": REASON_LABELS.get(code, str(code)), "effective": not benign}  # fmt: skip
+    return None
+
+
+def split_trust(material: Sequence[Any]) -> tuple[list[x509.Certificate], list[crl.CertificateList]]:
+    """Trust roots and CRLs handed over together (see `signatures.ofd_trust_roots`)."""
+    crls = [m for m in material if isinstance(m, crl.CertificateList)]
+    return [m for m in material if not isinstance(m, crl.CertificateList)], crls

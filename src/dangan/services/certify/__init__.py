@@ -14,6 +14,7 @@ from dangan.services.certify._certificates import (
     get_certificate,
     issue_certificate,
     may_certify,
+    signing_crls,
     signing_roots,
     verify_certificate_file,
 )
@@ -36,9 +37,11 @@ from dangan.services.certify._pades import (
 )
 from dangan.services.certify._pades_check import check_pades
 from dangan.services.certify._signing_keys import (
+    import_revocation_list,
     import_signing_certificate,
     make_seal,
     make_signing_ca,
+    revoke_certificate,
     signing_certificates,
 )
 from dangan.services.certify._upload_check import check_uploaded_copy, seal_image
@@ -60,6 +63,7 @@ __all__ = [
     "check_uploaded_copy",
     "find_by_pdf_hash",
     "get_certificate",
+    "import_revocation_list",
     "import_signing_certificate",
     "is_ofd",
     "issue_certificate",
@@ -68,11 +72,13 @@ __all__ = [
     "make_signing_ca",
     "may_certify",
     "ofd_roots",
+    "revoke_certificate",
     "seal_image",
     "seal_picture",
     "sign_as_archive",
     "sign_pdf",
     "signing_certificates",
+    "signing_crls",
     "signing_roots",
     "timestamper_for",
     "verify_certificate_file",

@@ -52,6 +52,7 @@ from dangan.lifecycle import refuse_if_destroyed
 from dangan.services.archive import Archive, key_store, make_checkpoint, record_event, record_snapshot
 from dangan.services.records import record_for
 from dangan.store.catalog import Certificate, Record
+from dangan.store.crypto import signing_crls as store_signing_crls
 from dangan.store.crypto import trusted_roots
 
 from ._certify_pdf import (
@@ -66,6 +67,7 @@ from ._certify_pdf import (
 )
 from ._pades import COVER_SEAL, archive_identity, sign_pdf, timestamper_for
 from ._pades_check import check_pades
+from ._proof_check import read_carried, trusted_checkpoint
 
 PROOF_VERSION = 1
 MAX_PURPOSE = 40
@@ -345,11 +347,6 @@ def certificates_for(archive: Archive, user: Principal, record: Record) -> list[
     ]  # fmt: skip
 
 
-def trusted_checkpoint(cp: Checkpoint, keys: dict[str, PublicKey]) -> bool:
-    key = keys.get(cp.key_id)
-    return key is not None and cp.signed_by(key)
-
-
 def check_certificate(archive: Archive, certificate_id: str) -> dict[str, Any]:
     """The public view of a certificate and whether its ledger entry is under the latest signed checkpoint.
 
@@ -399,7 +396,10 @@ def check_certificate(archive: Archive, certificate_id: str) -> dict[str, Any]:
 
 
 def verify_certificate_file(
-    pdf: bytes, keys: dict[str, PublicKey], roots: Sequence[x509.Certificate] | None = None
+    pdf: bytes,
+    keys: dict[str, PublicKey],
+    roots: Sequence[x509.Certificate] | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> dict[str, Any]:
     """Offline check of a certificate PDF: its body hash, ledger entry, inclusion proof and checkpoint,
     and its PAdES signature (the signer's trust judged only when `roots` are given).
@@ -407,44 +407,22 @@ def verify_certificate_file(
     Needs nothing but the file, the archive's public keys (``DATA/keys/ledger-*.pub``) and roots.
     ``proof_valid`` and ``pades.ok`` are the two halves; ``valid`` needs both where a signature is
     present or the ledger entry says the copy was signed (copies issued before signing need the proof).
+    `crls` (see `signing_crls`) make a signature by a revoked certificate fail.
     """
-    pades = check_pades(pdf, roots)
+    pades = check_pades(pdf, roots, crls=crls)
     problems: list[str] = []
     out: dict[str, Any] = {"pdf_sha256": hashlib.sha256(pdf).hexdigest()}
     try:
         proof = read_proof(pdf)
-        body = base64.b64decode(str(proof["entry"]), validate=True)
-        entry = json.loads(body)
-        detail = entry["detail"]
+        carried = read_carried(proof, base64.b64decode(str(proof["entry"]), validate=True))
         length = int(proof["signed_length"])
-        cp = Checkpoint.from_json(proof["checkpoint"])
-        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
-        path = [bytes.fromhex(h) for h in proof["proof"]]
     except (ProofMissing, KeyError, TypeError, ValueError, CheckpointError) as exc:
         problems = [f"无法读取证明：{exc}", *pades["problems"]]
         return out | {"valid": False, "proof_valid": False, "pades": pades, "problems": problems}
-    out |= {
-        "certificate_id": detail.get("certificate_id"),
-        "record_id": entry.get("record_id"),
-        "issued_at": entry.get("at"),
-        "issuer": detail.get("issuer"),
-        "files": detail.get("files", []),
-        "leaf_index": index,
-        "tree_size": size,
-        "checkpoint_issued_at": cp.issued_at,
-    }
-    if entry.get("kind") != "certify" or detail.get("certificate_id") != proof.get("certificate_id"):
-        problems.append("账本条目不是这份证明的出证记录")
-    if length > len(pdf) or hashlib.sha256(pdf[:length]).hexdigest() != detail.get("body_sha256"):
-        problems.append("证明正文的 SHA-256 与账本登记不符：文件已被改动")
-    if (size, cp.root.hex()) != (cp.tree_size, str(proof.get("root"))):
-        problems.append("证明与检查点的树大小或树根不一致")
-    try:
-        verify_inclusion(leaf_hash(body), index, size, path, cp.root)
-    except ProofError as exc:
-        problems.append(f"包含证明不成立：{exc}")
-    if not trusted_checkpoint(cp, keys):
-        problems.append("检查点签名无法用本馆公钥验证")
+    out |= carried.summary()
+    detail = carried.detail
+    body_ok = length <= len(pdf) and hashlib.sha256(pdf[:length]).hexdigest() == detail.get("body_sha256")
+    problems = carried.problems(keys, body_ok, "证明正文的 SHA-256 与账本登记不符：文件已被改动")
     proof_ok = not problems
     if pades["present"] or detail.get("signature") == "pades":
         problems += pades["problems"] if pades["present"] else ["PDF 数字签名已被移除（出证时已签名）"]
@@ -459,3 +437,9 @@ def archive_keys(home: Path) -> dict[str, PublicKey]:
 def signing_roots(settings: Settings) -> list[x509.Certificate]:
     """The roots a signature must chain to: the archive's own, plus DANGAN_TRUST_ROOTS."""
     return trusted_roots(settings.home / "keys", settings.trust_roots)
+
+
+def signing_crls(settings: Settings) -> list[x509.CertificateRevocationList]:
+    """The archive's CRLs (its local roots' and those imported from outside CAs), each verified
+    against the CA that signed it; a damaged one raises rather than being skipped."""
+    return store_signing_crls(settings.home / "keys", settings.trust_roots)

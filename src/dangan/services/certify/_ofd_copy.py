@@ -20,8 +20,8 @@ from typing import Any
 
 from dangan.access import Principal
 from dangan.checks import OfdError, ofd_trust_roots, read_ofd, verify_ofd_signatures
-from dangan.core import Settings
-from dangan.ledger import Checkpoint, CheckpointError, ProofError, PublicKey, leaf_hash, verify_inclusion
+from dangan.core import ConfigurationError, Settings
+from dangan.ledger import CheckpointError, PublicKey
 from dangan.services.archive import Archive, make_checkpoint, record_event
 from dangan.store.crypto import seal_root_files
 
@@ -32,7 +32,6 @@ from ._certificates import (
     ledger_detail,
     proof_of,
     register,
-    trusted_checkpoint,
 )
 from ._certify_pdf import entry_bytes
 from ._ofd_container import (
@@ -46,6 +45,7 @@ from ._ofd_container import (
     zip_parts,
 )
 from ._ofd_seal import apply_seal, archive_seal, cover_stamp
+from ._proof_check import read_carried
 
 OFD_MEDIA_TYPE = "application/ofd"
 SEAL_VALID = "有效"
@@ -82,8 +82,11 @@ def issue_ofd_certificate(
 
 
 def ofd_roots(settings: Settings) -> list[Any]:
-    """What an OFD seal must chain to here: the archive's seal roots, plus DANGAN_TRUST_ROOTS."""
-    roots, _problem = ofd_trust_roots(seal_root_files(settings.home / "keys"))
+    """What an OFD seal must chain to here: the archive's seal roots and their CRLs, plus
+    DANGAN_TRUST_ROOTS. A damaged CRL of the archive's own is an error, never a silent skip."""
+    roots, problem = ofd_trust_roots(seal_root_files(settings.home / "keys"))
+    if problem:
+        raise ConfigurationError(f"本馆电子印章的{problem}：请从密钥备份恢复 DATA/keys/seal")
     if settings.trust_roots is not None and settings.trust_roots.is_file():
         extra, _problem = ofd_trust_roots(
             (settings.trust_roots,)
@@ -121,6 +124,7 @@ def _seal_report(data: bytes, roots: list[Any]) -> dict[str, Any]:
         "signer": signer.get("subject_name") or signer.get("subject"),
         "seal_name": seal.get("name"),
         "signed_at": first.get("signed_at"),
+        "revoked": first.get("revoked"),
         "signatures": entries,
         "problems": problems,
     }
@@ -133,42 +137,17 @@ def verify_ofd_file(data: bytes, keys: dict[str, PublicKey], roots: list[Any]) -
     sha = hashlib.sha256(data).hexdigest()
     seal = _seal_report(data, roots)
     out: dict[str, Any] = {"format": "ofd", "pdf_sha256": sha, "sha256": sha}
-    problems: list[str] = []
     try:
         parts = read_parts(data)
         proof = json.loads(parts[PROOF_FILE])
-        body = entry_bytes(proof)
-        entry = json.loads(body)
-        detail = entry["detail"]
-        cp = Checkpoint.from_json(proof["checkpoint"])
-        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
-        path = [bytes.fromhex(h) for h in proof["proof"]]
+        carried = read_carried(proof, entry_bytes(proof))
     except (KeyError, TypeError, ValueError, CheckpointError) as exc:
         what = "文件中没有账本证明" if isinstance(exc, KeyError) else str(exc)
         problems = [f"无法读取证明：{what}", *seal["problems"]]
         return out | {"valid": False, "proof_valid": False, "seal": seal, "problems": problems}
-    out |= {
-        "certificate_id": detail.get("certificate_id"),
-        "record_id": entry.get("record_id"),
-        "issued_at": entry.get("at"),
-        "issuer": detail.get("issuer"),
-        "files": detail.get("files", []),
-        "leaf_index": index,
-        "tree_size": size,
-        "checkpoint_issued_at": cp.issued_at,
-    }
-    if entry.get("kind") != "certify" or detail.get("certificate_id") != proof.get("certificate_id"):
-        problems.append("账本条目不是这份证明的出证记录")
-    if content_digest(parts) != detail.get("body_sha256"):
-        problems.append("证明内容的摘要与账本登记不符：文件已被改动")
-    if (size, cp.root.hex()) != (cp.tree_size, str(proof.get("root"))):
-        problems.append("证明与检查点的树大小或树根不一致")
-    try:
-        verify_inclusion(leaf_hash(body), index, size, path, cp.root)
-    except ProofError as exc:
-        problems.append(f"包含证明不成立：{exc}")
-    if not trusted_checkpoint(cp, keys):
-        problems.append("检查点签名无法用本馆公钥验证")
+    out |= carried.summary()
+    content_ok = content_digest(parts) == carried.detail.get("body_sha256")
+    problems = carried.problems(keys, content_ok, "证明内容的摘要与账本登记不符：文件已被改动")
     proof_ok = not problems
     problems += seal["problems"]
     return out | {"valid": not problems, "proof_valid": proof_ok, "seal": seal, "problems": problems}

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
 
-from dangan.core import BEIJING, PDFIUM, Settings
-from dangan.store.crypto import SealIdentity, create_seal, current_seal
+from dangan.core import BEIJING, PDFIUM, ConfigurationError, Settings
+from dangan.store.crypto import SealIdentity, create_seal, current_seal, seal_revocation
 
 from ._certify_pdf import PAGE_H
 from ._ofd_container import MM, NS, SIGNS
@@ -68,11 +68,16 @@ def seal_picture(name: str) -> bytes:
 
 
 def archive_seal(settings: Settings) -> SealIdentity:
-    """The seal that signs now; made on first use (as the PDF signing certificate is)."""
+    """The seal that signs now; made on first use (as the PDF signing certificate is). A seal whose
+    signer certificate is revoked is refused, not replaced behind the archivist's back."""
     keys = settings.home / "keys"
     found = current_seal(keys)
     if found is None:
-        found = create_seal(keys, settings.fonds_name, settings.fonds_code, seal_picture(settings.fonds_name))
+        return create_seal(keys, settings.fonds_name, settings.fonds_code, seal_picture(settings.fonds_name))
+    revoked = seal_revocation(keys, found)
+    if revoked is not None:
+        raise ConfigurationError(f"当前电子印章 {found.id} 的签章者证书已于 {revoked.revoked_at:%Y-%m-%d} 被吊销"
+                                 f"（原因：{revoked.label}），不能再用它签章：请运行 dangan keys seal 生成新印章")  # fmt: skip
     return found
 
 

@@ -28,7 +28,14 @@ from reportlab.pdfgen import canvas
 
 from dangan.core import ConfigurationError, Settings
 from dangan.services.archive import Archive
-from dangan.store.crypto import SigningIdentity, create_local_ca, current_identity, tsa_identity
+from dangan.store.crypto import (
+    SigningIdentity,
+    create_local_ca,
+    current_identity,
+    revocation_of,
+    signing_crls,
+    tsa_identity,
+)
 
 from ._certify_pdf import MARGIN, PAGE_W, seal_graphic
 
@@ -136,11 +143,19 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, *, seal_name: str, placement
 
 def archive_identity(settings: Settings) -> SigningIdentity:
     """The identity that signs now; for a fresh archive a local CA and certificate are made on first
-    use, as the ledger's checkpoint key is (so a fresh demo issues signed copies)."""
+    use, as the ledger's checkpoint key is (so a fresh demo issues signed copies).
+
+    A revoked current certificate is refused rather than silently replaced: which certificate signs
+    is the archive's decision (`keys ca` for a local one, `keys import-cert` for an outside CA's), and
+    a copy signed with a revoked one would be born invalid."""
     keys = settings.home / "keys"
     found = current_identity(keys)
     if found is None:
-        found = create_local_ca(keys, settings.fonds_name, settings.fonds_code)
+        return create_local_ca(keys, settings.fonds_name, settings.fonds_code)
+    revoked = revocation_of(found.cert, signing_crls(keys, settings.trust_roots))
+    if revoked is not None:
+        raise ConfigurationError(f"当前出证签名证书 {found.id} 已于 {revoked.revoked_at:%Y-%m-%d} 被吊销（原因：{revoked.label}），"
+                                 "不能再用它签名：请运行 dangan keys ca 生成新证书，或 dangan keys import-cert 导入新证书")  # fmt: skip
     return found
 
 

@@ -2,8 +2,19 @@
 with pyHanko offline (no fetching): intact, cryptographically valid, signer chains to a trusted root,
 certificate in its validity, and the signature covering the whole file.
 
-Each failure is named on its own so that a partial coverage, an unknown signer or an expired
-certificate is reported as what it is, and never as valid.
+Each failure is named on its own so that a partial coverage, an unknown signer, an expired or a
+revoked certificate is reported as what it is, and never as valid.
+
+Revocation: the archive's CRLs (`signing_crls`, verified when loaded) go to pyHanko with
+``revocation_mode="soft-fail"`` — a certificate no CRL speaks of is not held against the signer, as an
+offline archive has no other source — and are also looked up directly, so a CRL past its next update
+(which pyHanko would set aside as stale) still revokes. RFC 5280 §5.3.1 reasons decide what a
+revocation means for a signature made before it: ``superseded``, ``affiliationChanged`` and
+``cessationOfOperation`` say the key was never compromised, so such a signature stays valid (with a
+note, ``revoked.effective`` false) when its time — the time stamp at B-T, else the time the signer
+states — precedes the revocation date; every other reason (key or CA compromise, unspecified,
+privilege withdrawn, hold) condemns all signatures of the key, because whoever holds a compromised
+key can also write any signing time.
 """
 
 from __future__ import annotations
@@ -14,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
+
+from dangan.store.crypto import Revocation, revocation_of
 
 from ._pades import asn1_cert, quiet_pyhanko
 
@@ -31,9 +44,27 @@ def _name(name: Any, key: str) -> str | None:
     return str(value) if value else None
 
 
-def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
-                now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
-    """The verdict on the last signature of `pdf`; `roots` None judges everything but the signer's trust."""
+def _revocation(status: Any, crls: Sequence[x509.CertificateRevocationList]) -> Revocation | None:
+    from cryptography.x509 import load_der_x509_certificate
+
+    if status.signing_cert is None or not crls:
+        return None
+    return revocation_of(load_der_x509_certificate(status.signing_cert.dump()), list(crls))
+
+
+def _signed_at(status: Any) -> datetime | None:
+    ts = status.timestamp_validity
+    if ts is not None and ts.intact and ts.valid:
+        return ts.timestamp
+    return status.signer_reported_dt
+
+
+def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *, now: datetime | None = None,
+                crls: Sequence[x509.CertificateRevocationList] = ()) -> dict[str, Any]:  # fmt: skip
+    """The verdict on the last signature of `pdf`; `roots` None judges everything but the signer's trust;
+    `crls` (already verified) say which certificates are revoked."""
+    from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]
+    from cryptography.hazmat.primitives.serialization import Encoding
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -50,10 +81,17 @@ def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
         if not sigs:
             return _absent()
         sig = sigs[-1]
-        context = ValidationContext(trust_roots=[asn1_cert(c) for c in roots or []], allow_fetching=False,
-                                    moment=now)  # fmt: skip
+        trust = [asn1_cert(c) for c in roots or []]
+        asn1_crls = [asn1_crl.CertificateList.load(c.public_bytes(Encoding.DER)) for c in crls]
+        context = ValidationContext(trust_roots=trust, allow_fetching=False, moment=now, crls=asn1_crls,
+                                    revocation_mode="soft-fail")  # fmt: skip
         try:
             status = validate_pdf_signature(sig, context)
+            revoked = _revocation(status, crls)
+            spared = revoked is not None and not revoked.applies_to(_signed_at(status))
+            if spared:  # trust judged as if unrevoked: the signature predates a benign revocation
+                plain = ValidationContext(trust_roots=trust, allow_fetching=False, moment=now)
+                status = validate_pdf_signature(sig, plain)
         except Exception as exc:  # a malformed signature is a verdict, never a crash
             return _absent(f"签名无法验证：{exc}") | {"present": True, "field": sig.field_name}
     cert = status.signing_cert
@@ -88,6 +126,7 @@ def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
         "file_bytes": len(pdf),
         "cert_not_after": _iso(not_after),
         "expired": expired,
+        "revoked": revoked.as_json() | {"effective": not spared} if revoked is not None else None,
     }
     problems = []
     if not status.intact:
@@ -102,15 +141,23 @@ def check_pades(pdf: bytes, roots: Sequence[x509.Certificate] | None, *,
         problems.append(f"签名证书已于 {not_after:%Y-%m-%d} 过期")
     if not_yet:
         problems.append(f"签名证书在 {not_before:%Y-%m-%d} 之后才生效")
+    condemned = revoked is not None and not spared
+    if revoked is not None and condemned:
+        problems.append(revoked.message())
+    notes = (
+        [f"{revoked.message()}；本签名作出于吊销之前，且吊销原因表明私钥未泄露，签名仍然有效"]
+        if spared and revoked
+        else []
+    )
     # an altered signature cannot say who signed it: trust is judged only over an intact, valid one
     if (
         roots is not None
         and not status.trusted
         and status.intact
         and status.valid
-        and not (expired or not_yet)
+        and not (expired or not_yet or condemned)
     ):
         problems.append("签名者证书不受信任：不能链接到本馆或已配置的可信根证书")
     if ts is not None and not (ts.intact and ts.valid):
         problems.append("签名时间戳无效")
-    return out | {"ok": not problems, "problems": problems}
+    return out | {"ok": not problems, "problems": problems, "notes": notes}

@@ -21,7 +21,7 @@ from dangan.checks import seal_picture_of
 from dangan.core import PDFIUM
 from dangan.services.archive import Archive, key_store
 
-from ._certificates import find_by_pdf_hash, signing_roots, verify_certificate_file
+from ._certificates import find_by_pdf_hash, signing_crls, signing_roots, verify_certificate_file
 from ._ofd_container import read_parts
 from ._ofd_copy import is_ofd, ofd_roots, verify_ofd_file
 
@@ -93,31 +93,28 @@ def _ofd_seal_picture(ofd: bytes) -> bytes | None:
     return None
 
 
-def _check_uploaded_ofd(archive: Archive, ofd: bytes, certificate_id: str) -> dict[str, Any]:
-    """The same two halves for an OFD copy: the electronic seal (SES signature) instead of PAdES."""
-    report = verify_ofd_file(ofd, key_store(archive).public_keys(), ofd_roots(archive.settings))
+def _judged(archive: Archive, report: dict[str, Any], data: bytes, certificate_id: str,
+            signature_problems: list[str], picture: bytes | None) -> dict[str, Any]:  # fmt: skip
+    """What both formats share: the ledger proof's half, whether the upload is the registered copy of
+    this certificate (or which other one it is), and the verdict needing all of it."""
     sha = report["sha256"]
     registered = find_by_pdf_hash(archive, sha)
     matches = registered is not None and registered.id == certificate_id
-    seal: dict[str, Any] = report["seal"]
     proof = {k: report.get(k) for k in _PROOF_KEYS} | {
         "ok": bool(report["proof_valid"]),
         "present": "certificate_id" in report,
-        "problems": [p for p in report["problems"] if p not in seal["problems"]],
+        "problems": [p for p in report["problems"] if p not in signature_problems],
     }
     claimed = report.get("certificate_id")
     other = registered.id if registered is not None and not matches else None
     if other is None and claimed and claimed != certificate_id:
         other = str(claimed)
-    picture = _ofd_seal_picture(ofd)
     return {
-        "format": "ofd",
         "sha256": sha,
-        "size": len(ofd),
+        "size": len(data),
         "valid": bool(report["valid"]) and matches,
         "matches": matches,
         "other": other,
-        "seal": seal,
         "proof": proof,
         "seal_png": base64.b64encode(picture).decode("ascii") if picture else None,
     }
@@ -125,35 +122,20 @@ def _check_uploaded_ofd(archive: Archive, ofd: bytes, certificate_id: str) -> di
 
 def check_uploaded_copy(archive: Archive, pdf: bytes, certificate_id: str) -> dict[str, Any]:
     """The public page's verdict on `pdf` (or an OFD copy), offered as the certificate `certificate_id`."""
-    if is_ofd(pdf):
-        return _check_uploaded_ofd(archive, pdf, certificate_id)
-    report = verify_certificate_file(pdf, key_store(archive).public_keys(), signing_roots(archive.settings))
+    if is_ofd(pdf):  # the electronic seal (SES signature) instead of PAdES
+        report = verify_ofd_file(pdf, key_store(archive).public_keys(), ofd_roots(archive.settings))
+        seal: dict[str, Any] = report["seal"]
+        judged = _judged(archive, report, pdf, certificate_id, seal["problems"], _ofd_seal_picture(pdf))
+        return judged | {"format": "ofd", "seal": seal}
+    settings = archive.settings
+    report = verify_certificate_file(pdf, key_store(archive).public_keys(), signing_roots(settings),
+                                     signing_crls(settings))  # fmt: skip
+    report["sha256"] = report["pdf_sha256"]
     pades: dict[str, Any] = report["pades"]
-    sha = report["pdf_sha256"]
-    registered = find_by_pdf_hash(archive, sha)
-    matches = registered is not None and registered.id == certificate_id
     pades_problems = list(pades["problems"])
     if not pades["present"] and "PDF 数字签名已被移除（出证时已签名）" in report["problems"]:
         pades_problems = ["PDF 数字签名已被移除（出证时已签名）"]
-    proof_problems = [p for p in report["problems"] if p not in pades["problems"] and p not in pades_problems]
-    proof = {k: report.get(k) for k in _PROOF_KEYS} | {
-        "ok": bool(report["proof_valid"]),
-        "present": "certificate_id" in report,
-        "problems": proof_problems,
-    }
-    claimed = report.get("certificate_id")
-    other = registered.id if registered is not None and not matches else None
-    if other is None and claimed and claimed != certificate_id:
-        other = str(claimed)
-    seal = seal_image(pdf)
-    return {
-        "format": "pdf",
-        "sha256": sha,
-        "size": len(pdf),
-        "valid": bool(report["valid"]) and matches,
-        "matches": matches,
-        "other": other,
-        "pades": pades | {"problems": pades_problems},
-        "proof": proof,
-        "seal_png": base64.b64encode(seal).decode("ascii") if seal else None,
-    }
+    judged = _judged(
+        archive, report, pdf, certificate_id, [*pades["problems"], *pades_problems], seal_image(pdf)
+    )
+    return judged | {"format": "pdf", "pades": pades | {"problems": pades_problems}}

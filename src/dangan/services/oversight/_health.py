@@ -34,8 +34,13 @@ from dangan.store.crypto import (
     current_identity,
     current_seal,
     load_keyring,
+    revocation_of,
     seal_key_files,
+    seal_revocation,
+    signing_crls,
     signing_key_files,
+    stale_crls,
+    stale_seal_crls,
 )
 from dangan.store.objects import LocalLocation, Location
 
@@ -241,53 +246,80 @@ def check_keys(settings: Settings, *, modes: bool = True) -> Check:
 SIGNING_MIN_DAYS = 30
 
 
+def _loose(name: str, what: str, files: list[Path]) -> Check | None:
+    loose = [p for p in files if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    if not loose:
+        return None
+    return Check(
+        name, False, f"{what}私钥文件对同组或其他用户开放：运行 chmod 600 " + " ".join(str(p) for p in loose)
+    )
+
+
+def _expiry(name: str, what: str, not_after: datetime, days: float, fix: str) -> Check | None:
+    """A failed check when `what` has expired or has less than SIGNING_MIN_DAYS left."""
+    until = f"{not_after:%Y-%m-%d}"
+    if days <= 0:
+        return Check(name, False, f"{what}已于 {until} 过期，新出具的证明将无法通过验证：{fix}")
+    if days < SIGNING_MIN_DAYS:
+        return Check(name, False, f"{what}将于 {until} 过期（剩余 {days:.0f} 天）：{fix}")
+    return None
+
+
 def check_signing_certificate(settings: Settings, now: datetime | None = None) -> Check:
-    """The certificate certified copies are signed with: present, private key 0600, > 30 days left."""
+    """The certificate certified copies are signed with: present, private key 0600, not revoked, every
+    CRL verifiable and not past its next update, > 30 days left."""
     keys = settings.home / "keys"
     current = current_identity(keys)
     if current is None:
         return Check("signing_certificate", True, "尚无出证签名证书：首次出证时自动由本地 CA 生成；"
                      "正式使用前可运行 dangan keys import-cert 导入外部 CA 签发的证书")  # fmt: skip
-    loose = [p for p in signing_key_files(keys) if stat.S_IMODE(p.stat().st_mode) & 0o077]
-    if loose:
-        command = "chmod 600 " + " ".join(str(p) for p in loose)
-        return Check("signing_certificate", False, f"签名私钥文件对同组或其他用户开放：运行 {command}")
+    if (loose := _loose("signing_certificate", "签名", signing_key_files(keys))) is not None:
+        return loose
     current.private_key()  # raises (→ a failed check) when the key file is missing or unreadable
+    revoked = revocation_of(current.cert, signing_crls(keys, settings.trust_roots))  # a damaged CRL raises
+    if revoked is not None:
+        return Check("signing_certificate", False, f"当前出证签名证书已于 {revoked.revoked_at:%Y-%m-%d} 被吊销"
+                     f"（原因：{revoked.label}），出证将被拒绝：运行 dangan keys ca 或 dangan keys import-cert")  # fmt: skip
+    stale = stale_crls(keys, now)
+    if stale:
+        issuer, due = stale[0]
+        return Check("signing_certificate", False, f"吊销列表（签发者 {issuer}）的下次更新时间 {due:%Y-%m-%d} 已过："
+                     "导入该 CA 的新吊销列表（dangan keys import-crl），本馆根证书的列表在下次吊销时重签")  # fmt: skip
     days = current.days_left(now)
-    until = f"{current.not_after:%Y-%m-%d}"
-    if days <= 0:
-        return Check("signing_certificate", False, f"出证签名证书已于 {until} 过期，新出具的证明将无法通过验证："
-                     "运行 dangan keys ca 轮换，或 dangan keys import-cert 导入新证书")  # fmt: skip
-    if days < SIGNING_MIN_DAYS:
-        return Check("signing_certificate", False, f"出证签名证书将于 {until} 过期（剩余 {days:.0f} 天）："
-                     "运行 dangan keys ca 轮换，或 dangan keys import-cert 导入新证书")  # fmt: skip
-    return Check(
-        "signing_certificate", True, f"出证签名证书有效至 {until}（剩余 {days:.0f} 天）：{current.subject}"
-    )
+    fix = "运行 dangan keys ca 轮换，或 dangan keys import-cert 导入新证书"
+    if (expiring := _expiry("signing_certificate", "出证签名证书", current.not_after, days, fix)) is not None:
+        return expiring
+    return Check("signing_certificate", True,
+                 f"出证签名证书有效至 {current.not_after:%Y-%m-%d}（剩余 {days:.0f} 天）：{current.subject}")  # fmt: skip
 
 
 def check_seal_certificate(settings: Settings, now: datetime | None = None) -> Check:
-    """The SM2 seal that OFD copies carry: its signer certificate and root expire like the PDF one."""
+    """The SM2 seal that OFD copies carry: its signer certificate and root expire (and are revoked) like
+    the PDF one."""
     keys = settings.home / "keys"
     seal = current_seal(keys)
     if seal is None:
         return Check(
             "seal_certificate", True, "尚无电子印章：首次出具 OFD 证明时自动生成，也可运行 dangan keys seal"
         )
-    loose = [p for p in seal_key_files(keys) if stat.S_IMODE(p.stat().st_mode) & 0o077]
-    if loose:
-        command = "chmod 600 " + " ".join(str(p) for p in loose)
-        return Check("seal_certificate", False, f"电子印章私钥文件对同组或其他用户开放：运行 {command}")
+    if (loose := _loose("seal_certificate", "电子印章", seal_key_files(keys))) is not None:
+        return loose
     seal.private_key()  # raises (→ a failed check) when the key file is missing or unreadable
+    revoked = seal_revocation(keys, seal)  # a damaged CRL raises
+    if revoked is not None:
+        return Check("seal_certificate", False, f"当前电子印章的签章者证书已于 {revoked.revoked_at:%Y-%m-%d} 被吊销"
+                     f"（原因：{revoked.label}），OFD 出证将被拒绝：运行 dangan keys seal 生成新印章")  # fmt: skip
+    stale = stale_seal_crls(keys, now)
+    if stale:
+        return Check("seal_certificate", False, f"印章吊销列表的下次更新时间 {stale[0][1]:%Y-%m-%d} 已过："
+                     "吊销任一印章即由根证书重签")  # fmt: skip
     days = seal.days_left(now)
-    until = f"{seal.not_after:%Y-%m-%d}"
-    if days <= 0:
-        return Check("seal_certificate", False, f"电子印章“{seal.name}”已于 {until} 过期，新出具的 OFD 证明将无法通过验证："
-                     "运行 dangan keys seal 轮换")  # fmt: skip
-    if days < SIGNING_MIN_DAYS:
-        return Check("seal_certificate", False, f"电子印章“{seal.name}”将于 {until} 过期（剩余 {days:.0f} 天）："
-                     "运行 dangan keys seal 轮换")  # fmt: skip
-    return Check("seal_certificate", True, f"电子印章“{seal.name}”有效至 {until}（剩余 {days:.0f} 天）")
+    what = f"电子印章“{seal.name}”"
+    if (
+        expiring := _expiry("seal_certificate", what, seal.not_after, days, "运行 dangan keys seal 轮换")
+    ) is not None:
+        return expiring
+    return Check("seal_certificate", True, f"{what}有效至 {seal.not_after:%Y-%m-%d}（剩余 {days:.0f} 天）")
 
 
 def _cvd_time(path: Path) -> float:

@@ -9,6 +9,7 @@ and renamed, so a crash leaves an identity complete or absent)::
     signing/ca/<id>/           cert.pem, key.pem              — local roots (they issue rotations)
     signing/tsa/<id>/          cert.pem, key.pem, chain.pem   — local time-stamping authority
     signing/roots/<sha256>.pem trusted roots: local CAs and the roots of imported chains
+    signing/crl/<sha256>.crl   the CRL of the CA with that certificate hash (see `_revocation`)
 
 Old identities are never deleted: a copy signed before a rotation carries its certificate in the
 signature and still chains to a root kept here.
@@ -30,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from dangan.core import ConfigurationError, ValidationFailed
+
+from ._keyfiles import private_dir, write_atomic
 
 Algorithm = Literal["ecdsa-p256", "sm2"]
 ALGORITHMS: tuple[str, ...] = ("ecdsa-p256", "sm2")
@@ -98,27 +101,10 @@ def key_algorithm(cert: x509.Certificate) -> str:
 
 
 def _mkdir(path: Path) -> Path:
-    """Create `path` and make it and its parents up to ``signing/`` owner-only (mkdir obeys the umask)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for folder in (path, *path.parents):
-        if "signing" not in folder.parts:  # never above the ring
-            break
-        folder.chmod(0o700)
-    return path
+    return private_dir(path, "signing")
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Temp file (created with `mode`, so a private key is never readable by others) → fsync → rename."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+_write = write_atomic
 
 
 def _pem(*certs: x509.Certificate) -> bytes:

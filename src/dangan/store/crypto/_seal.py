@@ -14,6 +14,7 @@ renamed, so a crash leaves a seal complete or absent)::
     seal/id/<id>/              cert.pem, key.pem, chain.pem, seal.esl   — kept after rotation
     seal/ca/<id>/              cert.pem, key.pem                        — seal roots (they make seals)
     seal/roots/<sha256>.pem    the seal roots, trusted by the OFD checker
+    seal/crl/<sha256>.crl      a root's CRL of revoked signer certificates (see `_seal_crl`)
 
 Old seals are never deleted: an OFD sealed before a rotation carries its seal and certificate in its
 signature and still chains to a root kept here.
@@ -31,8 +32,14 @@ from pathlib import Path
 
 from asn1crypto import parser, pem, x509  # type: ignore[import-untyped]
 
+# asn1crypto caches each OID class's name → OID map the first time a value is built by name; asn1crypto.tsp
+# (which pyHanko's time-stamping needs) adds names such as tst_info to those classes when imported. Import it
+# before anything here builds a value, or a PDF time-stamped later in this process fails ("tst_info").
+from asn1crypto import tsp as _tsp  # noqa: F401
+
 from dangan.core import ConfigurationError, ValidationFailed
 
+from ._keyfiles import private_dir, write_atomic
 from ._sm2pki import (
     SM3_WITH_SM2,
     Sm2Key,
@@ -95,27 +102,10 @@ class SealIdentity:
 
 
 def _mkdir(path: Path) -> Path:
-    """Create `path`, owner-only up to ``seal/`` (mkdir obeys the umask)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for folder in (path, *path.parents):
-        if "seal" not in folder.parts:
-            break
-        folder.chmod(0o700)
-    return path
+    return private_dir(path, "seal")
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Temp file (created with `mode`, so a private key is never readable by others) → fsync → rename."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+_write = write_atomic
 
 
 def _cert_pem(der: bytes) -> bytes:
@@ -283,9 +273,11 @@ def seal_identities(keys_dir: Path) -> list[SealIdentity]:
 
 
 def seal_root_files(keys_dir: Path) -> tuple[Path, ...]:
-    """The PEM files of the archive's seal roots, for the OFD checker's trust roots."""
-    base = keys_dir / "seal" / "roots"
-    return tuple(sorted(base.glob("*.pem"))) if base.is_dir() else ()
+    """The OFD checker's trust material: the PEM files of the archive's seal roots, then the CRLs
+    they signed (``seal/crl/*.crl``), so that every check given these files honours revocations."""
+    roots, crls = keys_dir / "seal" / "roots", keys_dir / "seal" / "crl"
+    found = sorted(roots.glob("*.pem")) if roots.is_dir() else []
+    return tuple(found + (sorted(crls.glob("*.crl")) if crls.is_dir() else []))
 
 
 def seal_key_files(keys_dir: Path) -> list[Path]:

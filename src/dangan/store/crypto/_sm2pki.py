@@ -20,6 +20,11 @@ from datetime import datetime
 import gmssl_fast
 from asn1crypto import core, parser, pem, x509  # type: ignore[import-untyped]
 
+# asn1crypto caches each OID class's name → OID map the first time a value is built by name; asn1crypto.tsp
+# (which pyHanko's time-stamping needs) adds names such as tst_info to those classes when imported. Import it
+# before anything here builds a value, or a PDF time-stamped later in this process fails ("tst_info").
+from asn1crypto import tsp as _tsp  # noqa: F401
+
 from dangan.core import ValidationFailed
 
 SM2_CURVE = "1.2.156.10197.1.301"
