@@ -159,3 +159,15 @@ def test_malformed_tours_are_refused() -> None:
     for data in bad:
         with pytest.raises(ValueError):
             parse_tours(data)
+
+
+def test_the_tour_starts_by_itself_only_on_a_users_first_login(web_env: WebEnv) -> None:
+    from tests.web.conftest import login
+
+    add_user(web_env.archive, "tour_first", PASSWORD, "clerk", department=DEPT_A)
+    with TestClient(web_env.app, follow_redirects=False) as first:
+        assert login(first, "tour_first").status_code == 303
+        assert first.get("/help/tour").json()["first_login"] is True
+    with TestClient(web_env.app, follow_redirects=False) as later:
+        assert login(later, "tour_first").status_code == 303
+        assert later.get("/help/tour").json()["first_login"] is False  # offered by the card, not forced

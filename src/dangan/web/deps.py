@@ -33,6 +33,7 @@ SESSION_STAMP = "stamp"  # fingerprint of the password at login: a password chan
 SESSION_STARTED = "iat"  # when the session was made (absolute expiry, DANGAN_SESSION_MAX_AGE)
 SESSION_SEEN = "seen"  # last request (idle expiry, DANGAN_SESSION_IDLE_SECONDS)
 SEEN_RESOLUTION = 60  # refresh `seen` at most once a minute: the cookie is not rewritten on every request
+FIRST_LOGIN = "first_login"  # this session began with the user's first login: the guided tour starts itself
 SESSION_PRACTICE = "practice"  # practice mode (练习模式): this session's requests are served by a sandbox
 _hub_guard = threading.Lock()
 

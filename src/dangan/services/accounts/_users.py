@@ -20,7 +20,7 @@ from dangan.access import THREE_ADMINS, Principal, Role, hash_password, password
 from dangan.core import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from dangan.domain import SecurityLevel
 from dangan.services.archive import Archive, record_event
-from dangan.store.catalog import User
+from dangan.store.catalog import Event, User
 
 from ._auth_factors import check_second_factor, session_epoch, totp_enabled
 from ._grants import with_grants
@@ -160,6 +160,16 @@ def begin_login(archive: Archive, username: str, password: str, source: str = ""
     if step is None:
         raise _login_failed()
     return step
+
+
+def is_first_login(archive: Archive, username: str) -> bool:
+    """Whether the login just made is this user's first (one `login` event in the audit trail): the
+    guided tour then starts by itself instead of being offered. Reads at most two events."""
+    with archive.db.read() as s:
+        found = s.scalars(
+            select(Event.id).where(Event.kind == "login", Event.actor == username).limit(2)
+        ).all()
+    return len(found) <= 1
 
 
 def authenticate(archive: Archive, username: str, password: str, source: str = "") -> Principal:

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.core import AuthenticationFailed
-from dangan.services.accounts import begin_login, finish_login, session_stamp
-from dangan.services.archive import log_event
+from dangan.services.accounts import begin_login, finish_login, is_first_login, session_stamp
+from dangan.services.archive import Archive, log_event
 from dangan.services.intake import DEMO_PASSWORD, demo_accounts
 
-from ..deps import ArchiveDep, OptionalUser, now, start_session
+from ..deps import FIRST_LOGIN, ArchiveDep, OptionalUser, now, start_session
 from ..ratelimit import FailureLimiter
 from ..render import render
 from ..security import safe_next
@@ -109,8 +109,14 @@ def login(
         request.session.clear()
         request.session.update({PENDING_USER: username, PENDING_AT: int(now()), PENDING_NEXT: target})
         return RedirectResponse("/login/totp", status_code=303)
-    start_session(request, step.principal.username, session_stamp(archive, step.principal.username))
+    _start(request, archive, step.principal.username)
     return RedirectResponse(target, status_code=303)
+
+
+def _start(request: Request, archive: Archive, username: str) -> None:
+    start_session(request, username, session_stamp(archive, username))
+    if is_first_login(archive, username):
+        request.session[FIRST_LOGIN] = True  # the guided tour starts by itself (see routes/help.py)
 
 
 def _pending(request: Request) -> str | None:
@@ -148,7 +154,7 @@ def totp_login(
         _limiter(request).failed(source)
         return render(request, "login_totp.html", {"error": exc.message}, status_code=401)
     target = safe_next(request.session.get(PENDING_NEXT))
-    start_session(request, principal.username, session_stamp(archive, principal.username))
+    _start(request, archive, principal.username)
     return RedirectResponse(target, status_code=303)
 
 

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from dangan.access import Principal
 from dangan.core import NotFound, PermissionDenied
 
-from ..deps import CurrentUser, LoginRequired, OptionalUser
+from ..deps import FIRST_LOGIN, CurrentUser, LoginRequired, OptionalUser
 from ..help import (
     GLOSSARY,
     IMG_DIR,
@@ -129,6 +129,7 @@ def help_tour(request: Request, user: CurrentUser) -> Response:
         "role": _role_of(user),
         "key": f"dangan.tour.{user.username}",
         "seen": bool(request.session.get(TOUR_SEEN)),
+        "first_login": bool(request.session.get(FIRST_LOGIN)),
         "steps": steps,
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -176,7 +176,8 @@
       if (tour.steps[state.step].page === window.location.pathname) { show(state.step); }
       else { resumePill(state); }
     } else if (!state && !tour.seen && window.location.pathname === tour.steps[0].page) {
-      offer();
+      // The user's very first login: the tour starts by itself (skippable at once); later: a welcome card.
+      if (tour.first_login) { go(0); } else { offer(); }
     }
   }
 
