@@ -132,12 +132,34 @@ def _tree(pids: list[int]) -> list[int]:
     return seen
 
 
-def _rss(pids: list[int]) -> int:
+def _memory_trend(mb: list[tuple[float, float]]) -> dict[str, float]:
+    """Growth after warm-up: caches fill in the first minute (the search engine's readers, the
+    parser's keys, the DuckDB snapshot), so the first 20 % of the samples are left out; then the median of
+    the next quarter against the median of the last quarter, and the least-squares slope in MB/min."""
+    rest = mb[len(mb) // 5 :] or mb
+    if len(rest) < 4:
+        return {"first_mb": 0.0, "last_mb": 0.0, "growth_pct": 0.0, "slope_mb_per_min": 0.0}
+    quarter = max(1, len(rest) // 4)
+    first = statistics.median(m for _, m in rest[:quarter])
+    last = statistics.median(m for _, m in rest[-quarter:])
+    ts, ms = [t for t, _ in rest], [m for _, m in rest]
+    t_mean, m_mean = statistics.fmean(ts), statistics.fmean(ms)
+    var = sum((t - t_mean) ** 2 for t in ts) or 1.0
+    slope = sum((t - t_mean) * (m - m_mean) for t, m in zip(ts, ms, strict=True)) / var * 60
+    return {"first_mb": round(first, 1), "last_mb": round(last, 1),
+            "growth_pct": round((last - first) / first * 100, 1) if first else 0.0,
+            "slope_mb_per_min": round(slope, 1)}  # fmt: skip
+
+
+def _rss(pids: list[int], field: str = "VmRSS:") -> int:
+    """Resident bytes of the processes and their children: all of it (VmRSS), or only the anonymous
+    part (RssAnon:) — the heap, where a leak shows; the rest is mapped files (the search index, the
+    catalogue) that the kernel may drop at will."""
     total = 0
     for p in _tree(pids):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     total += int(line.split()[1]) * 1024
     return total
 
@@ -257,14 +279,14 @@ def _serial(url: str, n: int, pids: list[int]) -> list[dict[str, Any]]:
 
 
 def _locust(url: str, users: int, seconds: float, pids: list[int]) -> tuple[Environment, float, list[Any]]:
-    rss: list[tuple[float, int]] = []
+    rss: list[tuple[float, int, int]] = []
     environment = Environment(user_classes=[Clerk], host=url)
     runner = environment.create_local_runner()
     started = time.monotonic()
 
     def sample() -> None:
         while True:
-            rss.append((round(time.monotonic() - started, 1), _rss(pids)))
+            rss.append((round(time.monotonic() - started, 1), _rss(pids), _rss(pids, "RssAnon:")))
             gevent.sleep(5)
 
     sampler = gevent.spawn(sample)
@@ -351,15 +373,23 @@ def main() -> int:
     rows.append(_row("all", environment.stats.total, elapsed))
     print_table(f"Load: {args.users} users (think time 0.2–1.0 s), {elapsed:.0f} s, {config} ({args.demo} demo records), "
                 f"API key budget {budget}/min", rows, ["kind", "requests", "per_s", "p50_ms", "p95_ms", "p99_ms", "errors"])  # fmt: skip
-    mb = [(t, round(b / 2**20, 1)) for t, b in rss]
-    print_table("RSS (MB, the dangan serve/worker processes and their children)",
-                [{"t_s": t, "rss_mb": m} for t, m in mb], ["t_s", "rss_mb"])  # fmt: skip
+    mb = [(t, round(b / 2**20, 1)) for t, b, _ in rss]
+    anon = [(t, round(a / 2**20, 1)) for t, _, a in rss]
+    print_table("RSS (MB, the dangan serve/worker processes and their children; anon = heap, without mapped files)",
+                [{"t_s": t, "rss_mb": m, "anon_mb": a} for (t, m), (_, a) in zip(mb, anon, strict=True)],
+                ["t_s", "rss_mb", "anon_mb"])  # fmt: skip
+    memory = {"rss": _memory_trend(mb), "anon": _memory_trend(anon)}
+    for what, trend in memory.items():
+        print(f"{what} after warm-up (first 20 % of the run left out): {trend['first_mb']} MB → {trend['last_mb']} MB "
+              f"(median of the next and of the last quarter, {trend['growth_pct']:+.1f} %), "
+              f"slope {trend['slope_mb_per_min']:+.1f} MB/min")  # fmt: skip
     errors = [{"kind": e.name, "error": str(e.error)[:300], "count": e.occurrences}
               for e in environment.stats.errors.values()]  # fmt: skip
     for e in errors[:10]:
         print(f"error {e['kind']}: {e['count']} × {e['error']}")
     write_json(f"load{suffix}{'_quick' if args.quick else ''}",
-               {**common, "seconds": round(elapsed, 1), "kinds": rows, "rss_mb": mb, "errors": errors})  # fmt: skip
+               {**common, "seconds": round(elapsed, 1), "kinds": rows, "rss_mb": mb, "rss_anon_mb": anon, "memory": memory,
+                "errors": errors})  # fmt: skip
     return 1 if errors else 0
 
 

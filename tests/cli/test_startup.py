@@ -97,7 +97,7 @@ def test_the_cli_and_every_help_leave_the_heavy_libraries_alone() -> None:
 
 def test_the_role_codes_in_the_help_are_the_access_layers() -> None:
     from dangan.access import ROLE_CODES
-    from dangan.cli.user_cmds import ROLE_CODES as HELP_CODES
+    from dangan.cli.ops.user_cmds import ROLE_CODES as HELP_CODES
 
     assert list(HELP_CODES) == list(ROLE_CODES)
 

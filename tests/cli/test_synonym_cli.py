@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dangan.cli.synonym_cmds import KINDS
+from dangan.cli.use.synonym_cmds import KINDS
 from dangan.services.utilisation import SYNONYM_KIND_LABELS
 from tests.cli.invoke import invoke
 from tests.factories import package_dir

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from dangan.services.accounts import get_principal
 from dangan.services.utilisation import search
-from dangan.web.routes import docs
+from dangan.web.routes.public import docs
 from tests.web.conftest import A_COUNT, B_TITLE, DEPT_B, WebEnv
 
 Client = Callable[[str], TestClient]

@@ -71,7 +71,8 @@ def test_to_int_is_lenient() -> None:
 
 
 def test_unexpected_errors_get_a_chinese_500(web_env: WebEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dangan.web.routes import api, pages
+    from dangan.web.routes import api
+    from dangan.web.routes.use import pages
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database on fire")

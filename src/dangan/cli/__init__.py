@@ -4,35 +4,35 @@ from __future__ import annotations
 
 import typer
 
-from .archive_cmds import import_, init, reindex, search_cmd
-from .audit_cmds import audit_app, monitor_app
-from .bag_cmds import bag_app
-from .certify_cmds import certify
-from .check_cmds import check
-from .digitization_cmds import digitization_app
-from .digitize_cmds import ocr, qc
-from .doctor_cmds import doctor
-from .embed_cmds import embed_cmd
-from .graph_cmds import graph_app
-from .handover_cmds import handover_app
-from .help_cmds import help_app
-from .insight_cmds import stats_cmd
-from .intake_cmds import apikey_app, watch
-from .ledger_cmds import ledger_app
-from .lifecycle_cmds import disposal_app, hold_app
-from .practice_cmds import practice_app
-from .preserve_cmds import preserve_cmd
-from .report_cmds import report_app
-from .request_cmds import request_app
-from .search_eval_cmds import search_eval
-from .serve_cmds import demo, serve
-from .share_cmds import export_cmd
-from .sharing_cmds import share_app
-from .store_cmds import backup_cmd, keys_app, restore_cmd, verify
-from .subscription_cmds import subscription_app
-from .synonym_cmds import synonym_app
-from .user_cmds import user_app
-from .worker_cmds import worker
+from .collect.bag_cmds import bag_app
+from .collect.check_cmds import check
+from .collect.digitization_cmds import digitization_app
+from .collect.digitize_cmds import ocr, qc
+from .collect.handover_cmds import handover_app
+from .collect.intake_cmds import apikey_app, watch
+from .keep.archive_cmds import import_, init, reindex, search_cmd
+from .keep.audit_cmds import audit_app, monitor_app
+from .keep.ledger_cmds import ledger_app
+from .keep.lifecycle_cmds import disposal_app, hold_app
+from .keep.preserve_cmds import preserve_cmd
+from .keep.store_cmds import backup_cmd, keys_app, restore_cmd, verify
+from .ops.doctor_cmds import doctor
+from .ops.help_cmds import help_app
+from .ops.practice_cmds import practice_app
+from .ops.serve_cmds import demo, serve
+from .ops.user_cmds import user_app
+from .ops.worker_cmds import worker
+from .share.share_cmds import export_cmd
+from .share.sharing_cmds import share_app
+from .share.subscription_cmds import subscription_app
+from .use.certify_cmds import certify
+from .use.embed_cmds import embed_cmd
+from .use.graph_cmds import graph_app
+from .use.insight_cmds import stats_cmd
+from .use.report_cmds import report_app
+from .use.request_cmds import request_app
+from .use.search_eval_cmds import search_eval
+from .use.synonym_cmds import synonym_app
 
 app = typer.Typer(
     name="dangan",

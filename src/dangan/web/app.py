@@ -14,38 +14,21 @@ from .client_address import ClientAddressMiddleware
 from .errors import install_error_handlers
 from .render import STATIC_DIR, make_templates
 from .request_id import RequestIdMiddleware
-from .routes import (
-    account,
+from .routes import account, api, auth, help, practice
+from .routes.collect import digitization, handover, intake, matters, quarantine, upload
+from .routes.manage import (
     admin_users,
     alerts,
-    api,
     apikeys,
     audit,
-    auth,
-    digitization,
-    docs,
-    files,
-    graph,
-    handover,
     health,
-    help,
-    insight,
-    intake,
     lifecycle,
-    matters,
-    oai,
-    pages,
-    portal,
-    practice,
-    proof,
-    quarantine,
-    reports,
-    requests,
     sharing,
     subscriptions,
     synonyms,
-    upload,
 )
+from .routes.public import docs, oai, portal, proof
+from .routes.use import files, graph, insight, pages, reports, requests
 from .schemas import declare_common_errors
 from .security import SESSION_COOKIE, SecurityHeadersMiddleware, csrf_protect, reject_nul
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ._common import DataOpt, JsonOpt, err, finish, progress_bar
+from .._common import DataOpt, JsonOpt, err, finish, progress_bar
 
 bag_app = typer.Typer(help="BagIt 数据包（RFC 8493）", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish, write_file_atomically
+from .._common import DataOpt, JsonOpt, archive_from, err, finish, write_file_atomically
 
 _COLOURS = {"通过": "green", "不通过": "red", "警告": "yellow", "不适用": "dim"}
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar, run_as
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar, run_as
 
 if TYPE_CHECKING:
     from dangan.services.digitization import PageDone

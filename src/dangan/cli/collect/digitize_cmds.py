@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import JsonOpt, err, finish
+from .._common import JsonOpt, err, finish
 
 FileArg = Annotated[Path, typer.Argument(help="扫描件：图像（含多页 TIFF）或页面为图像的 PDF")]
 _VERDICTS = {"pass": "[green]通过[/green]", "warn": "[yellow]警告[/yellow]", "fail": "[red]不通过[/red]"}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._common import (
+from .._common import (
     AsOpt,
     DataOpt,
     JsonOpt,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish
+from .._common import DataOpt, JsonOpt, archive_from, err, finish
 
 if TYPE_CHECKING:
     from dangan.services.intake import DropResult, DropWatcher

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish, write_file_atomically
+from .._common import DataOpt, JsonOpt, archive_from, err, finish, write_file_atomically
 
 if TYPE_CHECKING:
     from dangan.access import Principal

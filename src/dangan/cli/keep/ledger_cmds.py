@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish
+from .._common import DataOpt, JsonOpt, archive_from, err, finish
 
 ledger_app = typer.Typer(help="防篡改账本：检查点、包含证明、全面校验", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import (
+from .._common import (
     AsOpt,
     DataOpt,
     JsonOpt,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
+from .._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 if TYPE_CHECKING:
     from dangan.services.preservation import PreserveItem

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
+from .._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 keys_app = typer.Typer(
-    help="密钥管理：主密钥轮换；出证签名证书（本地 CA 或导入外部证书）；OFD 证明的电子印章",
+    help="密钥管理：主密钥轮换；出证签名证书（本地 CA 或导入外部证书）；OFD 证明的电子印章；证书吊销",
     no_args_is_help=True,
 )
 
@@ -218,6 +218,69 @@ def keys_certs(data: DataOpt = None, json_out: JsonOpt = False) -> None:
             mark = "*" if c["id"] == doc["current"] else " "
             typer.echo(
                 f"{mark} {c['id']}  {c['not_after'][:10]} 到期（剩余 {c['days_left']} 天）  {c['subject']}"
+                + _revoked_note(c)
             )
+        for c in doc["seals"]:
+            mark = "*" if c["id"] == doc["current_seal"] else " "
+            typer.echo(
+                f"{mark} {c['id']}  {c['not_after'][:10]} 到期  电子印章 {c['name']}" + _revoked_note(c)
+            )
+
+    finish(doc, json_out, human)
+
+
+def _revoked_note(entry: dict[str, Any]) -> str:
+    rev = entry.get("revoked")
+    return f"  [已于 {rev['revoked_at'][:10]} 吊销：{rev['reason_label']}]" if rev else ""
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    cert_id: Annotated[str, typer.Argument(help="证书编号或电子印章编号（见 dangan keys certs）")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help="吊销原因：keyCompromise、superseded、cessationOfOperation、"
+            "affiliationChanged、cACompromise、privilegeWithdrawn、unspecified（默认）",
+        ),
+    ] = "unspecified",
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """吊销签名证书或电子印章的签章者证书：写入本地根证书签发的吊销列表（CRL）并记入账本；此后核验该证书签署的证明时报告“已吊销”。"""
+    from dangan.services.certify import revoke_certificate
+
+    with archive_from(data) as archive:
+        doc = revoke_certificate(archive, cert_id, reason)
+
+    def human() -> None:
+        rev = doc["revocation"]
+        what = "电子印章" if doc["kind"] == "seal" else "签名证书"
+        err.print(
+            f"[green]已吊销{what}[/green] {doc['id']}（原因：{rev['reason_label']}，{rev['revoked_at']}）"
+        )
+        if doc["next_step"]:
+            typer.echo(f"它是当前使用的{what}：运行 {doc['next_step']} 生成新的之前，不能再出具该格式的证明")
+
+    finish(doc, json_out, human)
+
+
+@keys_app.command("import-crl")
+def keys_import_crl(
+    file: Annotated[Path, typer.Argument(help="外部 CA 发布的吊销列表（CRL，PEM 或 DER）")],
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """导入外部 CA 的吊销列表：须由本馆已导入的证书链中的 CA 签署，否则拒绝且不写入任何文件。"""
+    from dangan.services.certify import import_revocation_list
+
+    with archive_from(data) as archive:
+        doc = import_revocation_list(archive, file)
+
+    def human() -> None:
+        err.print(f"[green]已导入吊销列表[/green] 签发者 {doc['issuer']}，共 {doc['revoked']} 张被吊销的证书")
+        for ident in doc["identities_revoked"]:
+            typer.echo(f"本馆签名证书 {ident} 在其中：该证书签署的证明将被报告为已吊销")
 
     finish(doc, json_out, human)

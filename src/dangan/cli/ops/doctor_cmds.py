@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ._common import DataOpt, JsonOpt, finish
+from .._common import DataOpt, JsonOpt, finish
 
 NAMES = {"configuration": "配置", "keys": "密钥", "database": "目录数据库", "job_queue": "任务队列",
          "clamav": "病毒特征库", "fonts": "中文字体", "clock": "时钟", "disk": "磁盘空间",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import JsonOpt, emit_json, err
+from .._common import JsonOpt, emit_json, err
 
 help_app = typer.Typer(help="用户手册与系统管理员手册", no_args_is_help=True)
 

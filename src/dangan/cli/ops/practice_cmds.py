@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, err, finish, progress_bar
+from .._common import DataOpt, JsonOpt, err, finish, progress_bar
 
 if TYPE_CHECKING:
     from dangan.services.practice import TemplateStatus

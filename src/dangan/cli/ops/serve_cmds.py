@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
+from .._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 
 def demo(
@@ -84,7 +84,7 @@ def serve(
         signal.signal(signal.SIGTERM, _stopped)
         if pool:
             os.environ["DANGAN_HOME"] = str(archive.settings.home.resolve())  # the web processes' settings
-            uvicorn.run("dangan.cli.serve_cmds:web_app", factory=True, workers=pool, host=host, port=port,
+            uvicorn.run("dangan.cli.ops.serve_cmds:web_app", factory=True, workers=pool, host=host, port=port,
                         log_level="warning", log_config=log_config, http=NoDelayH11Protocol)  # fmt: skip
         else:
             uvicorn.run(create_app(archive), host=host, port=port, log_level="warning", log_config=log_config,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish
+from .._common import DataOpt, JsonOpt, archive_from, err, finish
 
 if TYPE_CHECKING:
     from dangan.services.accounts import UserInfo

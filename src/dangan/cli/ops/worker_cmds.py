@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, archive_from, err
+from .._common import DataOpt, archive_from, err
 
 
 def worker(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from
 
 
 def export_cmd(

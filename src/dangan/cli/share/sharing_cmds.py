@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
 
 share_app = typer.Typer(help="共享目录：各部门档案的共享类型与共享范围", no_args_is_help=True)
 rule_app = typer.Typer(help="共享规则：查看、设置、停用及版本历史", no_args_is_help=True)

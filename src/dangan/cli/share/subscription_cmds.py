@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish
+from .._common import DataOpt, JsonOpt, archive_from, err, finish
 
 subscription_app = typer.Typer(help="业务系统的数据订阅（Webhook）与投递记录", no_args_is_help=True)
 CLI_ACTOR = "cli"

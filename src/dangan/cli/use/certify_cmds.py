@@ -12,7 +12,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, write_file_atomically
+from .._common import (
+    AsOpt,
+    DataOpt,
+    JsonOpt,
+    archive_from,
+    err,
+    finish,
+    principal_from,
+    write_file_atomically,
+)
 
 
 def certify(
@@ -72,11 +81,12 @@ def certify(
 
 
 def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
-    from dangan.core import load_settings
+    from dangan.core import DanganError, load_settings
     from dangan.services.certify import (
         archive_keys,
         is_ofd,
         ofd_roots,
+        signing_crls,
         signing_roots,
         verify_certificate_file,
         verify_ofd_file,
@@ -91,19 +101,28 @@ def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
         err.print(f"[red]错误：[/red]无法读取 {file}：{exc.strerror}")
         raise typer.Exit(2) from None
     settings = load_settings(data)
+    try:  # a damaged revocation list is refused, never skipped: say so instead of judging without it
+        if is_ofd(pdf):
+            report = verify_ofd_file(pdf, archive_keys(settings.home), ofd_roots(settings))
+        else:
+            report = verify_certificate_file(pdf, archive_keys(settings.home), signing_roots(settings),
+                                             signing_crls(settings))  # fmt: skip
+    except DanganError as exc:
+        err.print(f"[red]错误：[/red]{exc.message}")
+        raise typer.Exit(1) from None
     if is_ofd(pdf):
-        report = verify_ofd_file(pdf, archive_keys(settings.home), ofd_roots(settings))
         finish(report, json_out, lambda: _human_ofd(report))
         if not report["valid"]:
             raise typer.Exit(1)
         return
-    report = verify_certificate_file(pdf, archive_keys(settings.home), signing_roots(settings))
 
     def human() -> None:
         err.print(f"证明编号：{report.get('certificate_id', '—')}  SHA-256：{report['pdf_sha256']}")
         pades = report["pades"]
         if pades.get("present"):
             err.print(f"PDF 签名：{pades['signer']}，签名时间 {pades['signing_time']}（{pades['level']}）")
+        for note in pades.get("notes", []):
+            err.print(f"[yellow]注意[/yellow] {note}")
         for p in report["problems"]:
             err.print(f"[red]✗[/red] {p}")
         err.print(

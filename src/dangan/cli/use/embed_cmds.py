@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
+from .._common import DataOpt, JsonOpt, archive_from, err, finish, progress_bar
 
 
 def embed_cmd(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, finish, principal_from
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, finish, principal_from
 
 _BY_HELP = "统计维度：department 部门、matter 事项、month 月份、year 年度、district 行政区划、industry 行业门类、result 审批结果"
 

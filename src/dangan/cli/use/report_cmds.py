@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, finish, principal_from, write_file_atomically
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, finish, principal_from, write_file_atomically
 
 report_app = typer.Typer(help="统计报告：打印用的月度统计报告（PDF）。", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
 
 request_app = typer.Typer(
     help="利用申请：申请利用档案，部门负责人或档案管理员审批，授权限期自动失效", no_args_is_help=True

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, progress_bar
 
 
 def search_eval(

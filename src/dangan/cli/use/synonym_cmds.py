@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
+from .._common import AsOpt, DataOpt, JsonOpt, archive_from, err, finish, principal_from, run_as
 
 if TYPE_CHECKING:
     from dangan.services.utilisation import SynonymEntry

@@ -28,9 +28,9 @@ from dangan.services.digitization import (
     train_classifier,
 )
 
-from ..deps import ArchiveDep, Archivist, CurrentUser
-from ..present import content_disposition
-from ..render import render
+from ...deps import ArchiveDep, Archivist, CurrentUser
+from ...present import content_disposition
+from ...render import render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)

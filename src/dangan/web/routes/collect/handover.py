@@ -24,9 +24,9 @@ from dangan.services.handover import (
     submit_batch,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..render import render
-from .reports import pdf_response
+from ...deps import ArchiveDep, CurrentUser
+from ...render import render
+from ..use.reports import pdf_response
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,8 +28,8 @@ from dangan.services.intake import (
     too_large,
 )
 
-from ..deps import ApiKeyDep, ArchiveDep
-from ..schemas import ErrorResponse
+from ...deps import ApiKeyDep, ArchiveDep
+from ...schemas import ErrorResponse
 
 log = logging.getLogger("dangan.web.intake")
 

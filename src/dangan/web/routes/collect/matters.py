@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 from dangan.core import DanganError
 from dangan.services.quality import list_matter_rules, matter_rule_view, set_matter_rule
 
-from ..deps import ArchiveDep, CurrentUser
-from ..render import render
+from ...deps import ArchiveDep, CurrentUser
+from ...render import render
 
 router = APIRouter(include_in_schema=False)
 

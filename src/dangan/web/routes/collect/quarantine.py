@@ -27,9 +27,9 @@ from dangan.services.quality import (
     save_case_fields,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..present import content_disposition
-from ..render import render
+from ...deps import ArchiveDep, CurrentUser
+from ...present import content_disposition
+from ...render import render
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -34,9 +34,9 @@ from dangan.services.intake import (
 )
 from dangan.services.quality import origin_label
 
-from ..deps import ArchiveDep, Uploader
-from ..render import render
-from ..security import CSRF_HEADER
+from ...deps import ArchiveDep, Uploader
+from ...render import render
+from ...security import CSRF_HEADER
 from .intake import check_declared_size, receive_body
 
 router = APIRouter(include_in_schema=False)

@@ -29,8 +29,8 @@ from dangan.services.accounts import (
 from dangan.services.archive import Archive
 from dangan.services.intake import form_choices
 
-from ..deps import ArchiveDep, UserAdmin
-from ..render import render
+from ...deps import ArchiveDep, UserAdmin
+from ...render import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/users", tags=["用户管理"])

@@ -22,9 +22,9 @@ from dangan.services.oversight import (
     run_monitor,
 )
 
-from ..deps import AlertsAdmin, ArchiveDep
-from ..render import render
-from ..schemas import ErrorResponse
+from ...deps import AlertsAdmin, ArchiveDep
+from ...render import render
+from ...schemas import ErrorResponse
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(

@@ -14,8 +14,8 @@ from dangan.services.accounts import create_api_key, list_api_keys, revoke_api_k
 from dangan.services.archive import Archive
 from dangan.services.intake import form_choices
 
-from ..deps import ApiKeyAdmin, ArchiveDep
-from ..render import render
+from ...deps import ApiKeyAdmin, ArchiveDep
+from ...render import render
 
 router = APIRouter(include_in_schema=False)
 _SPLIT = re.compile(r"[,，、;；\n]+")

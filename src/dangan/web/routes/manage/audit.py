@@ -25,10 +25,10 @@ from dangan.services.oversight import (
     search_events,
 )
 
-from ..deps import ArchiveDep, Auditor
-from ..paging import make_pager, to_int
-from ..render import render
-from ..schemas import ErrorResponse
+from ...deps import ArchiveDep, Auditor
+from ...paging import make_pager, to_int
+from ...render import render
+from ...schemas import ErrorResponse
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(

@@ -41,11 +41,11 @@ from dangan.services.lifecycle import (
     require_appraiser,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..paging import make_pager, to_int
-from ..present import content_disposition
-from ..render import render
-from ..security import safe_next
+from ...deps import ArchiveDep, CurrentUser
+from ...paging import make_pager, to_int
+from ...present import content_disposition
+from ...render import render
+from ...security import safe_next
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50

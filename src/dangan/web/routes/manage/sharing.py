@@ -26,9 +26,9 @@ from dangan.services.share import (
     version_json,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..paging import make_pager, to_int
-from ..render import render
+from ...deps import ArchiveDep, CurrentUser
+from ...paging import make_pager, to_int
+from ...render import render
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30

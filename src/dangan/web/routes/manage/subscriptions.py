@@ -27,9 +27,9 @@ from dangan.services.share import (
     require_subscription_admin,
 )
 
-from ..deps import ApiKeyAdmin, ApiReader, ArchiveDep
-from ..render import render
-from ..schemas import ErrorResponse
+from ...deps import ApiKeyAdmin, ApiReader, ArchiveDep
+from ...render import render
+from ...schemas import ErrorResponse
 
 router = APIRouter()
 Cursor = Annotated[int | None, Query(ge=-1, le=2**62, description="上一页返回的 next_cursor（续取）")]

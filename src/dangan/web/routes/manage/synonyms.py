@@ -21,8 +21,8 @@ from dangan.services.utilisation import (
     synonym_kind,
 )
 
-from ..deps import ArchiveDep, SynonymEditor
-from ..render import render
+from ...deps import ArchiveDep, SynonymEditor
+from ...render import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/search/synonyms", tags=["检索"])

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from ..render import render
+from ...render import render
 
 try:
     from swagger_ui_bundle import swagger_ui_path as _swagger_path  # type: ignore[import-untyped,unused-ignore]

@@ -26,10 +26,10 @@ from dangan.services.certify import (
     issue_ofd_certificate,
 )
 
-from ..deps import ArchiveDep, CurrentUser, OptionalUser
-from ..present import content_disposition
-from ..render import render
-from ..schemas import ErrorResponse
+from ...deps import ArchiveDep, CurrentUser, OptionalUser
+from ...present import content_disposition
+from ...render import render
+from ...schemas import ErrorResponse
 from . import portal_public
 
 router = APIRouter()

@@ -31,11 +31,11 @@ from dangan.services.utilisation import (
     search,
 )
 
-from ..deps import ArchiveDep
-from ..errors import error_json
-from ..paging import make_pager, to_int
-from ..render import render
-from ..schemas import ErrorResponse
+from ...deps import ArchiveDep
+from ...errors import error_json
+from ...paging import make_pager, to_int
+from ...render import render
+from ...schemas import ErrorResponse
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/public", tags=["公众服务"])

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from dangan.services.archive import ledger_proof
 from dangan.services.records import record_for
 
-from ..deps import ApiUser, ArchiveDep
-from ..schemas import ErrorResponse
+from ...deps import ApiUser, ArchiveDep
+from ...schemas import ErrorResponse
 
 
 class CheckpointOut(BaseModel):

@@ -21,9 +21,9 @@ from dangan.services.utilisation import (
     preview_file,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..present import MAX_PREVIEW_PAGES, content_disposition, file_name, file_urls
-from ..render import render
+from ...deps import ArchiveDep, CurrentUser
+from ...present import MAX_PREVIEW_PAGES, content_disposition, file_name, file_urls
+from ...render import render
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "private, no-store"}

@@ -28,11 +28,11 @@ from dangan.services.graph import (
     related,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..paging import make_pager, to_int
-from ..present import content_disposition
-from ..render import render
-from ..schemas import ErrorResponse
+from ...deps import ArchiveDep, CurrentUser
+from ...paging import make_pager, to_int
+from ...present import content_disposition
+from ...render import render
+from ...schemas import ErrorResponse
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)

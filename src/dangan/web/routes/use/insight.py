@@ -39,9 +39,9 @@ from dangan.insight import (
     top_matters,
 )
 
-from ..deps import ArchiveDep, CurrentUser
-from ..present import content_disposition
-from ..render import render
+from ...deps import ArchiveDep, CurrentUser
+from ...present import content_disposition
+from ...render import render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)

@@ -18,11 +18,11 @@ from dangan.services.records import SORTS, BrowseFilter, browse, facets, overvie
 from dangan.services.utilisation import SORTS as SEARCH_SORTS
 from dangan.services.utilisation import SearchResult, log_click, log_search, search
 
-from ..deps import ArchiveDep, CurrentUser
-from ..paging import make_pager, to_int
-from ..present import applicant_rows, file_kind, file_urls, record_rows
-from ..render import render
-from ..search_view import facet_links, search_chips
+from ...deps import ArchiveDep, CurrentUser
+from ...paging import make_pager, to_int
+from ...present import applicant_rows, file_kind, file_urls, record_rows
+from ...render import render
+from ...search_view import facet_links, search_chips
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20

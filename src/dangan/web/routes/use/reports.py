@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from dangan.services.quality import quarantine_report_pdf, record_report_pdf
 
-from ..deps import ArchiveDep, CurrentUser
-from ..present import content_disposition
+from ...deps import ArchiveDep, CurrentUser
+from ...present import content_disposition
 
 router = APIRouter(include_in_schema=False)
 

@@ -30,8 +30,8 @@ from dangan.services.utilisation import (
     sharing_types,
 )
 
-from ..deps import ApiUser, ArchiveDep, CurrentUser
-from ..render import render
+from ...deps import ApiUser, ArchiveDep, CurrentUser
+from ...render import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/requests", tags=["利用申请"])

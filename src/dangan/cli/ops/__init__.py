@@ -1,0 +1,1 @@
+"""Running it: serve, worker, doctor, users, help, practice mode."""

@@ -1,0 +1,1 @@
+"""Sharing: exchange packages, the sharing catalogue, subscriptions."""

@@ -1,0 +1,1 @@
+"""收集: intake over the API, upload, quarantine, handover, digitization, matters."""

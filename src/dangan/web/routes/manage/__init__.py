@@ -1,0 +1,1 @@
+"""管理: users, API keys, subscriptions, alerts, audit, lifecycle, sharing catalogue, synonyms, health."""

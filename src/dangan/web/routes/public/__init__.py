@@ -1,0 +1,1 @@
+"""Public: the portal, certificate verification, proofs, OAI-PMH, the API documentation."""
