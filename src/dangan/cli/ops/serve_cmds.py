@@ -55,10 +55,12 @@ def serve(
     data: DataOpt = None,
 ) -> None:
     """启动 Web 服务（界面与 /api/v1）。收到 SIGTERM 时不再接受新连接，处理完进行中的请求与后台任务后退出。"""
+    from dangan.core import configure_logging, limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the thread pool exists: see dangan.core.runtime
     import uvicorn
 
     import dangan.services.lifecycle  # noqa: F401 - its worker task finishes interrupted disposals
-    from dangan.core import configure_logging
     from dangan.services.intake import ingest_workers, sweep_stale_uploads, watching
     from dangan.services.oversight import monitoring
     from dangan.services.preservation import serve_jobs

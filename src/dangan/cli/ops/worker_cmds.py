@@ -32,10 +32,12 @@ def worker(
     设置后经 Redis 分发，可在多台机器上各运行一个或多个 worker。按 Ctrl+C 停止（等待进行中的任务完成）；
     SIGTERM 立即停止，被中断的任务放回队列，下次启动时继续。
     """
+    from dangan.core import configure_logging, limit_malloc_arenas, load_settings
+
+    limit_malloc_arenas()  # before the job threads exist: see dangan.core.runtime
     import dangan.services.digitization
     import dangan.services.lifecycle
     import dangan.services.share  # noqa: F401 - sends webhook deliveries every minute
-    from dangan.core import configure_logging, load_settings
     from dangan.services.preservation import Jobs, worker_lock
 
     with archive_from(data):  # migrate and check the configuration once, before any worker starts
