@@ -6,17 +6,12 @@ public page's side-by-side check of an uploaded copy."""
 from dangan.services.certify._certificates import (
     CertificateEntry,
     IssuedCertificate,
-    archive_keys,
     certificate_pdf,
     certificates_for,
-    check_certificate,
     find_by_pdf_hash,
     get_certificate,
     issue_certificate,
     may_certify,
-    signing_crls,
-    signing_roots,
-    verify_certificate_file,
 )
 from dangan.services.certify._ofd_copy import (
     OFD_MEDIA_TYPE,
@@ -45,6 +40,13 @@ from dangan.services.certify._signing_keys import (
     signing_certificates,
 )
 from dangan.services.certify._upload_check import check_uploaded_copy, seal_image
+from dangan.services.certify._verify import (
+    archive_keys,
+    check_certificate,
+    signing_crls,
+    signing_roots,
+    verify_certificate_file,
+)
 
 __all__ = [
     "COVER_SEAL",

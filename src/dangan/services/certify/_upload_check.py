@@ -21,9 +21,10 @@ from dangan.checks import seal_picture_of
 from dangan.core import PDFIUM
 from dangan.services.archive import Archive, key_store
 
-from ._certificates import find_by_pdf_hash, signing_crls, signing_roots, verify_certificate_file
+from ._certificates import find_by_pdf_hash
 from ._ofd_container import read_parts
 from ._ofd_copy import is_ofd, ofd_roots, verify_ofd_file
+from ._verify import signing_crls, signing_roots, verify_certificate_file
 
 SEAL_SCALE = 2.0
 _PROOF_KEYS = ("certificate_id", "record_id", "issued_at", "issuer", "leaf_index", "tree_size",
