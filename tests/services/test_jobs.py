@@ -1,13 +1,16 @@
 """Background jobs on the embedded queue (SQLite in the data directory): schedules, the audit task with
-its per-object claims, the fixity alert, `dangan serve`'s in-process consumer, and two `dangan worker`
+its per-object claims, the fixity alert, `dangan serve`'s job child process, and two `dangan worker`
 processes sharing one audit without checking or repairing anything twice."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -17,8 +20,8 @@ from sqlalchemy import select
 from dangan.core import load_settings, utcnow
 from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
-from dangan.services.preservation import ALERT_KIND, Jobs, run_audit, serve_jobs, worker_lock
-from dangan.services.preservation._jobs import JOB_NICE, _verified_since, every, make_huey
+from dangan.services.preservation import ALERT_KIND, JOB_NICE, Jobs, run_audit, serve_jobs, worker_lock
+from dangan.services.preservation._jobs import _verified_since, every, make_huey
 from dangan.store.catalog import Event, RecordFile
 from dangan.store.objects import LocalLocation, object_key
 from tests.factories import package_dir
@@ -108,25 +111,51 @@ def test_claimed_objects_are_skipped_and_stale_claims_taken_over(filled: Archive
     assert huey.get(f"dangan.fixity.{busy_sha}.{int(busy_enc)}", peek=True) is not None, "not ours to free"
 
 
-def test_serve_runs_jobs_unless_a_worker_holds_the_lock(filled: Archive) -> None:
-    with serve_jobs(filled) as consumer:
-        assert consumer is not None
-        result = Jobs(filled.settings).checkpoint()
-        doc = result.get(blocking=True, timeout=30)
+JOB_CHILD = [sys.executable, "-m", "dangan.cli.ops.job_child"]
+
+
+def _until(condition: Callable[[], object], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_serve_runs_jobs_in_a_low_priority_child_unless_a_worker_holds_the_lock(filled: Archive) -> None:
+    with serve_jobs(filled, JOB_CHILD) as job:
+        assert job is not None and job.pid is not None
+        doc = Jobs(filled.settings).checkpoint().get(blocking=True, timeout=60)
         assert doc["tree_size"] > 0
-        # The job threads yield the CPU to web requests (nice 10); the web server's own threads do not.
-        threads = [t for _, t in consumer.worker_threads]
-        assert threads and all(t.native_id for t in threads)
-        assert all(os.getpriority(os.PRIO_PROCESS, t.native_id or 0) >= JOB_NICE for t in threads)
+        # The child yields the CPU to web requests (nice 10) and so do the threads it starts; the server
+        # does not, and its GIL is not the jobs'.
+        assert os.getpriority(os.PRIO_PROCESS, job.pid) >= JOB_NICE
+        threads = [int(t.name) for t in Path(f"/proc/{job.pid}/task").iterdir()]
+        assert len(threads) > 1 and all(os.getpriority(os.PRIO_PROCESS, t) >= JOB_NICE for t in threads)
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < JOB_NICE
-    with worker_lock(filled.settings) as got, serve_jobs(filled) as consumer:
-        assert got and consumer is None, "a running `dangan worker` does the jobs; serve stays out"
+        with worker_lock(filled.settings) as got:
+            assert not got, "the server holds the queue's lock for its child: a new worker sees it taken"
+        # A child that dies (killed, out of memory) is replaced, and the queue is served again.
+        first = job.pid
+        os.kill(first, signal.SIGKILL)
+        _until(lambda: job.pid != first)
+        assert job.restarts == 1
+        again = Jobs(filled.settings).checkpoint().get(blocking=True, timeout=60)
+        assert again["tree_size"] == doc["tree_size"]
+        process = job.process
+    assert process is not None and process.returncode == 0, "asked to stop, it finished and exited"
+    with worker_lock(filled.settings) as got, serve_jobs(filled, JOB_CHILD) as job:
+        assert got and job is None, "a running `dangan worker` does the jobs; serve stays out"
     scaled = open_archive(load_settings(filled.settings.home, redis_url="redis://127.0.0.1:1/0"))
     try:
-        with serve_jobs(scaled) as consumer:
-            assert consumer is None, "scaled: only `dangan worker` processes run jobs"
+        with serve_jobs(scaled, JOB_CHILD) as job:
+            assert job is None, "scaled: only `dangan worker` processes run jobs"
     finally:
         scaled.close()
+
+
+def test_the_job_child_entry_is_only_for_serve() -> None:
+    run = subprocess.run(JOB_CHILD, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "dangan worker" in run.stderr
 
 
 @pytest.mark.e2e
@@ -144,12 +173,12 @@ def test_two_worker_processes_share_one_audit(filled: Archive, tmp_path: Path) -
     logs = [open(tmp_path / f"worker{i}.log", "w+") for i in range(2)]  # noqa: SIM115
     workers = [
         subprocess.Popen(
-            dangan_cmd("worker", "--workers", "1", "--no-periodic", "--data", home),
+            dangan_cmd("worker", "--workers", "1", "--no-periodic", "--data", home, *nice),
             stdout=subprocess.DEVNULL,
             stderr=log,
             text=True,
         )
-        for log in logs
+        for log, nice in zip(logs, ([], ["--nice", "3"]), strict=True)
     ]
     try:
         deadline = time.monotonic() + 60
@@ -157,6 +186,8 @@ def test_two_worker_processes_share_one_audit(filled: Archive, tmp_path: Path) -
             assert time.monotonic() < deadline, "workers did not start"
             assert all(w.poll() is None for w in workers), (tmp_path / "worker0.log").read_text()
             time.sleep(0.2)
+        # Workers yield the CPU to web processes on the same machine: nice 10 unless told otherwise.
+        assert [os.getpriority(os.PRIO_PROCESS, w.pid) for w in workers] == [JOB_NICE, 3]
         jobs = Jobs(filled.settings)
         results = [jobs.audit(mb_per_s=rate), jobs.audit(mb_per_s=rate)]
         a, b = (r.get(blocking=True, timeout=120) for r in results)

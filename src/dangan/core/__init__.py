@@ -24,7 +24,7 @@ from dangan.core.logging import (
     new_request_id,
     request_id_context,
 )
-from dangan.core.runtime import limit_malloc_arenas
+from dangan.core.runtime import die_with_parent, limit_malloc_arenas
 from dangan.core.settings import DEFAULT_ARCHIVAL_CODE_RULE, Settings, load_settings
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "as_local",
     "configure_logging",
     "current_request_id",
+    "die_with_parent",
     "limit_malloc_arenas",
     "load_settings",
     "local_text",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
+import signal
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter
 ARENAS = 2
@@ -27,3 +29,20 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
         return bool(libc.mallopt(M_ARENA_MAX, arenas))
     except (OSError, AttributeError):  # musl or macOS: no glibc arenas to cap
         return False
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Have Linux SIGKILL this worker when its parent dies (a killed import leaves no orphans).
+
+    PR_SET_PDEATHSIG only covers deaths after the call: a parent killed while the worker was still
+    starting is caught by comparing the parent pid, and the worker leaves at once. A worker forked by a
+    fork server has that server as its parent (`parent_pid` None): it dies with the server, and the
+    server leaves when the process that started it does.
+    """
+    expected = os.getppid() if parent_pid is None else parent_pid
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl(
+            1, signal.SIGKILL
+        )  # PR_SET_PDEATHSIG
+    if os.getppid() != expected:
+        os._exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -69,7 +70,8 @@ def serve(
     pool = workers if workers > 1 else None  # several web processes: each ingests in its own process
     if log_json:
         os.environ["DANGAN_LOG_FORMAT"] = "json"  # the web processes of --workers N read it too
-    with archive_from(data) as archive, ingest_workers(archive, 0 if pool else None), watching(archive) as watcher, serve_jobs(archive) as jobs, monitoring(archive):  # fmt: skip
+    job_child = [sys.executable, "-m", "dangan.cli.ops.job_child"]
+    with archive_from(data) as archive, ingest_workers(archive, 0 if pool else None), watching(archive) as watcher, serve_jobs(archive, job_child) as jobs, monitoring(archive):  # fmt: skip
         log_format = archive.settings.log_format
         configure_logging(log_format)
         log_config = None if log_format == "json" else uvicorn.config.LOGGING_CONFIG  # json: to our handler
@@ -79,7 +81,8 @@ def serve(
             err.print(f"正在监视投递目录 {watcher.drop.resolve()}")
         if jobs is not None:
             err.print(
-                "后台任务（定期完整性检查、检查点签名）在本进程中运行；另行运行 dangan worker 时不再重复"
+                f"后台任务（扫描件识别、定期完整性检查、检查点签名）在低优先级子进程 {jobs.pid} 中运行；"
+                "另行运行 dangan worker 时不再重复"
             )
         # uvicorn re-raises SIGTERM once it has drained the requests in flight; the default action would
         # end the process there, before the blocks above stop the job worker and close the archive.

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import multiprocessing
 import os
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.collect import CasePackage, PackageRejected, UnpackLimits, discover, open_package
-from dangan.core import Problem, Settings
+from dangan.core import Problem, Settings, die_with_parent
 from dangan.services.archive import Archive, open_archive
 
 from ._ingest import IngestOutcome, ingest_packages
@@ -100,21 +98,6 @@ def import_group(
 
 
 _worker_archive: Archive | None = None
-
-
-def die_with_parent(parent_pid: int | None) -> None:
-    """Have Linux SIGKILL this worker when its parent dies (a killed import leaves no orphans).
-
-    PR_SET_PDEATHSIG only covers deaths after the call: a parent killed while the worker was still
-    starting is caught by comparing the parent pid, and the worker leaves at once. A worker forked by a
-    fork server has that server as its parent (`parent_pid` None): it dies with the server, and the
-    server leaves when the process that started it does.
-    """
-    expected = os.getppid() if parent_pid is None else parent_pid
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != expected:
-        os._exit(1)
 
 
 def _init_worker(settings: dict[str, Any], parent_pid: int | None) -> None:

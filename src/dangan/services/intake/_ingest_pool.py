@@ -16,13 +16,12 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from dangan.core import DanganError, Settings
+from dangan.core import DanganError, Settings, die_with_parent
 from dangan.services.archive import Archive, open_archive
 
 from ._importer import (
     GROUP,
     default_workers,
-    die_with_parent,
     import_group_in_worker,
     import_one,
     worker_context,

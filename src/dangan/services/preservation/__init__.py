@@ -10,13 +10,20 @@ from dangan.services.preservation._backup import (
     verify_backup,
 )
 from dangan.services.preservation._fixity import FixityReport, audit_fixity, ledger_summary
+from dangan.services.preservation._job_process import (
+    GRACE_S,
+    JOB_NICE,
+    JobProcess,
+    child_settings,
+    lower_priority,
+    serve_jobs,
+)
 from dangan.services.preservation._jobs import (
     ALERT_KIND,
     Jobs,
     add_tasks,
     raise_alerts,
     run_audit,
-    serve_jobs,
     worker_lock,
 )
 from dangan.services.preservation._keys import rotate_master_key
@@ -34,9 +41,12 @@ from dangan.services.preservation._preserve import (
 
 __all__ = [
     "ALERT_KIND",
+    "GRACE_S",
+    "JOB_NICE",
     "BackupInfo",
     "BackupInvalid",
     "FixityReport",
+    "JobProcess",
     "Jobs",
     "PreserveItem",
     "PreserveSummary",
@@ -44,8 +54,10 @@ __all__ = [
     "audit_fixity",
     "backup",
     "catalogue_fingerprint",
+    "child_settings",
     "ingest_formats",
     "ledger_summary",
+    "lower_priority",
     "pending_count",
     "preservation_copies",
     "preservation_copy_for",

@@ -26,7 +26,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -315,42 +314,3 @@ def worker_lock(settings: Settings) -> Iterator[bool]:
         yield got
     finally:
         handle.close()
-
-
-JOB_NICE = 10
-
-
-def yield_cpu_to_requests() -> None:
-    """Lower the calling thread's CPU priority (a huey startup hook, so it runs in each job thread).
-
-    In `dangan serve` the jobs (OCR of pushed scans above all: ~40 % of the server's CPU under the mixed
-    load of bench/load.py) share the cores with the web requests, and a clerk waiting for a page should
-    not queue behind a scan. On Linux nice is per thread and inherited by the threads and processes a
-    thread starts (the OCR engine's), so only the jobs yield; they still get every idle cycle."""
-    with contextlib.suppress(OSError, AttributeError):
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, JOB_NICE))
-
-
-@contextlib.contextmanager
-def serve_jobs(archive: Archive) -> Iterator[Consumer | None]:
-    """While inside: background jobs run in threads of this (web) process, in embedded mode and only
-    when no `dangan worker` holds the lock. Scaled (Redis), `dangan worker` processes run them."""
-    if archive.settings.redis_url or threading.current_thread() is not threading.main_thread():
-        yield None
-        return
-    with worker_lock(archive.settings) as got:
-        if not got:
-            yield None
-            return
-        jobs = Jobs(archive.settings, archive)
-        jobs.huey.on_startup(name="yield_cpu_to_requests")(yield_cpu_to_requests)
-        consumer = jobs.consumer(shutdown_timeout=5)
-        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-        consumer.start()
-        for sig, handler in saved.items():  # the web server keeps its own signal handling
-            signal.signal(sig, handler)
-        try:
-            yield consumer
-        finally:
-            consumer.stop(graceful=True)
