@@ -31,6 +31,7 @@ from dangan.core import PDFIUM
 from dangan.domain import PersonalTerms, personal_spans
 
 from .fonts import pil_cjk_font
+from .preview import page_png
 from .textlayer import add_text_layer
 
 NOTICE = "含个人信息，需申请"
@@ -260,9 +261,7 @@ def render_redacted_page(path: Path, page_index: int, width: int, terms: Persona
             page.close()
         finally:
             doc.close()
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
+    return page_png(image)
 
 
 def _image_page(out: pdfium.PdfDocument, index: int, image: Image.Image, size: tuple[float, float]) -> None:

@@ -40,7 +40,7 @@ from dangan.domain import PersonalTerms
 from dangan.services.archive import Archive
 
 log = logging.getLogger("dangan.page_cache")
-RENDER_VERSION = "1"  # bump when rendering or redaction changes what a page looks like
+RENDER_VERSION = "2"  # bump when rendering or redaction changes what a page looks like
 MAX_CACHE_BYTES = 256 * 2**20
 _NONCE = 12
 _SUFFIX = ".page"
