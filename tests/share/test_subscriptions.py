@@ -5,20 +5,24 @@ back-off schedule when its receiver fails, every attempt in the delivery log; th
 from __future__ import annotations
 
 import json
+import shutil
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from typer.testing import CliRunner
 
+from dangan.access.totp import code_at, time_step
 from dangan.core import ValidationFailed, load_settings, utcnow
-from dangan.services.accounts import add_user, create_api_key, get_principal
+from dangan.services.accounts import add_user, confirm_totp, create_api_key, get_principal, start_totp
 from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
+from dangan.services.preservation import rotate_master_key
 from dangan.services.share import (
     RuleForm,
     add_subscription,
@@ -28,7 +32,8 @@ from dangan.services.share import (
     set_rule,
 )
 from dangan.share import BACKOFF, MAX_ATTEMPTS, SIGNATURE_HEADER, next_try, sign, signature_ok
-from dangan.store.catalog import Record
+from dangan.store.catalog import Database, Record, Subscription, upgrade
+from dangan.store.crypto import load_keyring, unseal_text
 from tests.factories import package_dir
 
 A, B = "秦皇岛市市场监督管理局", "秦皇岛市生态环境局"
@@ -215,3 +220,111 @@ def test_the_system_administrators_page_adds_and_shows_the_log(world: Archive) -
         assert clerk.get("/api/v1/subscriptions").status_code == 403
         listed = admin.get("/api/v1/subscriptions").json()
         assert [s["system"] for s in listed["subscriptions"]] == ["a-system"]
+
+
+def _stored_secret(archive: Archive, sub_id: str) -> str:
+    with archive.db.read() as s:
+        row = s.get(Subscription, sub_id)
+        assert row is not None
+        return row.secret
+
+
+def _set_stored_secret(archive: Archive, sub_id: str, value: str) -> None:
+    with archive.db.write() as s:
+        row = s.get(Subscription, sub_id)
+        assert row is not None
+        row.secret = value
+
+
+def test_the_signing_secret_is_sealed_and_opens_only_for_its_own_subscription(
+    world: Archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = Receiver()
+    try:
+        info, secret = add_subscription(world, "a-system", receiver.url)
+        other, other_secret = add_subscription(world, "a-system", receiver.url + "/other")
+        stored = _stored_secret(world, info.id)
+        assert secret not in stored and "whsec_" not in stored, (
+            "a copy of the catalogue holds no usable secret"
+        )
+        assert set(json.loads(stored)) == {"ct", "key", "nonce"}
+        # A sealed secret moved onto another row does not open: that delivery waits, the other goes.
+        _set_stored_secret(world, other.id, stored)
+        _ingest(world, tmp_path / "in")
+        receiver.secret = secret
+        report = run_webhooks(world, utcnow(), timeout=5)
+        assert report.delivered == 1 and receiver.signed_ok == [True]
+        assert any(other.id in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+        waiting = [d for d in delivery_log(world, system="a-system") if d["status"] == "pending"]
+        assert len(waiting) == 1 and waiting[0]["attempts"] == 0
+        assert other_secret != secret
+    finally:
+        receiver.close()
+
+
+def test_a_secret_kept_in_clear_before_0029_is_sealed_on_first_use_and_still_signs(
+    world: Archive, tmp_path: Path
+) -> None:
+    receiver = Receiver()
+    try:
+        info, secret = add_subscription(world, "a-system", receiver.url)
+        _set_stored_secret(world, info.id, secret)  # as migration 0028 stored it
+        receiver.secret = secret
+        _ingest(world, tmp_path / "in")
+        assert run_webhooks(world, utcnow(), timeout=5).delivered == 1 and receiver.signed_ok == [True]
+        stored = _stored_secret(world, info.id)
+        assert (
+            secret not in stored
+            and unseal_text(world.objects.keyring, stored, f"webhook:{info.id}") == secret
+        )
+    finally:
+        receiver.close()
+
+
+def test_a_key_rotation_rewraps_the_secrets_so_the_retired_key_can_go(world: Archive, tmp_path: Path) -> None:
+    receiver = Receiver()
+    try:
+        info, secret = add_subscription(world, "a-system", receiver.url)
+        enrolment = start_totp(world, "keeper")  # a second factor, sealed the same way
+        old_key = world.objects.keyring.current.key_id
+        before = _stored_secret(world, info.id)
+        rotated = rotate_master_key(world, "keeper")
+        assert rotated["secrets_rewrapped"] == 2 and rotated["old_key_id"] == old_key
+        after = _stored_secret(world, info.id)
+        assert (
+            json.loads(after)["key"]["key_id"] == rotated["new_key_id"] != json.loads(before)["key"]["key_id"]
+        )
+        assert json.loads(after)["ct"] == json.loads(before)["ct"], "only the data key is re-wrapped"
+        # The retired key discarded: the webhook still signs.
+        shutil.rmtree(world.settings.master_key_path.parent / "retired")
+        world.objects.use_keyring(load_keyring(world.settings.master_key_path, None))
+        receiver.secret = secret
+        _ingest(world, tmp_path / "in")
+        assert run_webhooks(world, utcnow(), timeout=5).delivered == 1 and receiver.signed_ok == [True]
+        now = time.time()
+        assert confirm_totp(world, "keeper", code_at(enrolment.secret, time_step(now)), now), "TOTP opens too"
+    finally:
+        receiver.close()
+
+
+def test_migration_0029_makes_room_for_a_sealed_secret(db_url: str) -> None:
+    upgrade(db_url, "0028")
+    db = Database(db_url)
+    try:
+        row = {"id": "01SUB0000000000000000000AA", "system": "s", "department": A, "clearance": "内部",
+               "url": "http://127.0.0.1:9/h", "secret": "whsec_" + "x" * 43, "cursor": -1, "active": True,
+               "created_at": utcnow(), "created_by": "t"}  # fmt: skip
+        with db.write() as s:
+            s.execute(insert(Subscription).values(**row))
+        db.dispose()
+        upgrade(db_url, "0029")
+        db = Database(db_url)
+        sealed = json.dumps(
+            {"ct": "c" * 200, "key": {"key_id": "k", "wrapped": "w" * 120}, "nonce": "n" * 16}
+        )
+        with db.write() as s:
+            s.execute(update(Subscription).values(secret=sealed))  # over 128 characters
+        with db.read() as s:
+            assert s.scalar(select(Subscription.secret)) == sealed
+    finally:
+        db.dispose()

@@ -120,7 +120,9 @@ def _verify(file: Path | None, data: Path | None, json_out: bool) -> None:
         err.print(f"证明编号：{report.get('certificate_id', '—')}  SHA-256：{report['pdf_sha256']}")
         pades = report["pades"]
         if pades.get("present"):
-            err.print(f"PDF 签名：{pades['signer']}，签名时间 {pades['signing_time']}（{pades['level']}）")
+            err.print(
+                f"PDF 签名：{pades.get('signer_name') or pades['signer']}，签名时间 {pades['signing_time']}（{pades['level']}）"
+            )
         for note in pades.get("notes", []):
             err.print(f"[yellow]注意[/yellow] {note}")
         for p in report["problems"]:

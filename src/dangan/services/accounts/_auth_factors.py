@@ -8,13 +8,9 @@ master-key rotation keeps old secrets readable through the retired keys the key 
 
 from __future__ import annotations
 
-import base64
-import json
-import os
 import time
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -29,9 +25,7 @@ from dangan.access import (
 from dangan.core import AuthenticationFailed, Conflict, NotFound, utcnow
 from dangan.services.archive import Archive, record_event
 from dangan.store.catalog import AuthFactor, RecoveryCode, User
-from dangan.store.crypto import WrappedKey
-
-SECRET_CIPHER = "AES-256-GCM"
+from dangan.store.crypto import seal_text, unseal_text
 
 
 @dataclass(frozen=True)
@@ -48,24 +42,11 @@ class TotpEnrolment:
 
 
 def _seal(archive: Archive, username: str, secret: str) -> str:
-    data_key, wrapped = archive.objects.keyring.wrap(SECRET_CIPHER)
-    nonce = os.urandom(12)
-    sealed = AESGCM(data_key).encrypt(nonce, secret.encode(), f"totp:{username}".encode())
-    doc = {
-        "key": wrapped.as_dict(),
-        "nonce": base64.b64encode(nonce).decode(),
-        "ct": base64.b64encode(sealed).decode(),
-    }
-    return json.dumps(doc, sort_keys=True)
+    return seal_text(archive.objects.keyring, secret, f"totp:{username}")
 
 
 def _unseal(archive: Archive, username: str, text: str) -> str:
-    doc = json.loads(text)
-    data_key = archive.objects.keyring.unwrap(WrappedKey.from_dict(doc["key"]))
-    plain = AESGCM(data_key).decrypt(
-        base64.b64decode(doc["nonce"]), base64.b64decode(doc["ct"]), f"totp:{username}".encode()
-    )
-    return plain.decode()
+    return unseal_text(archive.objects.keyring, text, f"totp:{username}")
 
 
 def factor_of(s: Session, user: User) -> AuthFactor:

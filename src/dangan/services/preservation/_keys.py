@@ -15,8 +15,15 @@ from sqlalchemy import select
 
 from dangan.core import ConfigurationError
 from dangan.services.archive import Archive, record_event
-from dangan.store.catalog import Certificate, PreservationCopy, RecordFile, derivative_objects
-from dangan.store.crypto import KeyRing, MasterKey, load_keyring
+from dangan.store.catalog import (
+    AuthFactor,
+    Certificate,
+    PreservationCopy,
+    RecordFile,
+    Subscription,
+    derivative_objects,
+)
+from dangan.store.crypto import KeyRing, MasterKey, is_sealed, load_keyring, rewrap_text
 
 
 def _write_key(path: os.PathLike[str] | str, key: MasterKey, *, exclusive: bool) -> None:
@@ -47,11 +54,26 @@ def rotate_master_key(archive: Archive, actor: str = "system") -> dict[str, Any]
     ring = load_keyring(path, None, retired)
     archive.objects.use_keyring(ring)
     rewrapped = _rewrap_all(archive, ring)
+    secrets = _rewrap_secrets(archive, ring)
     with archive.db.write() as s:
-        record_event(
-            s, "key_rotation", actor, None, {"from": old.key_id, "to": new.key_id, "rewrapped": rewrapped}
-        )
-    return {"old_key_id": old.key_id, "new_key_id": new.key_id, "rewrapped": rewrapped}
+        record_event(s, "key_rotation", actor, None, {"from": old.key_id, "to": new.key_id, "rewrapped": rewrapped,
+                                                      "secrets_rewrapped": secrets})  # fmt: skip
+    return {"old_key_id": old.key_id, "new_key_id": new.key_id, "rewrapped": rewrapped,
+            "secrets_rewrapped": secrets}  # fmt: skip
+
+
+def _rewrap_secrets(archive: Archive, ring: KeyRing) -> int:
+    """The sealed secrets the catalogue keeps (TOTP seeds, webhook signing secrets): their data keys
+    re-wrapped, so discarding the retired key later locks nobody out and stops no webhook."""
+    count = 0
+    with archive.db.write() as s:
+        for factor in s.scalars(select(AuthFactor).where(AuthFactor.totp_secret.is_not(None))).all():
+            if factor.totp_secret and (text := rewrap_text(ring, factor.totp_secret)) is not None:
+                factor.totp_secret, count = text, count + 1
+        for sub in s.scalars(select(Subscription)).all():
+            if is_sealed(sub.secret) and (text := rewrap_text(ring, sub.secret)) is not None:
+                sub.secret, count = text, count + 1
+    return count
 
 
 def _rewrap_all(archive: Archive, ring: KeyRing) -> int:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import or_, select, update
 
-from dangan.core import utcnow
+from dangan.core import DanganError, utcnow
 from dangan.domain import SecurityLevel
 from dangan.services.accounts import system_principal
 from dangan.services.archive import Archive
@@ -29,7 +30,7 @@ from dangan.services.preservation import Jobs, add_tasks
 from dangan.share import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, next_try, sign, webhook_body
 from dangan.store.catalog import Subscription, WebhookAttempt, WebhookDelivery
 
-from ._subscriptions import changes_for
+from ._subscriptions import changes_for, signing_secret
 
 log = logging.getLogger("dangan.webhooks")
 BATCH = 100  # changes per delivery
@@ -130,13 +131,19 @@ def send_due(archive: Archive, now: datetime | None = None, *, timeout: float = 
     report = RunReport()
     with archive.db.read() as s:
         due = s.execute(
-            select(WebhookDelivery.id, WebhookDelivery.body, Subscription.url, Subscription.secret)
+            select(WebhookDelivery.id, WebhookDelivery.body, Subscription.url, Subscription.id, Subscription.secret)
             .join(Subscription, Subscription.id == WebhookDelivery.subscription_id)
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_try_at <= now,
                    Subscription.active.is_(True))
             .order_by(WebhookDelivery.next_try_at, WebhookDelivery.id).limit(SEND_PER_RUN)
         ).all()  # fmt: skip
-    for delivery_id, body_text, url, secret in due:
+    for delivery_id, body_text, url, sub_id, stored in due:
+        try:
+            secret = signing_secret(archive, sub_id, stored)
+        except (InvalidTag, DanganError, ValueError):  # a retired master key discarded, a damaged row
+            log.exception("webhook secret of subscription %s cannot be opened: delivery %s waits", sub_id,
+                          delivery_id)  # fmt: skip
+            continue
         if not _claim(archive, delivery_id, now):
             continue
         body = body_text.encode("utf-8")

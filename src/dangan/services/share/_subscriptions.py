@@ -19,13 +19,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from dangan.access import Principal, can_download, mask_record_view, record_filter, shared_as
-from dangan.core import NotFound, PermissionDenied, ValidationFailed, utcnow
+from dangan.core import NotFound, PermissionDenied, ValidationFailed, new_id, utcnow
 from dangan.domain import SecurityLevel
 from dangan.ledger import ledger_entry
 from dangan.services.accounts import KEY_SCOPES, aware, list_api_keys, may_manage_api_keys
 from dangan.services.archive import Archive, log_event, record_event
 from dangan.share import CREATED, DELETED, UPDATED, ChangeEntry, new_secret
 from dangan.store.catalog import Event, Record, Subscription, WebhookAttempt, WebhookDelivery
+from dangan.store.crypto import is_sealed, seal_text, unseal_text
 
 CHANGE_KINDS = {"ingest": CREATED, "description_confirm": UPDATED, "dispose": DELETED}
 FEED_LIMIT = 500
@@ -164,6 +165,24 @@ def _reader_key(archive: Archive, system: str, department: str | None) -> tuple[
     return keys[0].department, level.label
 
 
+def secret_context(sub_id: str) -> str:
+    """What a subscription's sealed secret is bound to: sealed for one row, it does not open on another."""
+    return f"webhook:{sub_id}"
+
+
+def signing_secret(archive: Archive, sub_id: str, stored: str) -> str:
+    """A subscription's secret in clear, to sign with. One stored in clear (before migration 0029) is
+    sealed now, once; the signature it gives is the same."""
+    ring = archive.objects.keyring
+    if is_sealed(stored):
+        return unseal_text(ring, stored, secret_context(sub_id))
+    with archive.db.write() as s:
+        row = s.get(Subscription, sub_id, with_for_update=True)
+        if row is not None and not is_sealed(row.secret):
+            row.secret = seal_text(ring, row.secret, secret_context(sub_id))
+    return stored
+
+
 def add_subscription(
     archive: Archive, system: str, url: str, *, department: str | None = None, label: str | None = None,
     actor: str = "system",
@@ -171,11 +190,14 @@ def add_subscription(
     """A webhook for `system`'s changes from now on, and its signing secret (shown this once only)."""
     system, url, label = system.strip(), _checked_url(url), (label or "").strip()[:200] or None
     dept, clearance = _reader_key(archive, system, department)
-    secret = new_secret()
+    secret, sub_id = new_secret(), new_id()
+    sealed = seal_text(
+        archive.objects.keyring, secret, secret_context(sub_id)
+    )  # never in the catalogue in clear
     with archive.db.write() as s:
         head = int(s.scalar(select(func.max(ledger_entry.c.leaf_index))) or -1)
-        row = Subscription(system=system, department=dept, clearance=clearance, url=url, secret=secret, label=label,
-                           cursor=head, active=True, created_at=utcnow(), created_by=actor)  # fmt: skip
+        row = Subscription(id=sub_id, system=system, department=dept, clearance=clearance, url=url, secret=sealed,
+                           label=label, cursor=head, active=True, created_at=utcnow(), created_by=actor)  # fmt: skip
         s.add(row)
         s.flush()
         record_event(s, "subscription_add", actor, None,

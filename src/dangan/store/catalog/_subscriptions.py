@@ -5,7 +5,8 @@ system may read (its clearance kept with it). Its `cursor` is the last ledger le
 ledger leaves are numbered in commit order under the log head's lock, so "every change after the cursor"
 never skips one that committed late. A `WebhookDelivery` is one signed body, frozen when it was made (the
 records as the system could see them then), tried until delivered or its back-off schedule runs out; each
-try is a `WebhookAttempt` row. The signing secret is kept so the worker can sign; it is shown once.
+try is a `WebhookAttempt` row. The signing secret is kept, sealed under the master key, so the worker can
+sign; it is shown once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Subscription(Base):
     department: Mapped[str] = mapped_column(String(200))
     clearance: Mapped[str] = mapped_column(String(8))
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(Text)  # sealed under the master key (store.crypto.seal_text)
     label: Mapped[str | None] = mapped_column(String(200))
     cursor: Mapped[int] = mapped_column(_BigInt, default=-1)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)

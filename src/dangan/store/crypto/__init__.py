@@ -46,6 +46,7 @@ from dangan.store.crypto._seal_crl import (
     seal_revocation,
     stale_seal_crls,
 )
+from dangan.store.crypto._sealed_text import is_sealed, rewrap_text, seal_text, unseal_text
 from dangan.store.crypto._sm3 import new_sm3
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "encrypt_chunks",
     "import_certificate",
     "import_crl",
+    "is_sealed",
     "key_record_bytes",
     "load_certificates",
     "load_keyring",
@@ -75,11 +77,13 @@ __all__ = [
     "revocation_of",
     "revoke_identity",
     "revoke_seal",
+    "rewrap_text",
     "seal_crl_files",
     "seal_identities",
     "seal_key_files",
     "seal_revocation",
     "seal_root_files",
+    "seal_text",
     "signing_crls",
     "signing_identities",
     "signing_key_files",
@@ -87,4 +91,5 @@ __all__ = [
     "stale_seal_crls",
     "trusted_roots",
     "tsa_identity",
+    "unseal_text",
 ]
