@@ -270,7 +270,9 @@ def test_cli_issues_and_verifies_offline(tmp_path: Path) -> None:
     assert json_of(checked)["valid"] is True and json_of(checked)["certificate_id"] == doc["certificate_id"]
     said = run_dangan("certify", "verify", str(out), "--data", str(data))
     signer = json_of(checked)["pades"]["signer_name"]
-    assert said.returncode == 0 and f"PDF 签名：{signer}，" in said.stderr, "the signer by name, not an X.500 dump"
+    assert said.returncode == 0 and f"PDF 签名：{signer}，" in said.stderr, (
+        "the signer by name, not an X.500 dump"
+    )
     assert "Common Name" not in said.stderr
     pdf = bytearray(out.read_bytes())
     pdf[200] ^= 0x20

@@ -50,10 +50,14 @@ def _settings_json(settings: Settings) -> str:
 
 
 def lower_priority(nice: int = JOB_NICE) -> None:
-    """Run this process at least `nice` (threads and processes it starts later inherit it): on a machine
-    shared with web processes, the pages people wait for come first; alone, nothing changes."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), nice))
+    """Run this process at least `nice`: on a machine shared with web processes, the pages people wait
+    for come first; alone, nothing changes. Linux keeps a nice value per thread, inherited by the threads
+    and processes started later; threads already running (a BLAS pool started by an import) are set one
+    by one."""
+    tasks = [int(t) for t in os.listdir("/proc/self/task")] if os.path.isdir("/proc/self/task") else [0]
+    for tid in tasks:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
 
 
 def child_settings() -> Settings | None:
