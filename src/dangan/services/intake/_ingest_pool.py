@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dangan.core import DanganError, Settings, die_with_parent
-from dangan.index import SMALL_BACKLOG, catch_up, engine_wanted
+from dangan.index import SMALL_BACKLOG, backlog, catch_up, engine_wanted, start_version
 from dangan.services.archive import Archive, open_archive
 
 from ._importer import (
@@ -68,6 +68,10 @@ def _index_what_was_written(archive: Archive) -> None:
     if not engine_wanted(settings.search_engine, settings.db_url):
         return
     try:
+        start_version(archive.db, settings.home)  # a missing index is queued whole: then it is the job's
+        with archive.db.read() as s:
+            if backlog(s) > SMALL_BACKLOG:  # a bulk import's, or a new index being filled: the job's
+                return
         catch_up(archive.db, settings.home, max_rows=SMALL_BACKLOG)
     except Exception:
         log.exception("search engine catch-up after an ingest failed; the outbox keeps the changes")
