@@ -3,15 +3,13 @@ of step after a crash, rebuilt by `dangan reindex`, and answering exactly what t
 
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,19 +19,9 @@ from dangan.access import ANONYMOUS, Principal, Role
 from dangan.core import load_settings
 from dangan.demo import generate_cases, write_case
 from dangan.domain import SecurityLevel
-from dangan.index import (
-    SMALL_BACKLOG,
-    backlog,
-    catch_up,
-    engine_for,
-    engine_root,
-    forget_engine,
-    left_to_writers,
-)
-from dangan.index._outbox import STALE_S
+from dangan.index import backlog, engine_for, engine_root, forget_engine
 from dangan.services.archive import Archive, open_archive
 from dangan.services.intake import import_paths
-from dangan.services.preservation import Jobs
 from dangan.services.utilisation import reindex, search
 from dangan.store.catalog import Record, SearchOutbox
 
@@ -257,63 +245,3 @@ def test_a_record_indexed_again_replaces_its_document(archive: Archive) -> None:
         engine.apply(s, seqs)
     assert engine.size() == 40
     assert search(archive, KEEPER, "申请书", today=TODAY, limit=500).total == 40
-
-
-def test_a_small_fresh_backlog_is_left_to_its_writer_and_a_stale_or_large_one_is_not(
-    archive: Archive,
-) -> None:
-    reindex(archive)
-    now = datetime.now(UTC)
-    with archive.db.read() as s:
-        assert not left_to_writers(s, now), "nothing pending"
-    with archive.db.write() as s:
-        s.add(SearchOutbox(record_seq=1, created_at=now))
-    with archive.db.read() as s:
-        assert left_to_writers(s, now + timedelta(seconds=1)), "a push's own worker applies it"
-        assert not left_to_writers(s, now + timedelta(seconds=STALE_S + 1)), "its writer died: the job's"
-    with archive.db.write() as s:
-        s.add_all([SearchOutbox(record_seq=1, created_at=now) for _ in range(SMALL_BACKLOG)])
-    with archive.db.read() as s:
-        assert not left_to_writers(s, now), "a bulk import's backlog is the background job's"
-    job = Jobs(archive.settings, archive)
-    assert job._search_engine()["applied"] == SMALL_BACKLOG + 1
-    with archive.db.write() as s:
-        s.add(SearchOutbox(record_seq=2))
-    assert job._search_engine() == {"applied": 0, "left_to_writers": True}
-
-
-def test_a_search_waits_for_the_indexer_of_a_push_instead_of_reading_the_catalogue(archive: Archive) -> None:
-    reindex(archive)
-    with archive.db.write() as s:
-        s.add(SearchOutbox(record_seq=3))
-    lock = archive.settings.home / "index" / "engine.lock"
-    fd = os.open(lock, os.O_RDWR)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # another process is indexing
-    try:
-        assert catch_up(archive.db, archive.settings.home) == 0, "without waiting it gives up at once"
-        threading.Timer(0.3, lambda: fcntl.flock(fd, fcntl.LOCK_UN)).start()
-        started = time.monotonic()
-        assert catch_up(archive.db, archive.settings.home, wait=5) == 1
-        assert 0.25 < time.monotonic() - started < 5
-    finally:
-        os.close(fd)
-    with archive.db.read() as s:
-        assert backlog(s) == 0
-
-
-def test_a_push_through_the_ingest_pool_is_indexed_before_it_is_answered(
-    archive: Archive, tmp_path: Path
-) -> None:
-    from dangan.services.intake import ingest_workers
-    from dangan.services.intake._ingest_pool import ingest_folder
-
-    reindex(archive)
-    folder = write_case(next(iter(generate_cases(1, seed=99))), tmp_path / "push")
-    with ingest_workers(archive, 1):
-        outcome = ingest_folder(archive, folder, "push-system")
-        assert outcome.status == "accepted"
-        with archive.db.read() as s:
-            assert backlog(s) == 0, "the worker applied it: the next search does not"
-    forget_engine(archive.settings.home)  # this process's reader sees the worker's commit
-    time.sleep(1.1)
-    assert engine_for(archive.settings.home).size() == 41

@@ -15,14 +15,12 @@ from dangan.index._embed import (
 from dangan.index._engine import FACET_FIELDS, Access, Engine, Filters
 from dangan.index._normal import normalise_query
 from dangan.index._outbox import (
-    SMALL_BACKLOG,
     backlog,
     catch_up,
     engine_for,
     engine_root,
     engine_wanted,
     forget_engine,
-    left_to_writers,
     start_version,
 )
 from dangan.index._parse import FILTER_KINDS, KIND_LABELS, Chip, ParsedQuery, parse_query
@@ -37,7 +35,6 @@ __all__ = [
     "FILTER_KINDS",
     "KIND_LABELS",
     "MODEL",
-    "SMALL_BACKLOG",
     "SYNONYM_KINDS",
     "Access",
     "Chip",
@@ -65,7 +62,6 @@ __all__ = [
     "index_record",
     "index_tokens",
     "keyword_phrases",
-    "left_to_writers",
     "match_query",
     "normalise",
     "normalise_query",

@@ -7,10 +7,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,23 +52,17 @@ def engine_for(home: Path) -> Engine:
 
 
 @contextmanager
-def _indexing(home: Path, wait: float = 0.0) -> Iterator[bool]:
-    """One indexer at a time per data directory (across processes); yields False when another runs
-    (still, after `wait` seconds)."""
+def _indexing(home: Path) -> Iterator[bool]:
+    """One indexer at a time per data directory (across processes); yields False when another runs."""
     path = home / "index" / "engine.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.01)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
         try:
             yield True
         finally:
@@ -81,24 +73,6 @@ def _indexing(home: Path, wait: float = 0.0) -> Iterator[bool]:
 
 def backlog(s: Session) -> int:
     return int(s.scalar(select(func.count()).select_from(SearchOutbox)) or 0)
-
-
-SMALL_BACKLOG = 2000  # what a writer or a search applies itself; more is the background job's
-STALE_S = 5.0  # a small backlog this old was left by its writer: the background job applies it
-
-
-def left_to_writers(s: Session, now: datetime) -> bool:
-    """A small, fresh backlog: the process that wrote it (a push's ingest worker) or the next search
-    applies it at full priority; the background job, at low priority, would only hold the lock longer."""
-    pending = backlog(s)
-    if not pending or pending > SMALL_BACKLOG:
-        return False
-    oldest = s.scalar(select(func.min(SearchOutbox.created_at)))
-    if oldest is None:
-        return False
-    if oldest.tzinfo is None:  # SQLite hands back naive UTC
-        oldest = oldest.replace(tzinfo=UTC)
-    return (now - oldest).total_seconds() < STALE_S
 
 
 def start_version(db: Any, home: Path) -> None:
@@ -122,15 +96,13 @@ def start_version(db: Any, home: Path) -> None:
 
 
 def catch_up(
-    db: Any, home: Path, *, max_rows: int | None = None, progress: Any = None, batch: int = _BATCH,
-    wait: float = 0.0,
-) -> int:  # fmt: skip
-    """Apply the outbox to the engine, batch by batch; returns how many rows were applied. Returns 0 at
-    once (or after `wait` seconds) when another process is indexing: a search that waits for the indexer
-    of a push usually finds the outbox empty once it is done."""
+    db: Any, home: Path, *, max_rows: int | None = None, progress: Any = None, batch: int = _BATCH
+) -> int:
+    """Apply the outbox to the engine, batch by batch; returns how many rows were applied. Stops early
+    (returning what it did) when another process is indexing."""
     start_version(db, home)
     done = 0
-    with _indexing(home, wait) as mine:
+    with _indexing(home) as mine:
         if not mine:
             return 0
         engine = engine_for(home)

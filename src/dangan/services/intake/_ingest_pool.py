@@ -9,7 +9,6 @@ import does. Without a pool (tests, the CLI) ingest runs in the calling thread, 
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from dangan.core import DanganError, Settings, die_with_parent
-from dangan.index import SMALL_BACKLOG, backlog, catch_up, engine_wanted, start_version
 from dangan.services.archive import Archive, open_archive
 
 from ._importer import (
@@ -32,7 +30,6 @@ from ._importer import (
 from ._ingest import IngestOutcome
 
 INGEST_LOCK = threading.Lock()
-log = logging.getLogger(__name__)
 
 
 class IngestUnavailable(DanganError):
@@ -54,27 +51,7 @@ def _init(settings: dict[str, Any], parent_pid: int | None) -> None:
 
 def _run(items: list[tuple[str, str]]) -> list[IngestOutcome]:
     assert _worker is not None
-    outcomes = import_group_in_worker(_worker, [Path(f) for f, _ in items], [a for _, a in items])
-    _index_what_was_written(_worker)
-    return outcomes
-
-
-def _index_what_was_written(archive: Archive) -> None:
-    """Apply the group's changes to the embedded search engine before the pushes are answered: the
-    writer pays for its indexing, at full priority, and a search after the push finds the engine in
-    step instead of applying it itself. Failing here loses nothing (the rows stay in the outbox for the
-    next search or the background job)."""
-    settings = archive.settings
-    if not engine_wanted(settings.search_engine, settings.db_url):
-        return
-    try:
-        start_version(archive.db, settings.home)  # a missing index is queued whole: then it is the job's
-        with archive.db.read() as s:
-            if backlog(s) > SMALL_BACKLOG:  # a bulk import's, or a new index being filled: the job's
-                return
-        catch_up(archive.db, settings.home, max_rows=SMALL_BACKLOG)
-    except Exception:
-        log.exception("search engine catch-up after an ingest failed; the outbox keeps the changes")
+    return import_group_in_worker(_worker, [Path(f) for f, _ in items], [a for _, a in items])
 
 
 class _Dispatcher:

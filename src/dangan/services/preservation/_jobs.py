@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from dangan.core import Settings, current_request_id, request_id_context, utcnow
-from dangan.index import catch_up, engine_wanted, left_to_writers
+from dangan.index import catch_up, engine_wanted
 from dangan.services.archive import Archive, make_checkpoint, open_archive, record_event
 from dangan.services.records import embed_pending
 from dangan.store.catalog import RecordFile, derivative_verified_since
@@ -260,14 +260,9 @@ class Jobs:
         return {"tree_size": cp.tree_size, "root": cp.root.hex()}
 
     def _search_engine(self) -> dict[str, Any]:
-        """Apply what imports queued for the embedded search engine: a bulk import's backlog, and a
-        small one its writer left behind. A fresh small one is its writer's (a push's ingest worker
-        applies it) or the next search's: at nice 10 this job would only hold the index lock longer while
-        searches wait for it."""
+        """Apply what imports queued for the embedded search engine (a search applies small backlogs
+        itself; a bulk import's is the worker's)."""
         archive = self.archive()
-        with archive.db.read() as s:
-            if left_to_writers(s, utcnow()):
-                return {"applied": 0, "left_to_writers": True}
         return {"applied": catch_up(archive.db, archive.settings.home)}
 
     def _embed(self, limit: int | None = None) -> dict[str, Any]:

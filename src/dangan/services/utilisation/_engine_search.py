@@ -18,7 +18,6 @@ from dangan.access import DEPARTMENT_SCOPED, Principal, Role, shared_filter
 from dangan.core import utcnow
 from dangan.domain import SecurityLevel, region_prefix
 from dangan.index import (
-    SMALL_BACKLOG,
     Access,
     Engine,
     Filters,
@@ -41,10 +40,7 @@ from ._identifiers import near_identifiers
 from ._results import TEXT_MATCH, SearchHit, SearchResult, hit_of, mark_hits
 
 log = logging.getLogger(__name__)
-SYNC_CATCH_UP = (
-    SMALL_BACKLOG  # a search applies at most this many pending changes itself; more is the worker's
-)
-INDEXER_WAIT_S = 1.0  # for the indexer of a push (~40 ms) rather than answer from the slower catalogue
+SYNC_CATCH_UP = 2000  # a search applies at most this many pending changes itself; more is the worker's
 
 
 def engine_on(archive: Archive) -> bool:
@@ -60,7 +56,7 @@ def ready_engine(archive: Archive) -> Engine | None:
         with archive.db.read() as s:
             pending = backlog(s)
         if pending and pending <= SYNC_CATCH_UP:
-            catch_up(archive.db, archive.settings.home, max_rows=SYNC_CATCH_UP, wait=INDEXER_WAIT_S)
+            catch_up(archive.db, archive.settings.home, max_rows=SYNC_CATCH_UP)
             with archive.db.read() as s:
                 pending = backlog(s)
         return None if pending else engine_for(archive.settings.home)
